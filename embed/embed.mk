@@ -1,0 +1,14 @@
+# embed.mk: the blob becomes C source, with the host-side blob tools.
+
+BLOB2C := $(OUT)/tools/blob2c
+BLOB_C := $(OUT)/quantized_hsaco.c
+BLOB_ARCH_FLAG := $(if $(filter nvidia,$(PLATFORM)),--arch $(firstword $(BUILD_ARCHS)))
+
+$(OUT)/tools/%.o: embed/%.c embed/bundle.h
+	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c $< -o $@
+
+$(BLOB2C): $(OUT)/tools/blob2c.o $(OUT)/tools/bundle.o
+	$(call say,LD,$@)$(CC) $(CFLAGS) $^ -o $@
+
+$(BLOB_C): $(BLOB) $(BLOB2C)
+	$(call say,BLOB2C,$@)$(BLOB2C) $(BLOB_ARCH_FLAG) $(BLOB) $@

@@ -1,0 +1,171 @@
+// common.h: the one device header every kernel family builds on.
+//
+// It holds three things and nothing else:
+//   1. portability: the same .hip source compiles with clang -x hip for AMD
+//      and with nvcc for the NVIDIA proxy build (HIP's own NVIDIA headers do
+//      not build with CUDA 13, so we map the few names we use ourselves);
+//   2. the GGML block formats of ../shared/spec/kernel-abi.md section 1;
+//   3. the primitives every family shares: half loads, the logical 32-lane
+//      warp reductions, and the per-arch int8 dot product.
+//
+// Launch shapes are chosen by the host with 32-wide x dimensions. gfx9
+// (GCN/CDNA) runs 64-wide wavefronts and RDNA 32-wide, so every kernel here
+// reasons about a *logical* warp of 32 lanes (threadIdx.x in 0..31): the
+// reductions below only ever exchange data inside an aligned group of 32
+// lanes, which is right whether the hardware packs one or two such groups
+// into a wavefront.
+#pragma once
+
+#if defined(__HIP__)
+#  include <hip/hip_runtime.h>
+#  define CRK_AMD 1
+#elif defined(__CUDACC__)
+#  include <cuda_fp16.h>
+#  define CRK_NVIDIA 1
+#else
+#  error "hip/common.h: compile with clang -x hip (AMD) or nvcc (NVIDIA)"
+#endif
+
+#include <stdint.h>
+
+#define CRK_DEV static __device__ __forceinline__
+#define CRK_KERNEL extern "C" __global__
+
+// ---------------------------------------------------------------------------
+// 1. Constants of the ABI
+// ---------------------------------------------------------------------------
+#define CRK_WARP 32                /* logical warp: host x dimension */
+#define CRK_ROW_PADDING 512        /* MATRIX_ROW_PADDING */
+#define QK4_0 32
+#define QK4_1 32
+#define QK5_0 32
+#define QK5_1 32
+#define QK8_0 32
+#define QK8_1 32
+#define QK_K 256
+#define K_SCALE_SIZE 12
+
+// ---------------------------------------------------------------------------
+// 2. Block formats. Halves are kept as raw bits (uint16_t) so the structs are
+//    plain C on both compilers; h2f() converts. Sizes are asserted below.
+// ---------------------------------------------------------------------------
+typedef uint16_t crk_half;
+
+typedef struct { crk_half d; uint8_t qs[QK4_0 / 2]; } block_q4_0;
+typedef struct { crk_half d, m; uint8_t qs[QK4_1 / 2]; } block_q4_1;
+typedef struct { crk_half d; uint8_t qh[4]; uint8_t qs[QK5_0 / 2]; } block_q5_0;
+typedef struct { crk_half d, m; uint8_t qh[4]; uint8_t qs[QK5_1 / 2]; } block_q5_1;
+typedef struct { crk_half d; int8_t qs[QK8_0]; } block_q8_0;
+typedef struct { crk_half d, s; int8_t qs[QK8_1]; } block_q8_1;  /* s: float sum of the 32 inputs */
+typedef struct { uint8_t scales[QK_K / 16]; uint8_t qs[QK_K / 4]; crk_half d, dmin; } block_q2_K;
+typedef struct { uint8_t hmask[QK_K / 8]; uint8_t qs[QK_K / 4]; uint8_t scales[K_SCALE_SIZE]; crk_half d; } block_q3_K;
+typedef struct { crk_half d, dmin; uint8_t scales[K_SCALE_SIZE]; uint8_t qs[QK_K / 2]; } block_q4_K;
+typedef struct { crk_half d, dmin; uint8_t scales[K_SCALE_SIZE]; uint8_t qh[QK_K / 8]; uint8_t qs[QK_K / 2]; } block_q5_K;
+typedef struct { uint8_t ql[QK_K / 2]; uint8_t qh[QK_K / 4]; int8_t scales[QK_K / 16]; crk_half d; } block_q6_K;
+typedef struct { float d; int8_t qs[QK_K]; int16_t bsums[QK_K / 16]; } block_q8_K;
+
+static_assert(sizeof(block_q4_0) == 18, "q4_0 size");
+static_assert(sizeof(block_q4_1) == 20, "q4_1 size");
+static_assert(sizeof(block_q5_0) == 22, "q5_0 size");
+static_assert(sizeof(block_q5_1) == 24, "q5_1 size");
+static_assert(sizeof(block_q8_0) == 34, "q8_0 size");
+static_assert(sizeof(block_q8_1) == 36, "q8_1 size");
+static_assert(sizeof(block_q2_K) == 84, "q2_K size");
+static_assert(sizeof(block_q3_K) == 110, "q3_K size");
+static_assert(sizeof(block_q4_K) == 144, "q4_K size");
+static_assert(sizeof(block_q5_K) == 176, "q5_K size");
+static_assert(sizeof(block_q6_K) == 210, "q6_K size");
+static_assert(sizeof(block_q8_K) == 292, "q8_K size");
+
+// ---------------------------------------------------------------------------
+// 3. Half <-> float
+// ---------------------------------------------------------------------------
+#if CRK_AMD
+CRK_DEV float h2f(crk_half h) { return (float)__builtin_bit_cast(_Float16, h); }
+CRK_DEV crk_half f2h(float f) { return __builtin_bit_cast(crk_half, (_Float16)f); }
+typedef _Float16 crk_f16;   /* element type of the f16 outputs */
+#else
+CRK_DEV float h2f(crk_half h) { return __half2float(__ushort_as_half(h)); }
+CRK_DEV crk_half f2h(float f) { return __half_as_ushort(__float2half_rn(f)); }
+typedef __half crk_f16;
+#endif
+CRK_DEV crk_f16 f2f16(float f) { return (crk_f16)f; }
+
+// bf16 is the top half of an f32: exact widening, no rounding involved.
+CRK_DEV float bf162f(uint16_t b) { return __uint_as_float((uint32_t)b << 16); }
+
+// ---------------------------------------------------------------------------
+// 4. Logical 32-lane warp reductions (butterfly over lanes 0..31 of a group)
+// ---------------------------------------------------------------------------
+#if CRK_AMD
+CRK_DEV float crk_shfl_xor(float v, int m) { return __shfl_xor(v, m, CRK_WARP); }
+CRK_DEV int crk_shfl_xor(int v, int m) { return __shfl_xor(v, m, CRK_WARP); }
+#else
+CRK_DEV float crk_shfl_xor(float v, int m) { return __shfl_xor_sync(0xffffffffu, v, m, CRK_WARP); }
+CRK_DEV int crk_shfl_xor(int v, int m) { return __shfl_xor_sync(0xffffffffu, v, m, CRK_WARP); }
+#endif
+
+CRK_DEV float warp_sum(float v) {
+#pragma unroll
+  for (int m = CRK_WARP / 2; m > 0; m >>= 1) v += crk_shfl_xor(v, m);
+  return v;
+}
+CRK_DEV int warp_sum(int v) {
+#pragma unroll
+  for (int m = CRK_WARP / 2; m > 0; m >>= 1) v += crk_shfl_xor(v, m);
+  return v;
+}
+CRK_DEV float warp_max(float v) {
+#pragma unroll
+  for (int m = CRK_WARP / 2; m > 0; m >>= 1) v = fmaxf(v, crk_shfl_xor(v, m));
+  return v;
+}
+
+// ---------------------------------------------------------------------------
+// 5. Int8 dot product: c + sum of the four signed byte products of a and b.
+//    Which path each arch takes:
+//      gfx906 gfx908 gfx90a gfx940-942, gfx1030-1036  v_dot4_i32_i8 (sdot4)
+//      gfx11xx, gfx12xx                               v_dot4_i32_iu8 (sudot4,
+//                                                     both operands signed)
+//      gfx900, gfx101x, others                        four multiply-adds
+//      NVIDIA proxy build                             dp4a (the same operation)
+// ---------------------------------------------------------------------------
+#if CRK_AMD
+#  if defined(__gfx906__) || defined(__gfx908__) || defined(__gfx90a__) || \
+      defined(__gfx940__) || defined(__gfx941__) || defined(__gfx942__) || \
+      defined(__gfx1030__) || defined(__gfx1031__) || defined(__gfx1032__) || \
+      defined(__gfx1033__) || defined(__gfx1034__) || defined(__gfx1035__) || \
+      defined(__gfx1036__)
+#    define CRK_DOT4_SDOT4 1
+#  elif defined(__GFX11__) || defined(__GFX12__)
+#    define CRK_DOT4_SUDOT4 1
+#  else
+#    define CRK_DOT4_SCALAR 1
+#  endif
+#endif
+
+CRK_DEV int dot4_i8(int a, int b, int c) {
+#if CRK_NVIDIA
+  return __dp4a(a, b, c);
+#elif defined(CRK_DOT4_SDOT4)
+  return __builtin_amdgcn_sdot4(a, b, c, false);
+#elif defined(CRK_DOT4_SUDOT4)
+  return __builtin_amdgcn_sudot4(true, a, true, b, c, false);
+#else
+  const int8_t *pa = (const int8_t *)&a, *pb = (const int8_t *)&b;
+  return c + pa[0] * pb[0] + pa[1] * pb[1] + pa[2] * pb[2] + pa[3] * pb[3];
+#endif
+}
+
+// ---------------------------------------------------------------------------
+// 6. Unaligned 32-bit loads. Blocks are 2-byte aligned at best (18, 22, 34,
+//    36, 110 and 210 byte strides), so a 4-byte field is read as two halves.
+// ---------------------------------------------------------------------------
+CRK_DEV int load_i32_a2(const void *p) {
+  const uint16_t *h = (const uint16_t *)p;
+  return (int)((uint32_t)h[0] | ((uint32_t)h[1] << 16));
+}
+CRK_DEV int load_i32_a1(const void *p) {
+  const uint8_t *b = (const uint8_t *)p;
+  return (int)((uint32_t)b[0] | ((uint32_t)b[1] << 8) | ((uint32_t)b[2] << 16) | ((uint32_t)b[3] << 24));
+}

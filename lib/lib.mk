@@ -1,0 +1,44 @@
+# lib.mk: libcandle_rocm_kernels.{a,so}: the embedded blob plus the loader.
+
+LIBNAME    := candle_rocm_kernels
+LIB_A      := $(OUT)/lib$(LIBNAME).a
+LIB_SO     := $(OUT)/lib$(LIBNAME).so
+LIB_SRCS   := embed/bundle.c
+LIB_OBJS    = $(patsubst %.c,$(OUT)/obj/%.o,$(LIB_SRCS)) $(OUT)/obj/quantized_hsaco.o
+LIB_LDLIBS ?=
+PUBLIC_HDRS := include/candle_rocm_kernels.h
+
+$(OUT)/obj/%.o: %.c
+	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -fPIC -MMD -MP -c $< -o $@
+
+$(OUT)/obj/quantized_hsaco.o: $(BLOB_C) include/candle_rocm_kernels.h
+	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -c $< -o $@
+
+-include $(patsubst %.c,$(OUT)/obj/%.d,$(LIB_SRCS))
+
+$(LIB_A): $(LIB_OBJS)
+	$(call say,AR,$@)rm -f $@ && $(AR) rcs $@.tmp $^ && mv $@.tmp $@
+
+$(LIB_SO): $(LIB_OBJS)
+	$(call say,LD,$@)$(CC) -shared -Wl,-soname,lib$(LIBNAME).so $(CFLAGS) $^ $(LIB_LDLIBS) -o $@.tmp && mv $@.tmp $@
+
+lib: $(LIB_A) $(LIB_SO)
+
+PC_FILE := $(OUT)/$(LIBNAME).pc
+$(PC_FILE): lib/lib.mk
+	$(Q)mkdir -p $(@D)
+	$(Q)printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCDIR)' '' \
+	  'Name: candle-rocm-kernels' 'Description: quantized GPU kernels of candle, for AMD GPUs' \
+	  'Version: 0.1.0' 'Libs: -L$${libdir} -l$(LIBNAME)' 'Libs.private: $(LIB_LDLIBS)' \
+	  'Cflags: -I$${includedir}' > $@
+
+install: lib $(PC_FILE)
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCDIR)
+	install -m 644 $(LIB_A) $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/
+	install -m 644 $(PUBLIC_HDRS) $(DESTDIR)$(INCDIR)/
+	install -m 644 $(PC_FILE) $(DESTDIR)$(LIBDIR)/pkgconfig/
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/lib$(LIBNAME).a $(DESTDIR)$(LIBDIR)/lib$(LIBNAME).so
+	rm -f $(addprefix $(DESTDIR)$(INCDIR)/,$(notdir $(PUBLIC_HDRS))) $(DESTDIR)$(LIBDIR)/pkgconfig/$(LIBNAME).pc

@@ -1,0 +1,72 @@
+# kernels-amd.mk: hip/*.hip -> per-arch code objects -> one offload bundle.
+#
+#   hip/F.hip --clang -x hip--> $(OUT)/ARCH/F.bc     device bitcode, device libs linked
+#             --clang -c---->   $(OUT)/ARCH/F.o      relocatable code object (ELF)
+#   all F.o   --ld.lld------>   $(OUT)/ARCH.hsaco    the arch's code object
+#   all ARCH  --bundler----->   $(OUT)/quantized.hsaco   the QUANTIZED bundle
+#
+# Every step writes a temporary and renames it, so an interrupted build never
+# leaves a file that looks finished.
+
+HIP_CXXFLAGS ?= -O3
+HIP_FLAGS := -x hip --cuda-device-only --no-gpu-bundle-output -std=c++17 \
+             -mcode-object-version=$(CODE_OBJECT_VERSION) $(HIP_DEVFLAGS) \
+             -Wall -Wextra -Werror=unknown-attributes -Ihip $(HIP_CXXFLAGS)
+
+BLOB := $(OUT)/quantized.hsaco
+ARCH_OBJS = $(foreach a,$(BUILD_ARCHS),$(OUT)/$(a).hsaco)
+ARCH_LIST := $(OUT)/archs.list
+
+# Device libs (Debian layout): links to the packaged bitcode, plus generated
+# ISA bitcode for each arch the package lacks.
+ifneq ($(DEVLIB_DIR),)
+DEVLIB_STAMP := $(DEVLIB_DIR)/.linked
+isa_suffix = $(patsubst gfx%,%,$(firstword $(subst :, ,$(1))))
+DEVLIB_ISA := $(foreach a,$(BUILD_ARCHS),$(DEVLIB_DIR)/oclc_isa_version_$(call isa_suffix,$(a)).bc)
+
+$(DEVLIB_STAMP):
+	$(Q)mkdir -p $(DEVLIB_DIR)
+	$(Q)for f in $(DEVLIB_SRC)/*.bc; do ln -sf "$$f" $(DEVLIB_DIR)/; done
+	$(Q)touch $@
+
+$(DEVLIB_DIR)/oclc_isa_version_%.bc: | $(DEVLIB_STAMP)
+	$(call say,ISA,$@)if [ -e $(DEVLIB_SRC)/$(notdir $@) ]; then ln -sf $(DEVLIB_SRC)/$(notdir $@) $@; \
+	else sh mk/isa-bitcode.sh gfx$* $@ $(CLANG) $(LLVM_AS); fi
+endif
+
+# The arch list is a file whose content changes only when BUILD_ARCHS does:
+# a new ARCH re-bundles, and only the archs asked for go into the bundle.
+$(ARCH_LIST): FORCE
+	$(Q)mkdir -p $(@D)
+	$(Q)echo '$(BUILD_ARCHS)' | cmp -s - $@ 2>/dev/null || echo '$(BUILD_ARCHS)' > $@
+.PHONY: FORCE
+FORCE:
+
+# One pattern rule per arch: the arch is part of the path.
+define ARCH_RULES
+$(OUT)/$(1)/%.bc: hip/%.hip $(DEVLIB_STAMP) $(DEVLIB_DIR)/oclc_isa_version_$(call isa_suffix,$(1)).bc
+	$$(call say,HIP,$$@)mkdir -p $$(@D) && $(CLANG) $(HIP_FLAGS) --offload-arch=$(1) -emit-llvm -c $$< \
+	  -MD -MP -MF $$@.d -MT $$@ -o $$@.tmp && mv $$@.tmp $$@
+
+$(OUT)/$(1)/%.o: $(OUT)/$(1)/%.bc
+	$$(call say,CODEGEN,$$@)$(CLANG) --target=amdgcn-amd-amdhsa -mcpu=$(1) -nogpulib \
+	  -mcode-object-version=$(CODE_OBJECT_VERSION) $(HIP_CXXFLAGS) -c $$< -o $$@.tmp && mv $$@.tmp $$@
+
+$(OUT)/$(1).hsaco: $(foreach n,$(KERNEL_NAMES),$(OUT)/$(1)/$(n).o)
+	$$(call say,LINK,$$@)$(LLD) -shared --no-undefined -o $$@.tmp $$^ && mv $$@.tmp $$@
+
+-include $(foreach n,$(KERNEL_NAMES),$(OUT)/$(1)/$(n).bc.d)
+endef
+$(foreach a,$(BUILD_ARCHS),$(eval $(call ARCH_RULES,$(a))))
+
+# The host entry is empty (/dev/null): Debian's bundler crashes without one.
+empty :=
+space := $(empty) $(empty)
+comma := ,
+BUNDLE_TARGETS = $(subst $(space),$(comma),host-x86_64-unknown-linux-gnu $(addprefix hipv4-amdgcn-amd-amdhsa--,$(BUILD_ARCHS)))
+$(BLOB): $(ARCH_LIST) $(ARCH_OBJS)
+	$(call say,BUNDLE,$@)$(BUNDLER) -type=o -bundle-align=4096 -targets=$(BUNDLE_TARGETS) \
+	  -input=/dev/null $(addprefix -input=,$(ARCH_OBJS)) -output=$@.tmp && mv $@.tmp $@
+
+.PHONY: kernels
+kernels: $(BLOB)

@@ -1,0 +1,96 @@
+# toolchain.mk: find the compilers and tools, decide which archs to build.
+#
+# AMD: a ROCm install at $(ROCM_PATH) wins (its own clang, bundler and device
+# libs); otherwise Debian's clang-19 packages with rocm-device-libs. Every
+# tool can be overridden on the command line: CLANG= BUNDLER= LLD= LLVM_AS=.
+# NVIDIA: nvcc from $(CUDA_PATH) or PATH, overridable with NVCC=.
+
+ifeq ($(PLATFORM),amd)
+
+ROCM_PATH ?= /opt/rocm
+ROCM_CLANG := $(wildcard $(ROCM_PATH)/llvm/bin/clang)
+
+ifneq ($(ROCM_CLANG),)
+  TOOLCHAIN    := ROCm at $(ROCM_PATH)
+  LLVM_BIN     := $(ROCM_PATH)/llvm/bin
+  CLANG        ?= $(LLVM_BIN)/clang
+  BUNDLER      ?= $(LLVM_BIN)/clang-offload-bundler
+  LLD          ?= $(LLVM_BIN)/ld.lld
+  LLVM_AS      ?= $(LLVM_BIN)/llvm-as
+  # ROCm's clang finds its HIP headers and device libs from --rocm-path.
+  HIP_DEVFLAGS := --rocm-path=$(ROCM_PATH)
+  DEVLIB_SRC   :=
+else
+  # Debian: the newest packaged clang that targets gfx12 and gfx942.
+  LLVM_VER     ?= 19
+  TOOLCHAIN    := Debian clang-$(LLVM_VER) with rocm-device-libs
+  CLANG        ?= clang-$(LLVM_VER)
+  BUNDLER      ?= clang-offload-bundler-$(LLVM_VER)
+  LLD          ?= ld.lld-$(LLVM_VER)
+  LLVM_AS      ?= llvm-as-$(LLVM_VER)
+  # rocm-device-libs installs under the multiarch lib dir.
+  DEVLIB_SRC   ?= $(firstword $(wildcard /usr/lib/*/amdgcn/bitcode /usr/lib/amdgcn/bitcode))
+  # Device libs are assembled under build/: links to the packaged bitcode
+  # plus generated ISA-version bitcode for archs the package predates.
+  DEVLIB_DIR   := $(BUILD)/devlibs
+  HIP_DEVFLAGS := --rocm-path=/usr --rocm-device-lib-path=$(DEVLIB_DIR)
+endif
+
+REQUIRED_TOOLS := $(CLANG) $(BUNDLER) $(LLD) $(if $(DEVLIB_SRC),$(LLVM_AS))
+INSTALL_HINT := run scripts/install-deps.sh (Debian: clang-$(LLVM_VER) lld-$(LLVM_VER) llvm-$(LLVM_VER) rocm-device-libs libamdhip64-dev), or point ROCM_PATH at a ROCm install
+
+# Archs: what was asked, minus what the compiler cannot target. An arch asked
+# for by name that cannot be built is an error; the default list skips it
+# and says so.
+ARCH ?= $(AMD_DEFAULT_ARCHS)
+ARCH_ASKED_EXPLICITLY := $(if $(filter command line environment,$(origin ARCH)),1,)
+
+else ifeq ($(PLATFORM),nvidia)
+
+CUDA_PATH ?= /usr/local/cuda
+NVCC      ?= $(firstword $(wildcard $(CUDA_PATH)/bin/nvcc) nvcc)
+TOOLCHAIN := nvcc ($(NVCC))
+REQUIRED_TOOLS := $(NVCC)
+INSTALL_HINT := install the CUDA toolkit (nvcc) or set NVCC= / CUDA_PATH=
+ARCH ?= $(NVIDIA_DEFAULT_ARCHS)
+
+else
+$(error PLATFORM=$(PLATFORM) is not known: use PLATFORM=amd (default) or PLATFORM=nvidia)
+endif
+
+# Fail at once, naming the tool, rather than half-way through a build.
+# Skipped for targets that need no compiler.
+NO_TOOLS_GOALS := clean help uninstall
+ifneq ($(filter-out $(NO_TOOLS_GOALS),$(or $(MAKECMDGOALS),all)),)
+  MISSING_TOOLS := $(foreach t,$(REQUIRED_TOOLS),$(if $(shell command -v $(t) 2>/dev/null),,$(t)))
+  ifneq ($(strip $(MISSING_TOOLS)),)
+    $(error missing tool(s): $(strip $(MISSING_TOOLS)). To fix: $(INSTALL_HINT))
+  endif
+  ifeq ($(PLATFORM),amd)
+    ifneq ($(ROCM_CLANG),)
+    else ifeq ($(DEVLIB_SRC),)
+      $(error no ROCm device libs (amdgcn/bitcode) found. To fix: $(INSTALL_HINT))
+    endif
+    CLANG_CPUS := $(shell $(CLANG) --target=amdgcn-amd-amdhsa -nogpulib --print-supported-cpus 2>&1 | sed -n 's/^[[:space:]]*\(gfx[0-9a-z-]*\).*/\1/p')
+    BUILD_ARCHS := $(filter $(CLANG_CPUS),$(ARCH))
+    SKIPPED_ARCHS := $(filter-out $(CLANG_CPUS),$(ARCH))
+    ifneq ($(SKIPPED_ARCHS),)
+      ifeq ($(ARCH_ASKED_EXPLICITLY),1)
+        $(error $(CLANG) cannot target $(SKIPPED_ARCHS). To fix: $(INSTALL_HINT) with a newer clang, or drop it from ARCH)
+      else
+        $(info note: skipping $(SKIPPED_ARCHS): $(CLANG) cannot target it)
+      endif
+    endif
+    ifeq ($(strip $(BUILD_ARCHS)),)
+      $(error no arch to build: ARCH='$(ARCH)')
+    endif
+  else
+    BUILD_ARCHS := $(ARCH)
+  endif
+endif
+
+.PHONY: toolchain
+toolchain:
+	@echo "platform:  $(PLATFORM)"
+	@echo "toolchain: $(TOOLCHAIN)"
+	@echo "archs:     $(BUILD_ARCHS)"
