@@ -1,0 +1,235 @@
+//! build.rs: get the QUANTIZED offload bundle into OUT_DIR, and describe it.
+//!
+//! Where the bundle comes from:
+//! - CANDLE_ROCM_KERNELS_BUNDLE=PATH: that prebuilt bundle (for machines
+//!   without the compiler; a relative PATH is taken from this crate's folder);
+//! - otherwise this repository's Makefile builds it into OUT_DIR:
+//!   `make -C <repo> PLATFORM=amd BUILD=$OUT_DIR/make kernels`, with
+//!   ARCH=$CANDLE_ROCM_ARCH when set (else the Makefile's default arch list)
+//!   and ROCM_PATH passed on. When the toolchain is missing, make's own
+//!   message (what to install) is the build error.
+//!
+//! What it writes to OUT_DIR: quantized.hsaco (the bundle the crate embeds)
+//! and quantized.rs (its length, archs, code object table and kernel names,
+//! all read from the bundle itself, so they cannot drift from it).
+//!
+//! Rerun triggers are exact: the kernel sources (hip/), the makefiles the
+//! `kernels` target reads (Makefile, mk/), the prebuilt bundle, and the
+//! environment variables below. Nothing else reruns it.
+
+#[allow(dead_code)]
+#[path = "src/offload.rs"]
+mod offload;
+
+use std::collections::BTreeSet;
+use std::env;
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Variables that change what gets built: ours, and those the Makefile's
+/// toolchain discovery reads from the environment.
+const TRACKED_ENV: &[&str] = &[
+    "CANDLE_ROCM_KERNELS_BUNDLE",
+    "CANDLE_ROCM_ARCH",
+    "ROCM_PATH",
+    "CLANG",
+    "BUNDLER",
+    "LLD",
+    "LLVM_AS",
+    "LLVM_VER",
+    "HIP_CXXFLAGS",
+    "CODE_OBJECT_VERSION",
+];
+
+/// Variables of the caller's make (or shell) that must not leak into ours:
+/// we name the platform, build dir and archs ourselves, and a parent make's
+/// MAKEFLAGS would carry its command-line variables (e.g. ARCH=) along.
+const SCRUBBED_ENV: &[&str] = &["ARCH", "BUILD", "OUT", "PLATFORM", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES", "MAKELEVEL"];
+
+fn main() {
+    for v in TRACKED_ENV {
+        println!("cargo:rerun-if-env-changed={v}");
+    }
+    let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let asked: Vec<String> = non_empty("CANDLE_ROCM_ARCH")
+        .map(|a| a.split_whitespace().map(str::to_owned).collect())
+        .unwrap_or_default();
+
+    let (bundle_path, origin, requested) = match non_empty("CANDLE_ROCM_KERNELS_BUNDLE") {
+        Some(p) => {
+            let path = manifest_dir.join(p);
+            println!("cargo:rerun-if-changed={}", path.display());
+            (path, "prebuilt", asked)
+        }
+        None => {
+            let (path, built) = build_with_make(&manifest_dir, &out_dir, &asked);
+            (path, "make", built)
+        }
+    };
+
+    let bundle = fs::read(&bundle_path)
+        .unwrap_or_else(|e| fail(&format!("cannot read the bundle {}: {e}", bundle_path.display())));
+    let description = describe(&bundle, &bundle_path, &requested);
+    write_if_changed(&out_dir.join("quantized.hsaco"), &bundle);
+    write_if_changed(&out_dir.join("quantized.rs"), description.as_bytes());
+
+    // For the crate's tests: what was asked for, and how the bundle was made.
+    println!("cargo:rustc-env=CANDLE_ROCM_KERNELS_REQUESTED_ARCHS={}", requested.join(" "));
+    println!("cargo:rustc-env=CANDLE_ROCM_KERNELS_ORIGIN={origin}");
+    let sources = if origin == "make" { repo_root(&manifest_dir).join("hip") } else { PathBuf::new() };
+    println!("cargo:rustc-env=CANDLE_ROCM_KERNELS_SOURCES={}", sources.display());
+}
+
+fn non_empty(var: &str) -> Option<String> {
+    env::var(var).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// Stops the build with `msg` as the error cargo shows (no panic backtrace
+/// noise around it).
+fn fail(msg: &str) -> ! {
+    eprintln!("error: {msg}");
+    std::process::exit(1);
+}
+
+fn repo_root(manifest_dir: &Path) -> PathBuf {
+    manifest_dir.join("..").join("..")
+}
+
+/// Runs the Makefile's `kernels` target into OUT_DIR. Returns the bundle's
+/// path and the archs the Makefile decided to build (its archs.list).
+fn build_with_make(manifest_dir: &Path, out_dir: &Path, asked: &[String]) -> (PathBuf, Vec<String>) {
+    let root = repo_root(manifest_dir);
+    if !root.join("Makefile").is_file() || !root.join("hip").is_dir() {
+        fail(&format!(
+            "no candle-rocm-kernels Makefile and hip/ at {}: this crate builds its kernels from the \
+             repository around it. Build it inside that repository, or set \
+             CANDLE_ROCM_KERNELS_BUNDLE to a prebuilt quantized.hsaco",
+            root.display()
+        ));
+    }
+    // hip/ and mk/ are watched as folders, so a new kernel file reruns us too.
+    for p in ["hip", "mk", "Makefile"] {
+        println!("cargo:rerun-if-changed={}", root.join(p).display());
+    }
+
+    let build = out_dir.join("make");
+    let mut make = Command::new("make");
+    make.current_dir(&root).arg("PLATFORM=amd").arg(format!("BUILD={}", build.display()));
+    if !asked.is_empty() {
+        make.arg(format!("ARCH={}", asked.join(" ")));
+    }
+    if let Some(rocm) = non_empty("ROCM_PATH") {
+        make.arg(format!("ROCM_PATH={rocm}"));
+    }
+    make.arg("kernels");
+    for v in SCRUBBED_ENV {
+        make.env_remove(v);
+    }
+    // Share cargo's jobserver: make runs as many jobs as cargo allows us.
+    if let Some(flags) = env::var_os("CARGO_MAKEFLAGS") {
+        make.env("MAKEFLAGS", flags);
+    }
+
+    let output = make.output().unwrap_or_else(|e| {
+        fail(&format!(
+            "cannot run make ({e}): install GNU make, or set CANDLE_ROCM_KERNELS_BUNDLE to a prebuilt bundle"
+        ))
+    });
+    // Everything make said goes to our stderr (shown on failure, or with -vv);
+    // stdout would be read by cargo as instructions.
+    eprint!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        // make's `$(error ...)` lines say what is missing and what to install.
+        let reasons: Vec<&str> = stderr.lines().filter(|l| l.contains("***")).collect();
+        let reason = if reasons.is_empty() { stderr.trim_end().lines().last().unwrap_or("") } else { &reasons.join("\n") };
+        fail(&format!(
+            "building the kernels with make failed ({}):\n{reason}\n\
+             (or set CANDLE_ROCM_KERNELS_BUNDLE to a prebuilt quantized.hsaco to embed instead)",
+            output.status
+        ));
+    }
+
+    let amd = build.join("amd");
+    let archs = fs::read_to_string(amd.join("archs.list"))
+        .unwrap_or_else(|e| fail(&format!("make left no {}: {e}", amd.join("archs.list").display())));
+    (amd.join("quantized.hsaco"), archs.split_whitespace().map(str::to_owned).collect())
+}
+
+/// Reads the bundle and returns the Rust source of its description. Fails
+/// on a malformed bundle, a code object that is not AMDGPU code, archs that
+/// disagree on the kernels they hold, or a requested arch that is missing.
+fn describe(bundle: &[u8], path: &Path, requested: &[String]) -> String {
+    let at = path.display();
+    let entries = offload::parse_bundle(bundle).unwrap_or_else(|e| fail(&format!("{at}: {e}")));
+    let devices: Vec<_> = entries.iter().filter(|e| !e.is_host()).collect();
+    if devices.is_empty() {
+        fail(&format!("{at}: the bundle holds no device code object"));
+    }
+
+    let mut kernels: Option<(String, Vec<String>)> = None;
+    for e in &devices {
+        let target = e.target();
+        let code = e.bytes(bundle);
+        let header = offload::elf_header(code).unwrap_or_else(|err| fail(&format!("{at}: {target}: {err}")));
+        if header.machine != offload::EM_AMDGPU {
+            fail(&format!("{at}: {target}: not AMDGPU code (ELF machine {})", header.machine));
+        }
+        let names = offload::kernel_names(code).unwrap_or_else(|err| fail(&format!("{at}: {target}: {err}")));
+        match &kernels {
+            None => kernels = Some((target.to_owned(), names)),
+            Some((first, want)) if *want != names => {
+                let a: BTreeSet<_> = want.iter().collect();
+                let b: BTreeSet<_> = names.iter().collect();
+                fail(&format!(
+                    "{at}: archs disagree on their kernels: only in {first}: {:?}; only in {target}: {:?}",
+                    a.difference(&b).collect::<Vec<_>>(),
+                    b.difference(&a).collect::<Vec<_>>()
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    let (_, kernels) = kernels.expect("at least one device entry");
+    if kernels.is_empty() {
+        fail(&format!("{at}: the code objects hold no kernel"));
+    }
+
+    let targets: BTreeSet<&str> = devices.iter().map(|e| e.target()).collect();
+    let missing: Vec<&str> = requested.iter().map(String::as_str).filter(|a| !targets.contains(a)).collect();
+    if !missing.is_empty() {
+        fail(&format!("{at}: CANDLE_ROCM_ARCH asks for {missing:?}, which the bundle lacks (it holds {targets:?})"));
+    }
+
+    let mut rs = String::from("// Generated by build.rs from the QUANTIZED bundle: do not edit.\n");
+    let _ = writeln!(rs, "pub(crate) const BUNDLE_LEN: usize = {};", bundle.len());
+    rs.push_str("pub(crate) const ARCHS: &[&str] = &[\n");
+    for e in &devices {
+        let _ = writeln!(rs, "    {:?},", e.target());
+    }
+    rs.push_str("];\npub(crate) const CODE_OBJECTS: &[(&str, usize, usize)] = &[\n");
+    for e in &devices {
+        let _ = writeln!(rs, "    ({:?}, {}, {}),", e.target(), e.offset, e.size);
+    }
+    rs.push_str("];\npub(crate) const KERNELS: &[&str] = &[\n");
+    for k in &kernels {
+        let _ = writeln!(rs, "    {k:?},");
+    }
+    rs.push_str("];\n");
+    rs
+}
+
+/// Writes only when the content differs, so an unchanged bundle keeps its
+/// timestamp.
+fn write_if_changed(path: &Path, data: &[u8]) {
+    if fs::read(path).map(|old| old == data).unwrap_or(false) {
+        return;
+    }
+    let tmp = path.with_extension("tmp");
+    fs::write(&tmp, data)
+        .and_then(|_| fs::rename(&tmp, path))
+        .unwrap_or_else(|e| fail(&format!("cannot write {}: {e}", path.display())));
+}
