@@ -2,7 +2,30 @@
  *
  * The blob: QUANTIZED is an offload bundle holding one code object per GPU
  * arch, each with every kernel of the QUANTIZED module (see README). Pass it
- * to hipModuleLoadData yourself, or let the loader below do it.
+ * to hipModuleLoadData yourself, or let the loader below do it. (The NVIDIA
+ * build exports the same names; there QUANTIZED is a cubin or a fatbin.)
+ *
+ * The loader: open the blob once, then ask for kernels by name and device.
+ *
+ *   crk_module *m;
+ *   void *fn;
+ *   if (crk_module_open(QUANTIZED, QUANTIZED_LEN, &m) != CRK_OK ||
+ *       crk_module_function(m, device, "quantize_q8_1", &fn) != CRK_OK)
+ *     fprintf(stderr, "%s\n", crk_last_error());
+ *   hipModuleLaunchKernel((hipFunction_t)fn, ...);   // launching is yours
+ *   ...
+ *   crk_module_close(m);
+ *
+ * The first lookup on a device loads the module there, exactly once even when
+ * threads race for it; the handle of every kernel is cached, so a repeated
+ * lookup makes no runtime call and takes no lock. All calls are thread-safe,
+ * except that crk_module_close must not race with other calls on the same
+ * module. The loader finds the GPU runtime at run time (dlopen of
+ * libamdhip64.so, or libcuda.so.1 in the NVIDIA build): linking the library
+ * needs no GPU package, and a machine without one gets an error, not a crash.
+ *
+ * Every call returns a crk_status; on failure crk_last_error() tells, in one
+ * line, what failed and on which device, kernel, arch or blob.
  */
 #ifndef CANDLE_ROCM_KERNELS_H
 #define CANDLE_ROCM_KERNELS_H
@@ -24,6 +47,93 @@ extern const unsigned char QUANTIZED[];   /* the bundle, 4096-byte aligned */
 extern const size_t QUANTIZED_LEN;
 extern const crk_code_object QUANTIZED_ARCHS[];
 extern const size_t QUANTIZED_ARCH_COUNT;
+
+/* ---- Loader ------------------------------------------------------------ */
+
+typedef enum {
+  CRK_OK = 0,
+  CRK_ERR_INVALID_ARG,      /* a NULL pointer, a negative or absent device, a small buffer */
+  CRK_ERR_NO_RUNTIME,       /* the GPU runtime library cannot be loaded or is unusable */
+  CRK_ERR_NO_DEVICE,        /* the runtime is there but sees no GPU */
+  CRK_ERR_BAD_BLOB,         /* the bytes are not a code object, bundle, cubin, fatbin or PTX,
+                               are truncated, or are for the other platform */
+  CRK_ERR_ARCH_MISSING,     /* the blob holds no code for the device's arch */
+  CRK_ERR_KERNEL_NOT_FOUND, /* no kernel of that name in the module */
+  CRK_ERR_RUNTIME,          /* the runtime refused a call; the message has its error */
+  CRK_ERR_NO_MEMORY         /* host or device memory ran out */
+} crk_status;
+
+/* A blob, opened once and loaded lazily on each device it is used on. */
+typedef struct crk_module crk_module;
+
+/* Opens a blob: the QUANTIZED bundle, or any caller-supplied AMD code object
+ * or uncompressed offload bundle (AMD build), cubin, fatbin or NUL-terminated
+ * PTX (NVIDIA build). The bytes are validated here (headers, every bundle or
+ * fatbin entry, ELF header and section bounds) and must stay alive and
+ * unchanged until the module is closed; nothing is loaded and no GPU or
+ * runtime is needed. Opening the same blob (same address and length) again
+ * returns the same module with one more reference, so a blob is loaded at
+ * most once per device per process.
+ * Errors: CRK_ERR_INVALID_ARG, CRK_ERR_BAD_BLOB, CRK_ERR_NO_MEMORY. */
+crk_status crk_module_open(const void *blob, size_t len, crk_module **out);
+
+/* Like crk_module_open, naming the module in error messages (crk_module_open
+ * calls QUANTIZED "QUANTIZED" and any other blob "blob@ADDRESS"). The name is
+ * copied. A second open of the same blob keeps the first name. */
+crk_status crk_module_open_named(const void *blob, size_t len, const char *name,
+                                 crk_module **out);
+
+/* Looks up a kernel by name on a device (a runtime device ordinal) and stores
+ * its handle in *function: a hipFunction_t in the AMD build, a CUfunction in
+ * the NVIDIA build, valid until the module is closed. The first lookup on a
+ * device loads the module there: on AMD the code object matching the
+ * device's target ID (features such as :xnack- included) is picked from the
+ * bundle; on NVIDIA the whole cubin/fatbin/PTX goes to cuModuleLoadData
+ * inside the device's primary context, which must be current when you launch.
+ * The runtime's current device of the calling thread is left as it was.
+ * A failed load caches nothing: a later call tries again.
+ * Errors: CRK_ERR_INVALID_ARG, CRK_ERR_NO_RUNTIME, CRK_ERR_NO_DEVICE,
+ * CRK_ERR_ARCH_MISSING, CRK_ERR_KERNEL_NOT_FOUND, CRK_ERR_RUNTIME,
+ * CRK_ERR_NO_MEMORY. */
+crk_status crk_module_function(crk_module *m, int device, const char *kernel,
+                               void **function);
+
+/* Writes the targets the blob holds, space-separated and NUL-terminated, to
+ * buf: "gfx906 gfx90a:xnack- gfx1100" (AMD target IDs), "sm_90" or
+ * "sm_80 sm_90 compute_90" (NVIDIA: compute_NN is PTX). Needs no GPU.
+ * Errors: CRK_ERR_INVALID_ARG (buf too small: it then holds as much as fits,
+ * and the message says how many bytes are needed). */
+crk_status crk_module_archs(const crk_module *m, char *buf, size_t len);
+
+/* Checks, without loading anything, that the blob holds code for a device.
+ * CRK_OK, or CRK_ERR_ARCH_MISSING naming the device's arch and the blob's
+ * archs (AMD: by target ID compatibility). In the NVIDIA build the driver
+ * decides at load time (binary and PTX compatibility), so this only checks
+ * that the device exists. Other errors as crk_device_arch. */
+crk_status crk_module_check_device(const crk_module *m, int device);
+
+/* Writes the device's arch to buf: its full AMD target ID as the runtime's
+ * gcnArchName gives it ("gfx90a:sramecc+:xnack-"), or "sm_90" on NVIDIA.
+ * Errors: CRK_ERR_INVALID_ARG, CRK_ERR_NO_RUNTIME, CRK_ERR_NO_DEVICE,
+ * CRK_ERR_RUNTIME. */
+crk_status crk_device_arch(int device, char *buf, size_t len);
+
+/* Stores the number of GPUs the runtime sees. With none, *count is 0 and the
+ * result is CRK_ERR_NO_DEVICE; without a runtime, CRK_ERR_NO_RUNTIME. */
+crk_status crk_device_count(int *count);
+
+/* Drops one reference of crk_module_open. The last one unloads every
+ * per-device module the loader loaded for this blob, once each, and frees
+ * the module: its function handles are invalid from then on. NULL is a
+ * no-op. Must not race with other calls on the same module. */
+void crk_module_close(crk_module *m);
+
+/* A constant name of a status: "CRK_ERR_ARCH_MISSING". */
+const char *crk_status_string(crk_status s);
+
+/* The one-line message of the calling thread's last failed call ("" when
+ * none failed yet). Valid until this thread's next failing call. */
+const char *crk_last_error(void);
 
 #ifdef __cplusplus
 }

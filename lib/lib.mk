@@ -3,9 +3,19 @@
 LIBNAME    := candle_rocm_kernels
 LIB_A      := $(OUT)/lib$(LIBNAME).a
 LIB_SO     := $(OUT)/lib$(LIBNAME).so
-LIB_SRCS   := embed/bundle.c
+# The loader: one library, one public API, the backend picked by PLATFORM.
+# Both backends find their runtime with dlopen, so the library links no GPU
+# package and a machine without one gets an error message, not a link error.
+LOADER_SRCS := lib/loader.c lib/blob.c lib/elf.c lib/fn_cache.c lib/error.c lib/backend.c
+ifeq ($(PLATFORM),nvidia)
+LOADER_BACKEND_SRCS := lib/backend_cuda.c lib/builtin_nvidia.c
+else
+LOADER_BACKEND_SRCS := lib/backend_hip.c lib/builtin_amd.c
+endif
+LIB_SRCS   := embed/bundle.c $(LOADER_SRCS) $(LOADER_BACKEND_SRCS)
 LIB_OBJS    = $(patsubst %.c,$(OUT)/obj/%.o,$(LIB_SRCS)) $(OUT)/obj/quantized_hsaco.o
 LIB_LDLIBS ?=
+LIB_LDLIBS += -ldl -lpthread
 PUBLIC_HDRS := include/candle_rocm_kernels.h
 
 $(OUT)/obj/%.o: %.c

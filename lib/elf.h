@@ -1,0 +1,41 @@
+/* elf.h: just enough ELF64 to vet a GPU code object before a runtime sees it.
+ *
+ * No allocation: everything reads the caller's bytes, and every offset and
+ * size is checked against them first, so a truncated or corrupt object is
+ * rejected with a reason instead of being read out of bounds.
+ */
+#ifndef CRK_ELF_H
+#define CRK_ELF_H
+
+#include "backend.h"
+
+#include <stddef.h>
+
+#define CRK_EM_AMDGPU 224
+#define CRK_EM_CUDA 190
+
+/* Nonzero when p starts with the ELF magic. */
+int crk_elf_is_elf(const unsigned char *p, size_t n) CRK_INTERNAL;
+
+/* Validates a 64-bit little-endian ELF for the given machine: the header, the
+ * program and section header tables and every section's bytes lie inside the
+ * n bytes. Returns 0, or -1 with a reason in err. */
+int crk_elf_check(const unsigned char *p, size_t n, int machine, char *err,
+                  size_t errlen) CRK_INTERNAL;
+
+/* The target ID an AMDGPU code object was built for, from e_flags:
+ * "gfx90a:xnack-" (features given only where the object pins them). Returns
+ * 0, or -1 for a processor this loader does not know. p must have passed
+ * crk_elf_check. */
+int crk_elf_amdgpu_target(const unsigned char *p, size_t n, char *buf,
+                          size_t len) CRK_INTERNAL;
+
+/* The SM number (90 for sm_90) a CUDA cubin was built for, or -1. */
+int crk_elf_cuda_sm(const unsigned char *p, size_t n) CRK_INTERNAL;
+
+/* Looks name up among the dynamic symbols: 1 found, 0 absent, -1 when the
+ * object has no dynamic symbol table (nothing can be said). p must have
+ * passed crk_elf_check. */
+int crk_elf_has_dynsym(const unsigned char *p, size_t n, const char *name) CRK_INTERNAL;
+
+#endif
