@@ -48,6 +48,15 @@ pub const ALL_IDS: [Id; 1] = [Id::Quantized];
 /// `get_or_load_func(name, &kernels::QUANTIZED)` line for line, with
 /// `hsaco()` where CUDA has `ptx()`. It also carries the kernel and arch
 /// lists, and still derefs to the bytes through `AsRef<[u8]>`.
+///
+/// ```
+/// use candle_rocm_kernels::{ALL_IDS, QUANTIZED};
+/// assert!(QUANTIZED.has_kernel("quantize_q8_1"));
+/// assert!(QUANTIZED.index() < ALL_IDS.len());
+/// // An offload bundle, for hipModuleLoadData, page-aligned.
+/// assert!(QUANTIZED.hsaco().starts_with(b"__CLANG_OFFLOAD_BUNDLE__"));
+/// assert_eq!(QUANTIZED.hsaco().as_ptr() as usize % 4096, 0);
+/// ```
 pub struct Module {
     index: usize,
     hsaco: &'static [u8],
@@ -132,10 +141,8 @@ struct PageAligned<T> {
 
 /// One copy of the bundle, in a static: the const below points at it, so
 /// every use of QUANTIZED, in any crate, shares these bytes.
-static BUNDLE: PageAligned<[u8; generated::BUNDLE_LEN]> = PageAligned {
-    _align: [],
-    bytes: *include_bytes!(concat!(env!("OUT_DIR"), "/quantized.hsaco")),
-};
+static BUNDLE: PageAligned<[u8; generated::BUNDLE_LEN]> =
+    PageAligned { _align: [], bytes: *include_bytes!(concat!(env!("OUT_DIR"), "/quantized.hsaco")) };
 
 /// The QUANTIZED module: candle's quantized kernels (quantize_q8_1, the
 /// dequantizers, the q8_1 mat-vec and matmul kernels, ...) for every arch in
@@ -154,4 +161,3 @@ pub const KERNELS: &[&str] = generated::KERNELS;
 
 /// The target IDs the [`QUANTIZED`] bundle holds code for, in bundle order.
 pub const ARCHS: &[&str] = generated::ARCHS;
-

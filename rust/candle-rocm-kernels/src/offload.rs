@@ -7,11 +7,13 @@
 //! side's parser): a crate with no dependencies cannot link that one.
 //!
 //! Bundle layout (uncompressed; all integers little-endian u64):
+//! ```text
 //!   "__CLANG_OFFLOAD_BUNDLE__"   magic, 24 bytes
 //!   count                        number of entries
 //!   count x { offset, size, id_len, id[id_len] }
-//! An entry id is "<kind>-<arch>-<vendor>-<os>-<env>-<target id>", e.g.
-//! "hipv4-amdgcn-amd-amdhsa--gfx90a:xnack-"; the host entry's target is empty.
+//! ```
+//! An entry id is `<kind>-<arch>-<vendor>-<os>-<env>-<target id>`, e.g.
+//! `hipv4-amdgcn-amd-amdhsa--gfx90a:xnack-`; the host entry's target is empty.
 //!
 //! Every offset and size is checked against the buffer before use: a bad
 //! bundle gives an error that names the entry, never a panic.
@@ -77,15 +79,12 @@ pub fn parse_bundle(data: &[u8]) -> Result<Vec<Entry<'_>>, String> {
                     a compressed bundle (CCOB) is not supported)"
             .into());
     }
-    let count = u64_at(data, 24)
-        .ok_or_else(|| format!("bundle truncated: {} bytes, no entry count", data.len()))?;
+    let count =
+        u64_at(data, 24).ok_or_else(|| format!("bundle truncated: {} bytes, no entry count", data.len()))?;
     let mut pos = 32usize;
     // Each entry header is at least 24 bytes: bound the count before looping.
     if count > ((data.len() - pos) / 24) as u64 {
-        return Err(format!(
-            "bundle claims {count} entries, but its {} bytes cannot hold them",
-            data.len()
-        ));
+        return Err(format!("bundle claims {count} entries, but its {} bytes cannot hold them", data.len()));
     }
     let mut entries = Vec::with_capacity(count as usize);
     for i in 0..count {
@@ -99,8 +98,7 @@ pub fn parse_bundle(data: &[u8]) -> Result<Vec<Entry<'_>>, String> {
             .and_then(|n| data.get(pos..pos.checked_add(n)?))
             .ok_or_else(|| format!("bundle entry {i}: id length {id_len} runs past the end"))?;
         pos += id_bytes.len();
-        let id = std::str::from_utf8(id_bytes)
-            .map_err(|_| format!("bundle entry {i}: id is not UTF-8"))?;
+        let id = std::str::from_utf8(id_bytes).map_err(|_| format!("bundle entry {i}: id is not UTF-8"))?;
         let inside = off <= data.len() as u64 && size <= data.len() as u64 - off;
         if !inside {
             return Err(format!(
@@ -183,19 +181,56 @@ pub const EF_AMDGPU_FEATURE_SRAMECC_V4: u32 = 0xc00;
 /// The EF_AMDGPU_MACH value of each processor LLVM 19 knows, so a test can
 /// check that a bundle entry named gfxN really holds gfxN code.
 const MACH: &[(&str, u32)] = &[
-    ("gfx600", 0x020), ("gfx601", 0x021), ("gfx602", 0x03a), ("gfx700", 0x022),
-    ("gfx701", 0x023), ("gfx702", 0x024), ("gfx703", 0x025), ("gfx704", 0x026),
-    ("gfx705", 0x03b), ("gfx801", 0x028), ("gfx802", 0x029), ("gfx803", 0x02a),
-    ("gfx805", 0x03c), ("gfx810", 0x02b), ("gfx900", 0x02c), ("gfx902", 0x02d),
-    ("gfx904", 0x02e), ("gfx906", 0x02f), ("gfx908", 0x030), ("gfx909", 0x031),
-    ("gfx90a", 0x03f), ("gfx90c", 0x032), ("gfx940", 0x040), ("gfx941", 0x04b),
-    ("gfx942", 0x04c), ("gfx1010", 0x033), ("gfx1011", 0x034), ("gfx1012", 0x035),
-    ("gfx1013", 0x042), ("gfx1030", 0x036), ("gfx1031", 0x037), ("gfx1032", 0x038),
-    ("gfx1033", 0x039), ("gfx1034", 0x03e), ("gfx1035", 0x03d), ("gfx1036", 0x045),
-    ("gfx1100", 0x041), ("gfx1101", 0x046), ("gfx1102", 0x047), ("gfx1103", 0x044),
-    ("gfx1150", 0x043), ("gfx1151", 0x04a), ("gfx1152", 0x055), ("gfx1200", 0x048),
-    ("gfx1201", 0x04e), ("gfx9-generic", 0x051), ("gfx10-1-generic", 0x052),
-    ("gfx10-3-generic", 0x053), ("gfx11-generic", 0x054), ("gfx12-generic", 0x059),
+    ("gfx600", 0x020),
+    ("gfx601", 0x021),
+    ("gfx602", 0x03a),
+    ("gfx700", 0x022),
+    ("gfx701", 0x023),
+    ("gfx702", 0x024),
+    ("gfx703", 0x025),
+    ("gfx704", 0x026),
+    ("gfx705", 0x03b),
+    ("gfx801", 0x028),
+    ("gfx802", 0x029),
+    ("gfx803", 0x02a),
+    ("gfx805", 0x03c),
+    ("gfx810", 0x02b),
+    ("gfx900", 0x02c),
+    ("gfx902", 0x02d),
+    ("gfx904", 0x02e),
+    ("gfx906", 0x02f),
+    ("gfx908", 0x030),
+    ("gfx909", 0x031),
+    ("gfx90a", 0x03f),
+    ("gfx90c", 0x032),
+    ("gfx940", 0x040),
+    ("gfx941", 0x04b),
+    ("gfx942", 0x04c),
+    ("gfx1010", 0x033),
+    ("gfx1011", 0x034),
+    ("gfx1012", 0x035),
+    ("gfx1013", 0x042),
+    ("gfx1030", 0x036),
+    ("gfx1031", 0x037),
+    ("gfx1032", 0x038),
+    ("gfx1033", 0x039),
+    ("gfx1034", 0x03e),
+    ("gfx1035", 0x03d),
+    ("gfx1036", 0x045),
+    ("gfx1100", 0x041),
+    ("gfx1101", 0x046),
+    ("gfx1102", 0x047),
+    ("gfx1103", 0x044),
+    ("gfx1150", 0x043),
+    ("gfx1151", 0x04a),
+    ("gfx1152", 0x055),
+    ("gfx1200", 0x048),
+    ("gfx1201", 0x04e),
+    ("gfx9-generic", 0x051),
+    ("gfx10-1-generic", 0x052),
+    ("gfx10-3-generic", 0x053),
+    ("gfx11-generic", 0x054),
+    ("gfx12-generic", 0x059),
 ];
 
 /// The EF_AMDGPU_MACH value of a processor, if LLVM 19 knows it.

@@ -108,16 +108,29 @@ fn code_objects_are_amdgpu_code_for_their_arch() {
         assert_eq!(h.machine, offload::EM_AMDGPU, "{t}: ELF machine {} is not EM_AMDGPU", h.machine);
         assert_eq!(h.os_abi, offload::ELFOSABI_AMDGPU_HSA, "{t}: OS ABI {} is not AMDGPU_HSA", h.os_abi);
         assert_eq!(h.elf_type, offload::ET_DYN, "{t}: ELF type {} is not a shared object", h.elf_type);
-        assert!((2..=4).contains(&h.abi_version), "{t}: ABI version {} is not code object v4..v6", h.abi_version);
+        assert!(
+            (2..=4).contains(&h.abi_version),
+            "{t}: ABI version {} is not code object v4..v6",
+            h.abi_version
+        );
         versions.insert(h.abi_version);
 
         let id = offload::parse_target_id(t).unwrap();
-        let mach = offload::mach_of(id.processor)
-            .unwrap_or_else(|| panic!("{t}: no EF_AMDGPU_MACH known for {}: add it to src/offload.rs", id.processor));
-        assert_eq!(h.flags & offload::EF_AMDGPU_MACH, mach, "{t}: code object is for mach {:#x}", h.flags & offload::EF_AMDGPU_MACH);
+        let mach = offload::mach_of(id.processor).unwrap_or_else(|| {
+            panic!("{t}: no EF_AMDGPU_MACH known for {}: add it to src/offload.rs", id.processor)
+        });
+        assert_eq!(
+            h.flags & offload::EF_AMDGPU_MACH,
+            mach,
+            "{t}: code object is for mach {:#x}",
+            h.flags & offload::EF_AMDGPU_MACH
+        );
         // v4+ feature fields: 0 unsupported, 1 any, 2 off, 3 on.
         let field = |mask: u32| (h.flags & mask) >> mask.trailing_zeros();
-        for (name, want, got) in [("xnack", id.xnack, field(offload::EF_AMDGPU_FEATURE_XNACK_V4)), ("sramecc", id.sramecc, field(offload::EF_AMDGPU_FEATURE_SRAMECC_V4))] {
+        for (name, want, got) in [
+            ("xnack", id.xnack, field(offload::EF_AMDGPU_FEATURE_XNACK_V4)),
+            ("sramecc", id.sramecc, field(offload::EF_AMDGPU_FEATURE_SRAMECC_V4)),
+        ] {
             let ok = match want {
                 Feature::Any => got <= 1,
                 Feature::Off => got == 2,
@@ -138,18 +151,28 @@ fn every_exported_kernel_is_in_every_code_object() {
     for e in device_entries() {
         let t = e.target();
         let code = e.bytes(bundle());
-        let dynsym = offload::elf_symbols(code, offload::SHT_DYNSYM).unwrap_or_else(|err| panic!("{t}: {err}"));
+        let dynsym =
+            offload::elf_symbols(code, offload::SHT_DYNSYM).unwrap_or_else(|err| panic!("{t}: {err}"));
         let dynsym = dynsym.unwrap_or_else(|| panic!("{t}: no .dynsym"));
-        let symtab = offload::elf_symbols(code, offload::SHT_SYMTAB).unwrap_or_else(|err| panic!("{t}: {err}"));
+        let symtab =
+            offload::elf_symbols(code, offload::SHT_SYMTAB).unwrap_or_else(|err| panic!("{t}: {err}"));
         for table in std::iter::once(&dynsym).chain(symtab.as_ref()) {
             for k in KERNELS {
                 let defined = |name: &str, kind: u8| {
-                    table.iter().find(|s| s.name == name && s.kind == kind && s.bind == offload::STB_GLOBAL && s.shndx != 0)
+                    table.iter().find(|s| {
+                        s.name == name && s.kind == kind && s.bind == offload::STB_GLOBAL && s.shndx != 0
+                    })
                 };
                 let func = defined(k, offload::STT_FUNC);
-                assert!(func.is_some_and(|f| f.size > 0), "{t}: kernel {k}: no global function symbol with code");
+                assert!(
+                    func.is_some_and(|f| f.size > 0),
+                    "{t}: kernel {k}: no global function symbol with code"
+                );
                 let kd = defined(&format!("{k}.kd"), offload::STT_OBJECT);
-                assert!(kd.is_some_and(|d| d.size == 64), "{t}: kernel {k}: no 64-byte kernel descriptor {k}.kd");
+                assert!(
+                    kd.is_some_and(|d| d.size == 64),
+                    "{t}: kernel {k}: no 64-byte kernel descriptor {k}.kd"
+                );
             }
         }
         // And nothing beyond the list: the code object's kernels are KERNELS.
@@ -186,7 +209,13 @@ fn spec_kernels() -> Option<Vec<String>> {
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
     let text = std::fs::read_to_string(shared.join("spec/kernels.txt")).ok()?;
-    Some(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_owned).collect())
+    Some(
+        text.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(str::to_owned)
+            .collect(),
+    )
 }
 
 #[test]
@@ -214,15 +243,28 @@ fn kernels_in_source(text: &str) -> Vec<String> {
         while !rest.is_empty() {
             if in_block {
                 match rest.find("*/") {
-                    Some(i) => { in_block = false; rest = &rest[i + 2..]; }
+                    Some(i) => {
+                        in_block = false;
+                        rest = &rest[i + 2..];
+                    }
                     None => rest = "",
                 }
             } else {
                 let (b, l) = (rest.find("/*"), rest.find("//"));
                 match (b, l) {
-                    (Some(b), l) if l.is_none_or(|l| b < l) => { kept.push_str(&rest[..b]); in_block = true; rest = &rest[b + 2..]; }
-                    (_, Some(l)) => { kept.push_str(&rest[..l]); rest = ""; }
-                    _ => { kept.push_str(rest); rest = ""; }
+                    (Some(b), l) if l.is_none_or(|l| b < l) => {
+                        kept.push_str(&rest[..b]);
+                        in_block = true;
+                        rest = &rest[b + 2..];
+                    }
+                    (_, Some(l)) => {
+                        kept.push_str(&rest[..l]);
+                        rest = "";
+                    }
+                    _ => {
+                        kept.push_str(rest);
+                        rest = "";
+                    }
                 }
             }
         }
@@ -247,13 +289,22 @@ fn kernels_in_source(text: &str) -> Vec<String> {
                 continue;
             }
             if !ident.is_empty() {
-                if depth == 0 { last_ident = std::mem::take(&mut ident); } else { ident.clear(); }
+                if depth == 0 {
+                    last_ident = std::mem::take(&mut ident);
+                } else {
+                    ident.clear();
+                }
             }
             match c {
-                '(' if depth == 0 && (last_ident == "__launch_bounds__" || last_ident == "__attribute__") => depth = 1,
+                '(' if depth == 0 && (last_ident == "__launch_bounds__" || last_ident == "__attribute__") => {
+                    depth = 1
+                }
                 '(' if depth > 0 => depth += 1,
                 ')' if depth > 0 => depth -= 1,
-                '(' => { names.push(last_ident.clone()); break; }
+                '(' => {
+                    names.push(last_ident.clone());
+                    break;
+                }
                 ';' | '{' if depth == 0 => break,
                 _ => {}
             }
@@ -276,7 +327,7 @@ fn kernels_written_in_the_sources_are_exported() {
     // Only where the bundle was built from these sources: build.rs's make
     // run, or a prebuilt one that test/test_rust.sh names the sources of.
     let dir = std::env::var("CANDLE_ROCM_KERNELS_SOURCES").ok().filter(|d| !d.is_empty());
-    let dir = dir.unwrap_or_else(|| env!("CANDLE_ROCM_KERNELS_SOURCES").to_owned());
+    let dir = dir.unwrap_or_else(|| env!("CANDLE_ROCM_KERNELS_MAKE_SOURCES").to_owned());
     if dir.is_empty() {
         eprintln!("prebuilt bundle of unknown sources: nothing to compare with");
         return;
@@ -289,11 +340,16 @@ fn kernels_written_in_the_sources_are_exported() {
         }
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         for k in kernels_in_source(&text) {
-            assert!(QUANTIZED.has_kernel(&k), "{}: kernel {k} is not in the bundle's code objects", path.display());
+            assert!(
+                QUANTIZED.has_kernel(&k),
+                "{}: kernel {k} is not in the bundle's code objects",
+                path.display()
+            );
             found += 1;
         }
     }
     assert!(found > 0, "no kernel definition found in {dir}");
+    eprintln!("{found} kernels written out in {dir}, all in the bundle");
 }
 
 // The parser itself, on bundles made by hand.
@@ -318,7 +374,10 @@ fn handmade(entries: &[(&str, &[u8])]) -> Vec<u8> {
 
 #[test]
 fn parser_reads_a_handmade_bundle() {
-    let b = handmade(&[("host-x86_64-unknown-linux-gnu-", b""), ("hipv4-amdgcn-amd-amdhsa--gfx90a:xnack-", b"CODE")]);
+    let b = handmade(&[
+        ("host-x86_64-unknown-linux-gnu-", b""),
+        ("hipv4-amdgcn-amd-amdhsa--gfx90a:xnack-", b"CODE"),
+    ]);
     let e = offload::parse_bundle(&b).unwrap();
     assert_eq!(e.len(), 2);
     assert!(e[0].is_host() && e[0].target().is_empty());
@@ -355,7 +414,10 @@ fn parser_rejects_malformed_bundles() {
 #[test]
 fn target_ids_parse_and_match() {
     let p = |s| offload::parse_target_id(s).unwrap();
-    assert_eq!(p("gfx90a:sramecc+:xnack-"), offload::TargetId { processor: "gfx90a", xnack: Feature::Off, sramecc: Feature::On });
+    assert_eq!(
+        p("gfx90a:sramecc+:xnack-"),
+        offload::TargetId { processor: "gfx90a", xnack: Feature::Off, sramecc: Feature::On }
+    );
     for bad in ["", ":xnack+", "gfx90a:xnack", "gfx90a:foo+", "gfx90a:xnack+:xnack-"] {
         assert!(offload::parse_target_id(bad).is_err(), "'{bad}' parsed");
     }
