@@ -1,0 +1,41 @@
+# dump.mk: crk-dump, the blob inspector (embed/dump/), and `make dump`.
+# Included by mk/extra-dump.mk and test/mk/dump.mk; the guard makes the
+# second include a no-op.
+ifndef CRK_DUMP_MK_INCLUDED
+CRK_DUMP_MK_INCLUDED := 1
+
+CRK_DUMP := $(OUT)/tools/crk-dump
+BINDIR ?= $(PREFIX)/bin
+
+# The parsers (what the tests and the fuzzers link) and the program.
+DUMP_LIB_SRCS := embed/bundle.c $(addprefix embed/dump/,elf.c msgpack.c md5.c decompress.c \
+                 mach.c metadata.c codeobj.c blob.c report.c checks.c)
+DUMP_SRCS := $(DUMP_LIB_SRCS) embed/dump/main.c
+# zlib and zstd: the two compressions of compressed offload bundles
+# (Debian: zlib1g-dev libzstd-dev).
+DUMP_LDLIBS := -lzstd -lz
+
+# Objects come from lib.mk's $(OUT)/obj/%.o rule.
+DUMP_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(DUMP_SRCS))
+-include $(patsubst %.c,$(OUT)/obj/%.d,$(DUMP_SRCS))
+
+$(CRK_DUMP): $(DUMP_OBJS)
+	$(call say,LD,$@)mkdir -p $(@D) && $(CC) $(CFLAGS) $^ $(DUMP_LDLIBS) -o $@.tmp && mv $@.tmp $@
+
+all: $(CRK_DUMP)
+
+# `make dump`: the table of the built blob.
+.PHONY: dump install-dump uninstall-dump
+dump: $(CRK_DUMP) $(BLOB)
+	$(Q)$(CRK_DUMP) $(BLOB)
+
+install: install-dump
+install-dump: $(CRK_DUMP)
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 755 $(CRK_DUMP) $(DESTDIR)$(BINDIR)/crk-dump
+
+uninstall: uninstall-dump
+uninstall-dump:
+	rm -f $(DESTDIR)$(BINDIR)/crk-dump
+
+endif

@@ -1,0 +1,19 @@
+/* report.h: print what a blob holds, for people (an aligned table), for
+ * machines (JSON with stable keys) or for scripts (kernel names). Only the
+ * code objects whose sel[i] is nonzero are printed. */
+#ifndef CRK_DUMP_REPORT_H
+#define CRK_DUMP_REPORT_H
+
+#include "blob.h"
+
+#include <stdio.h>
+
+void crk_report_table(FILE *f, const char *file, const crk_blob *b, const unsigned char *sel);
+void crk_report_json(FILE *f, const char *file, const crk_blob *b, const unsigned char *sel);
+void crk_report_symbols(FILE *f, const crk_blob *b, const unsigned char *sel);
+
+/* Writes s with bytes that are not printable ASCII as \xNN (names come
+ * from the input and must not drive the terminal); returns the width. */
+size_t crk_print_escaped(FILE *f, const char *s);
+
+#endif
