@@ -7,7 +7,8 @@
 #                  ($CRK_BUILD/quantized.hsaco, archs from its archs.list),
 #                  so no kernel is compiled twice;
 #   rust/make      lets build.rs run the Makefile itself, as a fresh checkout
-#                  does, for one arch ($CRK_RUST_ARCH, default gfx1100);
+#                  does, for one arch ($CRK_RUST_ARCH; default gfx1100 when
+#                  the make build has it, else its first arch);
 # then two checks of build.rs: an unchanged tree reruns no build script, and
 # a missing compiler fails with the Makefile's message of what to install.
 # Cargo's outputs go under $CRK_BUILD/rust/. SKIP lines when cargo is absent
@@ -23,7 +24,6 @@ crate=$root/rust/candle-rocm-kernels
 abspath() { case $1 in /*) echo "$1" ;; *) echo "$(pwd)/$1" ;; esac; }
 build=$(abspath "${CRK_BUILD:-build/amd}")
 shared=$(abspath "${CRK_SHARED:-../shared}")
-arch=${CRK_RUST_ARCH:-gfx1100}
 targets=$build/rust
 fails=0
 
@@ -38,6 +38,13 @@ if [ ! -f "$build/quantized.hsaco" ]; then
   echo "SKIP - rust: $build has no quantized.hsaco: the crate embeds the AMD bundle (PLATFORM=amd)"
   exit 0
 fi
+
+archs=$(cat "$build/archs.list" 2>/dev/null)
+case " $archs " in
+  *" gfx1100 "*) arch=${CRK_RUST_ARCH:-gfx1100} ;;
+  *) arch=${CRK_RUST_ARCH:-${archs%% *}} ;;
+esac
+[ -n "$arch" ] || arch=gfx1100
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
@@ -84,7 +91,7 @@ cargo_tests() {
 # 1. The bundle make already built, embedded (no second kernel compile).
 cargo_tests prebuilt \
   CANDLE_ROCM_KERNELS_BUNDLE="$build/quantized.hsaco" \
-  CANDLE_ROCM_ARCH="$(cat "$build/archs.list")" \
+  CANDLE_ROCM_ARCH="$archs" \
   CANDLE_ROCM_KERNELS_SOURCES="$root/hip" CRK_SHARED="$shared"
 
 # 2. build.rs running the Makefile, as from a fresh checkout, for one arch.

@@ -56,6 +56,9 @@ pub const ALL_IDS: [Id; 1] = [Id::Quantized];
 /// // An offload bundle, for hipModuleLoadData, page-aligned.
 /// assert!(QUANTIZED.hsaco().starts_with(b"__CLANG_OFFLOAD_BUNDLE__"));
 /// assert_eq!(QUANTIZED.hsaco().as_ptr() as usize % 4096, 0);
+/// // A true constant: usable in const items of other crates.
+/// const BYTES: &[u8] = QUANTIZED.hsaco();
+/// assert_eq!(BYTES.as_ptr(), QUANTIZED.hsaco().as_ptr());
 /// ```
 pub struct Module {
     index: usize,
