@@ -859,5 +859,6 @@ int main(int argc, char **argv) {
     start = last + 1;
   }
   printf("%d passed, %d failed, %d skipped\n", pass, fail, skip);
+  free(pat);
   return fail ? 1 : 0;
 }
