@@ -67,13 +67,14 @@ static crk_status cuda_init(char *err, size_t errlen) {
   if (!cu.lib) {
     static const char *const names[] = {"libcuda.so.1", "libcuda.so"};
     void *lib = NULL;
+    char why[256] = "";
     for (size_t i = 0; i < 2 && !lib; i++) {
       lib = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
       if (lib) snprintf(cu.lib_name, sizeof cu.lib_name, "%s", names[i]);
+      else if (i == 0) snprintf(why, sizeof why, "%s", dlerror()); /* the soname's reason */
     }
     if (!lib) {
-      snprintf(err, errlen, "no CUDA driver: cannot load libcuda.so.1 (%s); install the NVIDIA driver",
-               dlerror());
+      snprintf(err, errlen, "no CUDA driver: cannot load libcuda.so.1 (%s); install the NVIDIA driver", why);
       return CRK_ERR_NO_RUNTIME;
     }
     /* The _v2 names are what cuda.h maps the plain ones to. */
