@@ -5,7 +5,7 @@
 # benchmark when the tree has one. Every step's output goes to LOGDIR (one
 # log per step plus `log`, all of it), the benchmark table to
 # LOGDIR/BENCHMARKS.md. It goes on past a failing step and ends with a
-# summary of each step's status.
+# summary of each step's status (124: killed by its time limit).
 #
 #   test/gpu/device-run.sh SRC SHARED LOGDIR COMMIT [ARCH] [STEPS]
 #
@@ -24,12 +24,12 @@ export CRK_SHARED="$SHARED"
 M="$MAKE -C $SRC PLATFORM=nvidia ARCH=$ARCH BUILD=$BUILD SHARED_DIR=$SHARED GIT_COMMIT=$COMMIT"
 summary=""
 
-step() { # step NAME COMMAND...: run, log, remember the status
-  name=$1
-  shift
+step() { # step NAME SECONDS COMMAND...: run (killed after SECONDS), log, remember the status
+  name=$1 secs=$2
+  shift 2
   echo "=== $name: $*" | tee -a "$LOGDIR/log"
   t0=$(date +%s)
-  { "$@" 2>&1; echo "rc=$?" > "$LOGDIR/.rc"; } | tee "$LOGDIR/$name.log" | tee -a "$LOGDIR/log" | tail -n 40
+  { timeout -k 10 "$secs" "$@" 2>&1; echo "rc=$?" > "$LOGDIR/.rc"; } | tee "$LOGDIR/$name.log" | tee -a "$LOGDIR/log" | tail -n 40
   rc=$(sed 's/rc=//' "$LOGDIR/.rc")
   t1=$(date +%s)
   echo "=== $name: exit $rc after $((t1 - t0)) s" | tee -a "$LOGDIR/log"
@@ -47,14 +47,14 @@ want() { case " $STEPS " in *" $1 "*) return 0 ;; esac; return 1; }
   echo "commit: $COMMIT"
 } 2>&1 | tee -a "$LOGDIR/log"
 
-want build && step build $M -j"$(nproc)" all gpu-build
-want test && step gpu-test $M gpu-test
-want memcheck && step memcheck $M gpu-memcheck
-want bench && step bench $M bench BENCH_MD="$LOGDIR/BENCHMARKS.md"
+want build && step build 240 $M -j"$(nproc)" all gpu-build
+want test && step gpu-test ${TEST_SECS:-240} $M gpu-test
+want memcheck && step memcheck ${MEMCHECK_SECS:-300} $M gpu-memcheck
+want bench && step bench ${BENCH_SECS:-240} $M bench BENCH_MD="$LOGDIR/BENCHMARKS.md"
 if want loader; then
   # The loader's benchmark (first load ms, cached lookup ns), when the tree has it.
   if [ -f "$SRC/examples/loader_bench.c" ]; then
-    step loader-bench sh -c "$M $BUILD/nvidia/examples/loader_bench && $BUILD/nvidia/examples/loader_bench 0 quantize_q8_1 dequantize_block_q4_0_f32 get_rows_q4_K"
+    step loader-bench 60 sh -c "$M $BUILD/nvidia/examples/loader_bench && $BUILD/nvidia/examples/loader_bench 0 quantize_q8_1 dequantize_block_q4_0_f32 get_rows_q4_K"
   else
     echo "=== loader-bench: no examples/loader_bench.c in this tree" | tee -a "$LOGDIR/log"
   fi

@@ -31,7 +31,9 @@
  *
  * A kernel that faults (an illegal address) leaves the GPU context unusable,
  * so the tests run in a child process: when it dies, the parent reports the
- * kernel it was testing and starts a new child at the next kernel.
+ * kernel it was testing and starts a new child at the next kernel. A kernel
+ * that hangs is killed the same way after CRK_GPU_TEST_TIMEOUT seconds
+ * (default 300) of testing it.
  */
 #include "candle_rocm_kernels.h"
 #include "gpu.h"
@@ -48,6 +50,9 @@
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #define EXIT_LOST 3  /* a child lost its GPU context */
 #define GUARD 4096   /* bytes checked past every output */
@@ -56,6 +61,7 @@
 static kernel_desc kernels[KERNEL_COUNT];
 static int nkernels;
 static int device;
+static unsigned kernel_timeout = 300;
 
 /* ---- reporting (in the child) ------------------------------------------ */
 
@@ -722,6 +728,7 @@ static int child(int start, FILE *to, int npat, char **pat, int first) {
     if (!selected(k, npat, pat)) continue;
     cur = k;
     k_ok = k_fail = k_skip = 0;
+    alarm(kernel_timeout); /* a hung kernel: SIGALRM ends this process, the parent goes on */
     void *fn = NULL;
     double t0 = now_ms();
     crk_status st = crk_module_function(m, device, k->name, &fn);
@@ -787,6 +794,8 @@ int main(int argc, char **argv) {
     else if (strcmp(argv[i], "--list") == 0) list = 1;
     else pat[npat++] = argv[i];
   }
+  const char *to = getenv("CRK_GPU_TEST_TIMEOUT");
+  if (to && atoi(to) > 0) kernel_timeout = (unsigned)atoi(to);
   nkernels = kernel_catalog(kernels);
   if (list) {
     for (int i = 0; i < nkernels; i++) printf("%s\t%s\t%s\n", kernels[i].name, family_name(kernels[i].family), type_name(kernels[i].type));
@@ -802,6 +811,9 @@ int main(int argc, char **argv) {
     pid_t pid = fork();
     if (pid < 0) { perror("fork"); return 1; }
     if (pid == 0) {
+#ifdef __linux__
+      prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the parent, even hung in a kernel */
+#endif
       close(fds[0]);
       FILE *to = fdopen(fds[1], "w");
       int rc = child(start, to, npat, pat, first);
