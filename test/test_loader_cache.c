@@ -135,8 +135,8 @@ static void test_errors(void) {
 
   /* Unknown kernel: the name and the module, found by the loader itself on
    * a code object with symbols (QUANTIZED), else by the runtime. */
-  crk_status s = crk_module_function(m, 0, "no_such_kernel", &f);
-  CHECK(s == CRK_ERR_KERNEL_NOT_FOUND && contains(msg, "'no_such_kernel'") &&
+  crk_status s = crk_module_function(m, 0, "missing_q8_2", &f);
+  CHECK(s == CRK_ERR_KERNEL_NOT_FOUND && contains(msg, "'missing_q8_2'") &&
             contains(msg, blob == QUANTIZED ? "module QUANTIZED" : "module blob@"),
         "unknown kernel: CRK_ERR_KERNEL_NOT_FOUND naming kernel and module", "%s: %s", crk_status_string(s), msg);
   if (blob == QUANTIZED)
