@@ -8,8 +8,11 @@
  *   q6_K             (d*sc) * (q - 32)           a = d*sc, b = 0
  *   q8_K             d * q                       a = d, b = 0
  * where the integer differences are exact, so only the float products and
- * the final subtraction round, in the same order as GGML's scalar code. That
- * needs float contraction off (REF_CFLAGS): an fma would round once less.
+ * the final subtraction round, in the same order as GGML's scalar code.
+ * (a*v is in fact exact for every type: a half times a scale code times a
+ * code needs at most 24 bits, and q8_K has no b; so an fma contraction of
+ * a*v - b could not change a value. REF_CFLAGS turns contraction off anyway,
+ * for the rest of the reference.)
  */
 #include "blocks.h"
 

@@ -18,11 +18,17 @@
  *     exact;
  *   - the bracket is there for kernels that take a q8_1 block's sum from s:
  *     upstream does so for the q4_0/q5_0 offsets (d*(sum q_w q_y * d_y -
- *     8 s)) and for the mins of q4_1 q5_1 q4_K q5_K (and q2_K may), with
- *     o_B = the offset or min coefficient of the weights in block B. s is
- *     the sum of the ORIGINAL floats, so this term is real, not rounding; we
- *     know it exactly from the stored s and q, and count |o_B| |s_B - d_B
- *     sum q| per block (an upper bound of the term's size).
+ *     8 s)) and for the mins of q4_1 q5_1 q4_K q5_K, with o_B the amount the
+ *     weights of block B subtract (8a, 16a, -m, dmin*mn). s is the sum of the
+ *     ORIGINAL floats, so this term is real, not rounding. A kernel either
+ *     reads s or it does not, so |G - R| holds the float error plus 0 or
+ *     |sum_B o_B delta_B|, delta_B = s_B - d_B sum q_B: known exactly from
+ *     the stored s and q. Where the 32 values of B span sub-blocks with
+ *     different mins (q2_K: 16-value sub-blocks) a kernel could charge delta_B
+ *     to either, so o_B is only known to lie in [lo_B, hi_B]: we count
+ *     |sum_B mid_B delta_B| + sum_B halfwidth_B |delta_B|, which bounds every
+ *     choice. Our o_B are GGML's floats, the kernel's the real products:
+ *     2u * sum_B |o_B delta_B| more covers that.
  * Float evaluation: every float operation rounds its result with relative
  * error <= u. Any way of summing the terms of E (sequential, per-thread then
  * tree, with or without fma) passes each term through at most k + 16
@@ -33,7 +39,7 @@
  *   M = sum_c |y_c| (|a v_c| + |b| + O_c)      (O_c = 8|a| for q4_0, 16|a| for
  *       q5_0: the offset a kernel may split off, as upstream does, so the
  *       parts it sums are d*q_raw*y and 8*d*y rather than their difference)
- * plus the s-terms sum_B o_B |s_B|. M is taken with GGML's float a and b;
+ * plus the s-terms sum_B |o_B s_B|. M is taken with GGML's float a and b;
  * the real A, B' differ by <= u relative, far inside the slack below.
  * GGML's rounding vs the kernel's: |w_c - (A v_c - B')| <= 3u(|A v_c| + |B'|)
  * (three roundings: a, a*v, -b), i.e. 3u*M in total.
@@ -42,7 +48,8 @@
  * Hence, per output,
  *   tol = (gamma(k+16) + 3u + k*2^-53) * M + gamma(k+16) * S_abs + S_diff
  *         + u*|R| + (k+16) * 2^-149
- *   S_abs = sum_B o_B |s_B|,  S_diff = sum_B o_B |s_B - d_B sum q_B|  (q8_1 only)
+ *   S_abs = sum_B max|o_B| |s_B|,
+ *   S_diff = |sum_B mid_B delta_B| + sum_B (halfwidth_B + 2u max|o_B|) |delta_B|   (q8_1 only)
  * With REF_TOL_HALF_INTERMEDIATES (a kernel that rounds scale products such
  * as d*sc or d_w*d_y to half: 2^-11 relative each, two of them on a term's
  * path), add 2 * 2^-11 * (M + S_abs).
@@ -72,9 +79,10 @@ static int uses_s(crk_qtype t) {
   }
 }
 
-/* Per value c of one weight row: the reference value w, |a*v| and the
- * offset-or-min coefficient |b| + O. */
-typedef struct { float *w; double *av, *bo; } row_terms;
+/* Per value c of one weight row: the reference value w, |a*v|, the
+ * magnitude |b| + O of what a kernel may subtract separately, and the signed
+ * amount o = b + (offset units)*a that an s-reading kernel subtracts. */
+typedef struct { float *w; double *av, *bo, *o; } row_terms;
 
 static void decode_row(crk_qtype t, const uint8_t *row, int ncols, row_terms *rt) {
   const crk_qtype_info *info = ref_qtype_info(t);
@@ -89,6 +97,7 @@ static void decode_row(crk_qtype t, const uint8_t *row, int ncols, row_terms *rt
       rt->w[c] = dec.a[j] * (float)dec.v[i] - dec.b[j];
       rt->av[c] = fabs((double)dec.a[j] * dec.v[i]);
       rt->bo[c] = fabs((double)dec.b[j]) + units * fabs((double)dec.a[j]);
+      rt->o[c] = (double)dec.b[j] + units * (double)dec.a[j];
     }
   }
 }
@@ -102,17 +111,24 @@ static float output_tol(crk_qtype t, int ncols, const row_terms *rt, const float
     r += (double)rt->w[c] * (double)y[c];
   }
   if (q8 && uses_s(t)) {
+    double mid_sum = 0.0, spread = 0.0, o_delta = 0.0;
     for (int blk = 0; blk < ncols / 32; blk++) {
       const uint8_t *p = q8 + (size_t)blk * CRK_Q8_1_BYTES;
-      double o = 0.0, sumq = 0.0;
+      double lo = rt->o[blk * 32], hi = lo, sumq = 0.0;
       for (int i = 0; i < 32; i++) {
-        o = fmax(o, rt->bo[blk * 32 + i]);
+        lo = fmin(lo, rt->o[blk * 32 + i]);
+        hi = fmax(hi, rt->o[blk * 32 + i]);
         sumq += (int8_t)p[4 + i];
       }
       const double d = ref_f16_to_f32(ref_ld16(p)), s = ref_f16_to_f32(ref_ld16(p + 2));
-      s_abs += o * fabs(s);
-      s_diff += o * fabs(s - d * sumq);
+      const double delta = s - d * sumq;
+      s_abs += fmax(fabs(lo), fabs(hi)) * fabs(s);
+      mid_sum += 0.5 * (lo + hi) * delta;
+      spread += 0.5 * (hi - lo) * fabs(delta);
+      o_delta += fmax(fabs(lo), fabs(hi)) * fabs(delta);
     }
+    /* 2u * sum |o delta|: the kernel's o is the real product, ours its float. */
+    s_diff = fabs(mid_sum) + spread + 2.0 * U * o_delta;
   }
   const double n = ncols + 16.0;
   double tol = (gamma_n(n) + 3.0 * U + ncols * 0x1p-53) * m + gamma_n(n) * s_abs + s_diff +
@@ -129,7 +145,8 @@ static void tolerance(crk_qtype t, const void *w, int nrows, int ncols, const fl
   rt.w = malloc((size_t)ncols * sizeof *rt.w);
   rt.av = malloc((size_t)ncols * sizeof *rt.av);
   rt.bo = malloc((size_t)ncols * sizeof *rt.bo);
-  if (!rt.w || !rt.av || !rt.bo) abort();
+  rt.o = malloc((size_t)ncols * sizeof *rt.o);
+  if (!rt.w || !rt.av || !rt.bo || !rt.o) abort();
   const size_t row_bytes = ref_row_bytes(t, ncols);
   for (int r = 0; r < nrows; r++) {
     decode_row(t, (const uint8_t *)w + (size_t)r * row_bytes, ncols, &rt);
@@ -140,6 +157,7 @@ static void tolerance(crk_qtype t, const void *w, int nrows, int ncols, const fl
   free(rt.w);
   free(rt.av);
   free(rt.bo);
+  free(rt.o);
 }
 
 void ref_matmul_f32_tolerance_ex(crk_qtype t, const void *w, int nrows, int ncols,
