@@ -17,22 +17,22 @@ static uint32_t rd32(const unsigned char *p) {
 }
 static uint64_t rd64(const unsigned char *p) { return rd32(p) | (uint64_t)rd32(p + 4) << 32; }
 
-const char *crk_blob_kind_name(crk_blob_kind k) {
+const char *crk_ldr_blob_kind_name(crk_ldr_blob_kind k) {
   switch (k) {
-  case CRK_BLOB_AMD_BUNDLE: return "AMD offload bundle";
-  case CRK_BLOB_AMD_ELF: return "AMDGPU code object";
-  case CRK_BLOB_CUDA_ELF: return "CUDA cubin";
-  case CRK_BLOB_CUDA_FATBIN: return "CUDA fatbin";
-  case CRK_BLOB_CUDA_PTX: return "PTX";
+  case CRK_LDR_BLOB_AMD_BUNDLE: return "AMD offload bundle";
+  case CRK_LDR_BLOB_AMD_ELF: return "AMDGPU code object";
+  case CRK_LDR_BLOB_CUDA_ELF: return "CUDA cubin";
+  case CRK_LDR_BLOB_CUDA_FATBIN: return "CUDA fatbin";
+  case CRK_LDR_BLOB_CUDA_PTX: return "PTX";
   }
   return "blob";
 }
 
-crk_platform crk_blob_platform(crk_blob_kind k) {
-  return k == CRK_BLOB_AMD_BUNDLE || k == CRK_BLOB_AMD_ELF ? CRK_PLATFORM_AMD : CRK_PLATFORM_NVIDIA;
+crk_platform crk_ldr_blob_platform(crk_ldr_blob_kind k) {
+  return k == CRK_LDR_BLOB_AMD_BUNDLE || k == CRK_LDR_BLOB_AMD_ELF ? CRK_PLATFORM_AMD : CRK_PLATFORM_NVIDIA;
 }
 
-void crk_blob_free(crk_blob *b) {
+void crk_ldr_blob_free(crk_ldr_blob *b) {
   if (!b) return;
   free(b->targets);
   b->targets = NULL;
@@ -49,7 +49,7 @@ static crk_status bad(char *err, size_t errlen, const char *fmt, ...) {
   return CRK_ERR_BAD_BLOB;
 }
 
-static crk_status alloc_targets(crk_blob *out, size_t n, char *err, size_t errlen) {
+static crk_status alloc_targets(crk_ldr_blob *out, size_t n, char *err, size_t errlen) {
   out->targets = calloc(n ? n : 1, sizeof *out->targets);
   if (!out->targets) {
     snprintf(err, errlen, "out of host memory listing %zu targets", n);
@@ -60,7 +60,7 @@ static crk_status alloc_targets(crk_blob *out, size_t n, char *err, size_t errle
 
 /* Checks one AMDGPU code object and fills t from it. `where` names it. */
 static crk_status amd_object(const unsigned char *p, size_t n, const char *where,
-                             crk_blob_target *t, char *err, size_t errlen) {
+                             crk_ldr_blob_target *t, char *err, size_t errlen) {
   char why[256];
   if (crk_elf_check(p, n, CRK_EM_AMDGPU, why, sizeof why))
     return bad(err, errlen, "%s: %s", where, why);
@@ -85,7 +85,7 @@ static crk_status amd_object(const unsigned char *p, size_t n, const char *where
   return CRK_OK;
 }
 
-static crk_status inspect_bundle(const unsigned char *p, size_t len, crk_blob *out, char *err,
+static crk_status inspect_bundle(const unsigned char *p, size_t len, crk_ldr_blob *out, char *err,
                                  size_t errlen) {
   char why[256];
   size_t count;
@@ -102,7 +102,7 @@ static crk_status inspect_bundle(const unsigned char *p, size_t len, crk_blob *o
     return s;
   }
   crk_bundle_parse(p, len, e, count, &count, why, sizeof why);
-  out->kind = CRK_BLOB_AMD_BUNDLE;
+  out->kind = CRK_LDR_BLOB_AMD_BUNDLE;
   static const char triple[] = "amdgcn-amd-amdhsa-";
   for (size_t i = 0; i < count && s == CRK_OK; i++) {
     const char *kind, *target;
@@ -118,7 +118,7 @@ static crk_status inspect_bundle(const unsigned char *p, size_t len, crk_blob *o
     if (kind_len < 3 || memcmp(kind, "hip", 3) != 0 ||
         (size_t)(target - rest) < sizeof triple - 1 || memcmp(rest, triple, sizeof triple - 1) != 0)
       continue;
-    crk_blob_target *t = &out->targets[out->count];
+    crk_ldr_blob_target *t = &out->targets[out->count];
     char where[128];
     snprintf(where, sizeof where, "offload bundle entry %zu (%.*s)", i, idlen, e[i].id);
     if (target_len == 0 || target_len >= CRK_TARGET_MAX ||
@@ -139,7 +139,7 @@ static crk_status inspect_bundle(const unsigned char *p, size_t len, crk_blob *o
 
 /* Walks the fatbin's entries; fills out->targets when it is allocated,
  * counts them (in *n) either way. */
-static crk_status walk_fatbin(const unsigned char *p, size_t len, crk_blob *out, size_t *n,
+static crk_status walk_fatbin(const unsigned char *p, size_t len, crk_ldr_blob *out, size_t *n,
                               char *err, size_t errlen) {
   unsigned hsize = p[6] | p[7] << 8;
   uint64_t fat_size = rd64(p + 8);
@@ -160,7 +160,7 @@ static crk_status walk_fatbin(const unsigned char *p, size_t len, crk_blob *out,
                  i, ehs, (unsigned long long)size);
     if (kind == 1 || kind == 2) { /* PTX, cubin */
       if (out->targets) {
-        crk_blob_target *t = &out->targets[*n];
+        crk_ldr_blob_target *t = &out->targets[*n];
         snprintf(t->target, sizeof t->target, "%s_%u", kind == 1 ? "compute" : "sm", arch);
         t->image = p;
         t->size = len;
@@ -174,20 +174,20 @@ static crk_status walk_fatbin(const unsigned char *p, size_t len, crk_blob *out,
   return CRK_OK;
 }
 
-static crk_status inspect_fatbin(const unsigned char *p, size_t len, crk_blob *out, char *err,
+static crk_status inspect_fatbin(const unsigned char *p, size_t len, crk_ldr_blob *out, char *err,
                                  size_t errlen) {
   if (len < 16) return bad(err, errlen, "fatbin truncated: %zu bytes, the header alone is 16", len);
   size_t n;
   crk_status s = walk_fatbin(p, len, out, &n, err, errlen);
   if (s != CRK_OK) return s;
   if ((s = alloc_targets(out, n, err, errlen)) != CRK_OK) return s;
-  out->kind = CRK_BLOB_CUDA_FATBIN;
+  out->kind = CRK_LDR_BLOB_CUDA_FATBIN;
   walk_fatbin(p, len, out, &out->count, err, errlen);
   return CRK_OK;
 }
 
 /* PTX is text that cuModuleLoadData reads up to its NUL. */
-static crk_status inspect_ptx(const unsigned char *p, size_t len, crk_blob *out, char *err,
+static crk_status inspect_ptx(const unsigned char *p, size_t len, crk_ldr_blob *out, char *err,
                               size_t errlen) {
   const unsigned char *nul = memchr(p, 0, len);
   if (!nul)
@@ -204,7 +204,7 @@ static crk_status inspect_ptx(const unsigned char *p, size_t len, crk_blob *out,
   size_t n = strcspn(tgt, " \t\r\n,");
   crk_status s = alloc_targets(out, 1, err, errlen);
   if (s != CRK_OK) return s;
-  out->kind = CRK_BLOB_CUDA_PTX;
+  out->kind = CRK_LDR_BLOB_CUDA_PTX;
   out->count = 1;
   if (n > 3 && memcmp(tgt, "sm_", 3) == 0 && n - 3 < CRK_TARGET_MAX - 8)
     snprintf(out->targets[0].target, CRK_TARGET_MAX, "compute_%.*s", (int)(n - 3), tgt + 3);
@@ -215,7 +215,7 @@ static crk_status inspect_ptx(const unsigned char *p, size_t len, crk_blob *out,
   return CRK_OK;
 }
 
-static crk_status inspect(const unsigned char *p, size_t len, crk_blob *out, char *err,
+static crk_status inspect(const unsigned char *p, size_t len, crk_ldr_blob *out, char *err,
                           size_t errlen) {
   if (crk_is_bundle(p, len)) return inspect_bundle(p, len, out, err, errlen);
   if (len >= 4 && memcmp(p, "CCOB", 4) == 0)
@@ -228,7 +228,7 @@ static crk_status inspect(const unsigned char *p, size_t len, crk_blob *out, cha
       if (crk_elf_check(p, len, CRK_EM_CUDA, why, sizeof why)) return bad(err, errlen, "CUDA cubin: %s", why);
       crk_status s = alloc_targets(out, 1, err, errlen);
       if (s != CRK_OK) return s;
-      out->kind = CRK_BLOB_CUDA_ELF;
+      out->kind = CRK_LDR_BLOB_CUDA_ELF;
       out->count = 1;
       int sm = crk_elf_cuda_sm(p, len);
       if (sm > 0) snprintf(out->targets[0].target, CRK_TARGET_MAX, "sm_%d", sm);
@@ -242,7 +242,7 @@ static crk_status inspect(const unsigned char *p, size_t len, crk_blob *out, cha
                  machine, CRK_EM_AMDGPU, CRK_EM_CUDA);
     crk_status s = alloc_targets(out, 1, err, errlen);
     if (s != CRK_OK) return s;
-    out->kind = CRK_BLOB_AMD_ELF;
+    out->kind = CRK_LDR_BLOB_AMD_ELF;
     s = amd_object(p, len, "AMDGPU code object", &out->targets[0], err, errlen);
     if (s == CRK_OK) out->count = 1;
     return s;
@@ -256,15 +256,15 @@ static crk_status inspect(const unsigned char *p, size_t len, crk_blob *out, cha
              len, p[0], len > 1 ? p[1] : 0, len > 2 ? p[2] : 0, len > 3 ? p[3] : 0);
 }
 
-crk_status crk_blob_inspect(const void *data, size_t len, crk_blob *out, char *err, size_t errlen) {
+crk_status crk_ldr_blob_inspect(const void *data, size_t len, crk_ldr_blob *out, char *err, size_t errlen) {
   memset(out, 0, sizeof *out);
   if (!data || len == 0) return bad(err, errlen, "empty blob (%zu bytes)", len);
   crk_status s = inspect(data, len, out, err, errlen);
-  if (s != CRK_OK) crk_blob_free(out);
+  if (s != CRK_OK) crk_ldr_blob_free(out);
   return s;
 }
 
-int crk_blob_pick(const crk_blob *b, const crk_target_id *dev) {
+int crk_ldr_blob_pick(const crk_ldr_blob *b, const crk_target_id *dev) {
   int best = -1, best_score = -1;
   for (size_t i = 0; i < b->count; i++) {
     const crk_target_id *t = &b->targets[i].tid;
@@ -278,7 +278,7 @@ int crk_blob_pick(const crk_blob *b, const crk_target_id *dev) {
   return best;
 }
 
-size_t crk_blob_targets(const crk_blob *b, char *buf, size_t len) {
+size_t crk_ldr_blob_targets(const crk_ldr_blob *b, char *buf, size_t len) {
   size_t need = 0;
   int full = len == 0;
   if (len) buf[0] = '\0';

@@ -6,8 +6,8 @@
  * single AMDGPU code object, a CUDA cubin, a fatbin (every entry inside it)
  * or NUL-terminated PTX text.
  */
-#ifndef CRK_BLOB_H
-#define CRK_BLOB_H
+#ifndef CRK_LDR_BLOB_H
+#define CRK_LDR_BLOB_H
 
 #include "backend.h"
 #include "bundle.h"
@@ -15,12 +15,12 @@
 #include <stddef.h>
 
 typedef enum {
-  CRK_BLOB_AMD_BUNDLE,  /* clang offload bundle of AMDGPU code objects */
-  CRK_BLOB_AMD_ELF,     /* one AMDGPU code object */
-  CRK_BLOB_CUDA_ELF,    /* one cubin */
-  CRK_BLOB_CUDA_FATBIN, /* an NVIDIA fatbin */
-  CRK_BLOB_CUDA_PTX     /* PTX text */
-} crk_blob_kind;
+  CRK_LDR_BLOB_AMD_BUNDLE,  /* clang offload bundle of AMDGPU code objects */
+  CRK_LDR_BLOB_AMD_ELF,     /* one AMDGPU code object */
+  CRK_LDR_BLOB_CUDA_ELF,    /* one cubin */
+  CRK_LDR_BLOB_CUDA_FATBIN, /* an NVIDIA fatbin */
+  CRK_LDR_BLOB_CUDA_PTX     /* PTX text */
+} crk_ldr_blob_kind;
 
 #define CRK_TARGET_MAX 64
 
@@ -30,34 +30,34 @@ typedef struct {
   crk_target_id tid;           /* AMD only: target parsed */
   const unsigned char *image;  /* AMD: that code object; NVIDIA: the whole blob */
   size_t size;
-} crk_blob_target;
+} crk_ldr_blob_target;
 
 typedef struct {
-  crk_blob_kind kind;
+  crk_ldr_blob_kind kind;
   size_t count;             /* >= 1 */
-  crk_blob_target *targets; /* count entries, heap */
-} crk_blob;
+  crk_ldr_blob_target *targets; /* count entries, heap */
+} crk_ldr_blob;
 
 /* Vets the blob and lists its targets. Returns CRK_OK, CRK_ERR_BAD_BLOB with
  * a reason in err, or CRK_ERR_NO_MEMORY. */
-crk_status crk_blob_inspect(const void *data, size_t len, crk_blob *out, char *err,
+crk_status crk_ldr_blob_inspect(const void *data, size_t len, crk_ldr_blob *out, char *err,
                             size_t errlen) CRK_INTERNAL;
 
-void crk_blob_free(crk_blob *b) CRK_INTERNAL;
+void crk_ldr_blob_free(crk_ldr_blob *b) CRK_INTERNAL;
 
 /* "AMD offload bundle", "CUDA cubin", ... */
-const char *crk_blob_kind_name(crk_blob_kind k) CRK_INTERNAL;
+const char *crk_ldr_blob_kind_name(crk_ldr_blob_kind k) CRK_INTERNAL;
 
 /* The platform whose runtime loads this kind. */
-crk_platform crk_blob_platform(crk_blob_kind k) CRK_INTERNAL;
+crk_platform crk_ldr_blob_platform(crk_ldr_blob_kind k) CRK_INTERNAL;
 
 /* AMD: the index of the target to load on a device with target ID dev, or
  * -1 when none is compatible. Of several compatible ones, the one that pins
  * the most features wins (the most specific code, as the runtimes pick). */
-int crk_blob_pick(const crk_blob *b, const crk_target_id *dev) CRK_INTERNAL;
+int crk_ldr_blob_pick(const crk_ldr_blob *b, const crk_target_id *dev) CRK_INTERNAL;
 
 /* Writes the targets, space-separated, deduplicated, NUL-terminated (as much
  * as fits). Returns the length the whole list needs, NUL excluded. */
-size_t crk_blob_targets(const crk_blob *b, char *buf, size_t len) CRK_INTERNAL;
+size_t crk_ldr_blob_targets(const crk_ldr_blob *b, char *buf, size_t len) CRK_INTERNAL;
 
 #endif

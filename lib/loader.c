@@ -43,7 +43,7 @@ struct crk_module {
   const unsigned char *blob;
   size_t len;
   char *name;
-  crk_blob info;
+  crk_ldr_blob info;
   int refs;                 /* under registry_lock */
   struct crk_module *next;  /* registry list */
   pthread_mutex_t lock;     /* creates slots */
@@ -82,20 +82,20 @@ crk_status crk_module_open_named(const void *blob, size_t len, const char *name,
   char *copy = strdup(name);
   if (!m || !copy) {
     s = crk_fail(CRK_ERR_NO_MEMORY, "opening module %s: out of host memory", name);
-  } else if ((s = crk_blob_inspect(blob, len, &m->info, err, sizeof err)) != CRK_OK) {
+  } else if ((s = crk_ldr_blob_inspect(blob, len, &m->info, err, sizeof err)) != CRK_OK) {
     s = crk_fail(s, "module %s (%zu bytes) is rejected: %s", name, len, err);
   } else {
     const crk_backend *b = crk_backend_current();
-    if (crk_blob_platform(m->info.kind) != b->platform) {
+    if (crk_ldr_blob_platform(m->info.kind) != b->platform) {
       char archs[256];
-      crk_blob_targets(&m->info, archs, sizeof archs);
+      crk_ldr_blob_targets(&m->info, archs, sizeof archs);
       s = crk_fail(CRK_ERR_BAD_BLOB,
                    "module %s is a %s (%s), which the %s runtime of this %s build cannot load: "
                    "build the library with PLATFORM=%s",
-                   name, crk_blob_kind_name(m->info.kind), archs, b->name,
+                   name, crk_ldr_blob_kind_name(m->info.kind), archs, b->name,
                    b->platform == CRK_PLATFORM_AMD ? "AMD" : "NVIDIA",
                    b->platform == CRK_PLATFORM_AMD ? "nvidia" : "amd");
-      crk_blob_free(&m->info);
+      crk_ldr_blob_free(&m->info);
     }
   }
   if (s != CRK_OK) {
@@ -146,7 +146,7 @@ void crk_module_close(crk_module *m) {
     free(s);
   }
   pthread_mutex_destroy(&m->lock);
-  crk_blob_free(&m->info);
+  crk_ldr_blob_free(&m->info);
   free(m->name);
   free(m);
 }
@@ -154,7 +154,7 @@ void crk_module_close(crk_module *m) {
 crk_status crk_module_archs(const crk_module *m, char *buf, size_t len) {
   if (!m || !buf || len == 0)
     return crk_fail(CRK_ERR_INVALID_ARG, "crk_module_archs: %s", !m ? "module is NULL" : "no buffer");
-  size_t need = crk_blob_targets(&m->info, buf, len);
+  size_t need = crk_ldr_blob_targets(&m->info, buf, len);
   if (need >= len)
     return crk_fail(CRK_ERR_INVALID_ARG,
                     "crk_module_archs: the archs of module %s need %zu bytes, the buffer has %zu",
@@ -222,7 +222,7 @@ crk_status crk_device_arch(int device, char *buf, size_t len) {
 /* The message of a device whose arch the blob lacks. */
 static crk_status arch_missing(const crk_module *m, int device, const char *arch) {
   char archs[512];
-  crk_blob_targets(&m->info, archs, sizeof archs);
+  crk_ldr_blob_targets(&m->info, archs, sizeof archs);
   crk_target_id tid;
   const char *proc = crk_target_id_parse(arch, strlen(arch), &tid) == 0 ? tid.processor : arch;
   return crk_fail(CRK_ERR_ARCH_MISSING,
@@ -239,7 +239,7 @@ crk_status crk_module_check_device(const crk_module *m, int device) {
   crk_status s = device_ready(device, what, &b);
   if (s != CRK_OK || b->platform != CRK_PLATFORM_AMD) return s;
   if ((s = device_target(b, device, what, arch, sizeof arch, &tid)) != CRK_OK) return s;
-  return crk_blob_pick(&m->info, &tid) < 0 ? arch_missing(m, device, arch) : CRK_OK;
+  return crk_ldr_blob_pick(&m->info, &tid) < 0 ? arch_missing(m, device, arch) : CRK_OK;
 }
 
 /* ---- loading and lookups ----------------------------------------------------- */
@@ -284,9 +284,9 @@ static crk_status load(crk_module *m, int device, device_slot *s) {
      * both sides named, not the runtime's "no binary for GPU". */
     crk_target_id tid;
     if ((st = device_target(b, device, what, arch, sizeof arch, &tid)) != CRK_OK) return st;
-    if ((target = crk_blob_pick(&m->info, &tid)) < 0) return arch_missing(m, device, arch);
+    if ((target = crk_ldr_blob_pick(&m->info, &tid)) < 0) return arch_missing(m, device, arch);
   }
-  const crk_blob_target *t = &m->info.targets[target];
+  const crk_ldr_blob_target *t = &m->info.targets[target];
   void *module = NULL;
   st = b->module_load(device, t->image, t->size, &module, err, sizeof err);
   if (st == CRK_ERR_ARCH_MISSING) {
@@ -295,7 +295,7 @@ static crk_status load(crk_module *m, int device, device_slot *s) {
     return arch_missing(m, device, arch);
   }
   if (st != CRK_OK)
-    return crk_fail(st, "%s (%s %s, %zu bytes): %s", what, t->target, crk_blob_kind_name(m->info.kind),
+    return crk_fail(st, "%s (%s %s, %zu bytes): %s", what, t->target, crk_ldr_blob_kind_name(m->info.kind),
                     t->size, err);
   s->module = module;
   s->backend = b;
@@ -307,9 +307,9 @@ static crk_status load(crk_module *m, int device, device_slot *s) {
 /* Resolves a kernel not in the cache; the caller holds s->lock. */
 static crk_status resolve(crk_module *m, int device, device_slot *s, const char *kernel,
                           uint64_t hash, void **function) {
-  const crk_blob_target *t = &m->info.targets[s->target];
+  const crk_ldr_blob_target *t = &m->info.targets[s->target];
   char err[512];
-  if (m->info.kind == CRK_BLOB_AMD_BUNDLE || m->info.kind == CRK_BLOB_AMD_ELF) {
+  if (m->info.kind == CRK_LDR_BLOB_AMD_BUNDLE || m->info.kind == CRK_LDR_BLOB_AMD_ELF) {
     /* Kernels are found by their descriptor symbol NAME.kd: check it here,
      * so an unknown name is our error whatever the runtime says. */
     size_t n = strlen(kernel);

@@ -37,17 +37,17 @@ static crk_status try_open(const void *p, size_t n, const char **msg) {
 static int contains(const char *s, const char *sub) { return strstr(s, sub) != NULL; }
 
 static void test_quantized(void) {
-  crk_blob b;
-  crk_status s = crk_blob_inspect(QUANTIZED, QUANTIZED_LEN, &b, err, sizeof err);
+  crk_ldr_blob b;
+  crk_status s = crk_ldr_blob_inspect(QUANTIZED, QUANTIZED_LEN, &b, err, sizeof err);
   if (!crk_is_bundle(QUANTIZED, QUANTIZED_LEN)) {
-    CHECK(s == CRK_OK && (b.kind == CRK_BLOB_CUDA_ELF || b.kind == CRK_BLOB_CUDA_FATBIN) &&
+    CHECK(s == CRK_OK && (b.kind == CRK_LDR_BLOB_CUDA_ELF || b.kind == CRK_LDR_BLOB_CUDA_FATBIN) &&
           strcmp(b.targets[0].target, QUANTIZED_ARCHS[0].arch) == 0,
           "QUANTIZED (NVIDIA build) is a cubin or fatbin of QUANTIZED_ARCHS[0]", "%s: %s",
           crk_status_string(s), s == CRK_OK ? b.targets[0].target : err);
-    if (s == CRK_OK) crk_blob_free(&b);
+    if (s == CRK_OK) crk_ldr_blob_free(&b);
     return;
   }
-  CHECK(s == CRK_OK && b.kind == CRK_BLOB_AMD_BUNDLE, "QUANTIZED is an AMD offload bundle", "%s: %s",
+  CHECK(s == CRK_OK && b.kind == CRK_LDR_BLOB_AMD_BUNDLE, "QUANTIZED is an AMD offload bundle", "%s: %s",
         crk_status_string(s), err);
   if (s != CRK_OK) return;
   int same = b.count == QUANTIZED_ARCH_COUNT;
@@ -92,7 +92,7 @@ static void test_quantized(void) {
   int hasnt = crk_elf_has_dynsym(b.targets[0].image, b.targets[0].size, "quantize_q8_2.kd");
   CHECK(has == 1 && hasnt == 0, "code object dynamic symbols: quantize_q8_1.kd found, quantize_q8_2.kd not",
         "found %d, %d", has, hasnt);
-  crk_blob_free(&b);
+  crk_ldr_blob_free(&b);
 }
 
 /* Truncations anywhere are rejected, never read past the end (ASan). */
@@ -270,8 +270,8 @@ static void test_targets(void) {
                        "hipv4-amdgcn-amd-amdhsa--gfx90a:xnack+", "hipv4-amdgcn-amd-amdhsa--gfx1100"};
   size_t l;
   unsigned char *b = fake_bundle(4, ids, (const unsigned char *const *)objs, sz, &l);
-  crk_blob blob;
-  s = crk_blob_inspect(b, l, &blob, err, sizeof err);
+  crk_ldr_blob blob;
+  s = crk_ldr_blob_inspect(b, l, &blob, err, sizeof err);
   CHECK(s == CRK_OK && blob.count == 4, "bundle of four flavours inspects", "%s: %s", crk_status_string(s), err);
   if (s == CRK_OK) {
     struct { const char *dev; int want; } picks[] = {
@@ -286,7 +286,7 @@ static void test_targets(void) {
       crk_target_id dev;
       char name[96];
       int parsed = crk_target_id_parse(picks[i].dev, strlen(picks[i].dev), &dev) == 0;
-      int got = parsed ? crk_blob_pick(&blob, &dev) : -2;
+      int got = parsed ? crk_ldr_blob_pick(&blob, &dev) : -2;
       snprintf(name, sizeof name, "device %s picks entry %d", picks[i].dev, picks[i].want);
       CHECK(got == picks[i].want, name, "picked %d", got);
     }
@@ -294,14 +294,14 @@ static void test_targets(void) {
     crk_target_id a, c;
     crk_target_id_parse("gfx90a:xnack-:sramecc+", 22, &a);
     crk_target_id_parse("gfx90a:sramecc+:xnack-", 22, &c);
-    CHECK(crk_blob_pick(&blob, &a) == 1 && crk_blob_pick(&blob, &c) == 1,
-          "feature order in the device's target ID does not change the pick", "%d %d", crk_blob_pick(&blob, &a),
-          crk_blob_pick(&blob, &c));
+    CHECK(crk_ldr_blob_pick(&blob, &a) == 1 && crk_ldr_blob_pick(&blob, &c) == 1,
+          "feature order in the device's target ID does not change the pick", "%d %d", crk_ldr_blob_pick(&blob, &a),
+          crk_ldr_blob_pick(&blob, &c));
     char list[256];
-    size_t need = crk_blob_targets(&blob, list, sizeof list);
+    size_t need = crk_ldr_blob_targets(&blob, list, sizeof list);
     CHECK(strcmp(list, "gfx90a gfx90a:xnack- gfx90a:xnack+ gfx1100") == 0 && need == strlen(list),
           "targets listed in bundle order", "'%s' (%zu)", list, need);
-    crk_blob_free(&blob);
+    crk_ldr_blob_free(&blob);
   }
   free(b);
   for (int i = 0; i < 4; i++) free(objs[i]);
@@ -309,13 +309,13 @@ static void test_targets(void) {
 
 /* NVIDIA blobs: cubins of both ABIs, fatbins, PTX; and the platform check. */
 static void test_nvidia_blobs(void) {
-  crk_blob b;
+  crk_ldr_blob b;
   size_t n;
   unsigned char *c = fake_cubin(90, 1, &n);
-  crk_status s = crk_blob_inspect(c, n, &b, err, sizeof err);
-  CHECK(s == CRK_OK && b.kind == CRK_BLOB_CUDA_ELF && strcmp(b.targets[0].target, "sm_90") == 0,
+  crk_status s = crk_ldr_blob_inspect(c, n, &b, err, sizeof err);
+  CHECK(s == CRK_OK && b.kind == CRK_LDR_BLOB_CUDA_ELF && strcmp(b.targets[0].target, "sm_90") == 0,
         "cubin (CUDA 12.8+ ABI) is sm_90", "%s: %s", crk_status_string(s), s == CRK_OK ? b.targets[0].target : err);
-  if (s == CRK_OK) crk_blob_free(&b);
+  if (s == CRK_OK) crk_ldr_blob_free(&b);
 
   /* The platform decides what opens: an AMD build rejects a cubin by name. */
   crk_backend_set(&fake_backend_amd);
@@ -330,35 +330,35 @@ static void test_nvidia_blobs(void) {
   free(c);
 
   c = fake_cubin(80, 0, &n);
-  s = crk_blob_inspect(c, n, &b, err, sizeof err);
+  s = crk_ldr_blob_inspect(c, n, &b, err, sizeof err);
   CHECK(s == CRK_OK && strcmp(b.targets[0].target, "sm_80") == 0, "cubin (older ABI) is sm_80", "%s: %s",
         crk_status_string(s), s == CRK_OK ? b.targets[0].target : err);
-  if (s == CRK_OK) crk_blob_free(&b);
+  if (s == CRK_OK) crk_ldr_blob_free(&b);
   free(c);
 
   unsigned kinds[] = {2, 2, 1}, archs[] = {80, 90, 90};
   unsigned char *f = fake_fatbin(3, kinds, archs, &n);
-  s = crk_blob_inspect(f, n, &b, err, sizeof err);
+  s = crk_ldr_blob_inspect(f, n, &b, err, sizeof err);
   char list[128] = "";
-  if (s == CRK_OK) crk_blob_targets(&b, list, sizeof list);
-  CHECK(s == CRK_OK && b.kind == CRK_BLOB_CUDA_FATBIN && strcmp(list, "sm_80 sm_90 compute_90") == 0,
+  if (s == CRK_OK) crk_ldr_blob_targets(&b, list, sizeof list);
+  CHECK(s == CRK_OK && b.kind == CRK_LDR_BLOB_CUDA_FATBIN && strcmp(list, "sm_80 sm_90 compute_90") == 0,
         "fatbin lists its cubins and PTX", "%s: %s '%s'", crk_status_string(s), err, list);
-  if (s == CRK_OK) crk_blob_free(&b);
-  s = crk_blob_inspect(f, n - 1, &b, err, sizeof err);
+  if (s == CRK_OK) crk_ldr_blob_free(&b);
+  s = crk_ldr_blob_inspect(f, n - 1, &b, err, sizeof err);
   CHECK(s == CRK_ERR_BAD_BLOB && contains(err, "fatbin"), "fatbin cut short: rejected", "%s: %s",
         crk_status_string(s), err);
   f[16 + 4] = 0xff; /* first entry's header size */
-  s = crk_blob_inspect(f, n, &b, err, sizeof err);
+  s = crk_ldr_blob_inspect(f, n, &b, err, sizeof err);
   CHECK(s == CRK_ERR_BAD_BLOB && contains(err, "entry 0"), "fatbin entry past the end: rejected, entry named",
         "%s: %s", crk_status_string(s), err);
   free(f);
 
   static const char ptx[] = "//\n// Generated\n.version 8.0\n.target sm_90\n.address_size 64\n";
-  s = crk_blob_inspect(ptx, sizeof ptx, &b, err, sizeof err);
-  CHECK(s == CRK_OK && b.kind == CRK_BLOB_CUDA_PTX && strcmp(b.targets[0].target, "compute_90") == 0,
+  s = crk_ldr_blob_inspect(ptx, sizeof ptx, &b, err, sizeof err);
+  CHECK(s == CRK_OK && b.kind == CRK_LDR_BLOB_CUDA_PTX && strcmp(b.targets[0].target, "compute_90") == 0,
         "PTX is compute_90", "%s: %s", crk_status_string(s), err);
-  if (s == CRK_OK) crk_blob_free(&b);
-  s = crk_blob_inspect(ptx, sizeof ptx - 1, &b, err, sizeof err);
+  if (s == CRK_OK) crk_ldr_blob_free(&b);
+  s = crk_ldr_blob_inspect(ptx, sizeof ptx - 1, &b, err, sizeof err);
   CHECK(s == CRK_ERR_BAD_BLOB && contains(err, "NUL"), "PTX without its NUL: rejected", "%s: %s",
         crk_status_string(s), err);
 }
