@@ -103,9 +103,13 @@ void ref_matmul_q8_1(crk_qtype t, const void *w, int nrows, int ncols,
 /* Per-output error bounds of GPU kernels against the two products above,
  * derived in tolerance.c: float accumulation (gamma_{k+16} times the sum of
  * magnitudes), the reordering of GGML's dequantization arithmetic, the final
- * float rounding, and for q8_1 kernels that take a block's sum from s (q4_0,
- * q5_0 offsets; q4_1, q5_1, q2_K, q4_K, q5_K mins) the exact |offset| *
- * |s - d*sum(q)| of every block. Fills tol like dst. */
+ * float rounding, and for q8_1 kernels that may take a block's sum from s
+ * (q4_0, q5_0 offsets; q4_1, q5_1, q2_K, q4_K, q5_K mins) the exact size of
+ * that choice, |sum over blocks of offset * (s - d*sum(q))| (s is the sum of
+ * the original floats, so this is a real difference, not rounding). The
+ * bounds hold whether or not a kernel reads s. Fills tol like dst.
+ * The float term is a worst case growing with k (about k * 2^-24 of the sum
+ * of |w*y|): short rows (k <= 1024) give the sharpest checks. */
 void ref_matmul_q8_1_tolerance(crk_qtype t, const void *w, int nrows, int ncols,
                                const void *vy, int ny, int y_stride_blocks, float *tol, int nrows_dst);
 void ref_matmul_f32_tolerance(crk_qtype t, const void *w, int nrows, int ncols,

@@ -27,8 +27,8 @@
  *     different mins (q2_K: 16-value sub-blocks) a kernel could charge delta_B
  *     to either, so o_B is only known to lie in [lo_B, hi_B]: we count
  *     |sum_B mid_B delta_B| + sum_B halfwidth_B |delta_B|, which bounds every
- *     choice. Our o_B are GGML's floats, the kernel's the real products:
- *     2u * sum_B |o_B delta_B| more covers that.
+ *     choice. (o_B is exact like a and b; 2u * sum_B |o_B delta_B| more
+ *     is slack for a kernel that rounds it.)
  * Float evaluation: every float operation rounds its result with relative
  * error <= u. Any way of summing the terms of E (sequential, per-thread then
  * tree, with or without fma) passes each term through at most k + 16
@@ -39,10 +39,11 @@
  *   M = sum_c |y_c| (|a v_c| + |b| + O_c)      (O_c = 8|a| for q4_0, 16|a| for
  *       q5_0: the offset a kernel may split off, as upstream does, so the
  *       parts it sums are d*q_raw*y and 8*d*y rather than their difference)
- * plus the s-terms sum_B |o_B s_B|. M is taken with GGML's float a and b;
- * the real A, B' differ by <= u relative, far inside the slack below.
- * GGML's rounding vs the kernel's: |w_c - (A v_c - B')| <= 3u(|A v_c| + |B'|)
- * (three roundings: a, a*v, -b), i.e. 3u*M in total.
+ * plus the s-terms sum_B |o_B s_B|.
+ * GGML's rounding vs the kernel's: a = A, b = B' and a*v are in fact exact
+ * (a half times a scale code times a code needs at most 24 bits), so w_c =
+ * fl(A v_c - B') is one rounding from the real value; we count three,
+ * |w_c - (A v_c - B')| <= 3u(|A v_c| + |B'|), i.e. 3u*M in total.
  * Subnormal results lose absolute accuracy instead: 2^-149 per operation.
  *
  * Hence, per output,
