@@ -11,8 +11,11 @@ int crk_target_matches(const char *query, const crk_codeobj *co, int *exact) {
   if (crk_target_id_parse(query, strlen(query), &q) != 0) return -1;
   *exact = strcmp(query, co->target_id) == 0;
   if (strcmp(q.processor, co->arch) != 0) return 0;
-  if (q.xnack != CRK_FEATURE_ANY && co->xnack != CRK_FEATURE_ANY && co->xnack != q.xnack) return 0;
-  if (q.sramecc != CRK_FEATURE_ANY && co->sramecc != CRK_FEATURE_ANY && co->sramecc != q.sramecc)
+  /* A code object pins a feature only where it is ON or OFF; "any" and
+   * "unsupported" (the processor has no such mode) run either way. */
+  int cx = co->xnack, cs = co->sramecc;
+  if (q.xnack != CRK_FEATURE_ANY && (cx == CRK_FEATURE_ON || cx == CRK_FEATURE_OFF) && cx != q.xnack) return 0;
+  if (q.sramecc != CRK_FEATURE_ANY && (cs == CRK_FEATURE_ON || cs == CRK_FEATURE_OFF) && cs != q.sramecc)
     return 0;
   return 1;
 }

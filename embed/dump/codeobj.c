@@ -154,6 +154,11 @@ int crk_codeobj_parse(crk_codeobj *co, const void *data, size_t len, char *err, 
     return -1;
   }
   decode_flags(co, e.flags);
+  /* Every section's bytes must lie in the file, not only the notes'. */
+  for (uint32_t i = 1; i < e.shnum; i++) {
+    crk_elf_shdr sh;
+    if (crk_elf_section(&e, i, &sh, err, errlen) != 0) return -1;
+  }
   if (find_metadata(co, &e, err, errlen) != 0) {
     crk_codeobj_free(co);
     return -1;

@@ -143,8 +143,7 @@ int crk_elf_section(const crk_elf *e, uint32_t i, crk_elf_shdr *out, char *err, 
   /* Section 0 is the null section; its size field is reused by extended
    * numbering and describes no bytes. */
   if (i == 0) out->size = 0;
-  if (out->type != CRK_SHT_NOBITS && out->type != 0 &&
-      (out->offset > e->len || out->size > e->len - out->offset)) {
+  if (out->type != CRK_SHT_NOBITS && (out->offset > e->len || out->size > e->len - out->offset)) {
     snprintf(err, errlen, "ELF section %u: bytes %llu+%llu lie outside the %zu-byte file", i,
              (unsigned long long)out->offset, (unsigned long long)out->size, e->len);
     return -1;
