@@ -374,6 +374,7 @@ static void report(const gpu_info *info, const char *commit, double copy, double
     }
 
   out("\n## quantize_q8_1: bytes read + written per second\n\n");
+  out("One row is one small launch: its figure is launch latency, not bandwidth.\n\n");
   out("| K | 1 row GB/s | ratio | %d rows GB/s | ratio |\n|---|---|---|---|---|\n", TOKENS);
   for (int si = 0; si < 2; si++) { /* K = 4096 and 14336 */
     out("| %d |", shapes[si][1]);

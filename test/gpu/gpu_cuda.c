@@ -66,22 +66,21 @@ static int check(CUresult r, const char *what) {
 }
 #define CK(call, what) check(call, what)
 
-/* The driver's own version string ("580.159.04"), when the kernel module
- * publishes it; cuDriverGetVersion only knows the CUDA API level. */
+/* The driver's own version ("580.159.04"), when the kernel module publishes
+ * it; cuDriverGetVersion only knows the CUDA API level. The line reads
+ * "NVRM version: NVIDIA UNIX [Open] Kernel Module for x86_64  580.159.04 ...":
+ * the version is its first word made of digits and dots. */
 static void kernel_driver_version(char *buf, size_t n) {
   buf[0] = 0;
   FILE *f = fopen("/proc/driver/nvidia/version", "r");
   if (!f) return;
   char line[512];
   if (fgets(line, sizeof line, f)) {
-    /* "NVRM version: NVIDIA UNIX x86_64 Kernel Module  580.159.04  Tue ..." */
-    char *p = strstr(line, "Kernel Module");
-    if (p) {
-      p += strlen("Kernel Module");
-      while (*p == ' ') p++;
-      size_t k = 0;
-      while (p[k] && p[k] != ' ' && p[k] != '\n' && k + 1 < n) { buf[k] = p[k]; k++; }
-      buf[k] = 0;
+    for (char *w = strtok(line, " \t\n"); w; w = strtok(NULL, " \t\n")) {
+      if (strspn(w, "0123456789.") == strlen(w) && strchr(w, '.') && w[0] != '.') {
+        snprintf(buf, n, "%s", w);
+        break;
+      }
     }
   }
   fclose(f);

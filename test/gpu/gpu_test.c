@@ -20,8 +20,9 @@
  *                       value of the quantization block (the GPU may contract
  *                       GGML's a*q - b into one fma, and order d*sc*q
  *                       differently: a few roundings of terms no larger than
- *                       the block's values); f16 out: that plus half an ulp
- *                       of the half; float tables (get_rows_f32/f16/bf16): exact
+ *                       the block's values); f16 out: the half nearest that,
+ *                       or its neighbour when the value is that close to
+ *                       the tie; float tables (get_rows_f32/f16/bf16): exact
  *   dequantize_mul_mat_vec  ref_matmul_f32_tolerance (test/ref/tolerance.c)
  *   mul_mat_vec, mul_mat, indexed_moe  ref_matmul_q8_1_tolerance
  * A line per kernel and shape: "ok - NAME [shape]: max err ..." or "FAIL - ...";
@@ -150,9 +151,12 @@ static void cmp_dequant(cmp *c, const float *got, const uint16_t *got16, const f
     double tol32 = 4 * ulp_f32(bm);
     for (int64_t i = b0; i < b0 + block && i < n; i++) {
       if (got16) {
-        float g = ref_f16_to_f32(got16[i]);
-        cmp_val(c, base + i, g, want[i], tol32 + 0.5 * ulp_f16(want[i]));
-        if (got16[i] == ref_f32_to_f16(want[i]) && g != want[i]) c->inexact--; /* only rounded to half */
+        /* Against want rounded to half; the neighbouring half also passes
+         * when want lies within tol32 of the tie between the two. */
+        float g = ref_f16_to_f32(got16[i]), h = ref_f16_to_f32(ref_f32_to_f16(want[i]));
+        double tol = tol32;
+        if (fabs((double)want[i] - ((double)g + (double)h) / 2) <= tol32) tol += fabs((double)g - h);
+        cmp_val(c, base + i, g, h, tol);
       } else {
         cmp_val(c, base + i, got[i], want[i], tol32);
       }
