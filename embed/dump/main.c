@@ -237,9 +237,13 @@ int main(int argc, char **argv) {
     unsigned char *data = slurp(file, &len, err, sizeof err);
     crk_blob b;
     if (!data || crk_blob_read(&b, data, len, NULL, err, sizeof err) != 0) {
+      /* The reason may quote bytes of the file (entry ids, section names):
+       * escaped, like every name the listing prints. */
       fputs("crk-dump: ", stderr);
       crk_print_escaped(stderr, file);
-      fprintf(stderr, ": %s\n", err);
+      fputs(": ", stderr);
+      crk_print_escaped(stderr, err);
+      fputc('\n', stderr);
       free(data);
       status = 2;
       continue;
