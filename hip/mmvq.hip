@@ -1,0 +1,72 @@
+// mmvq.hip: mul_mat_vec_{T}_q8_1_cuda{B}, quantized weights times B q8_1
+// activation vectors (kernel-abi.md section 3), 10 types x B = 1..8.
+//
+// Host launch: workgroup (32, B <= 4 ? 4 : 2, 1); grid (B == 1 ? nrows_x :
+// ceil(nrows_x / 2), 1, 1). So a workgroup owns one row for B == 1 and two
+// rows for B >= 2; with odd nrows_x the last workgroup has one real row and
+// reads and writes only that one. The y-dimension warps split the row's
+// columns (vecdot.h, kv_mmvq_sums); each weight byte is read once for all B
+// vectors.
+#include "vecdot.h"
+
+// On AMD, hold every kernel to 64 VGPRs: 8 waves per SIMD on gfx90a/gfx942
+// (512 registers per lane), the most gfx906/gfx908 reach with these
+// workgroups, and plenty on RDNA. The kernels stream memory, so occupancy
+// hides latency better than unrolling would.
+#if CRK_AMD
+#define KV_OCCUPANCY __attribute__((amdgpu_num_vgpr(64)))
+#else
+#define KV_OCCUPANCY
+#endif
+
+// Whole groups per lane, except for the two-row kernels with many vectors,
+// where half groups keep the decoded weights of both rows, the B x 2 sums
+// and one activation block within 64 VGPRs.
+template <int B>
+CRK_DEV constexpr int kv_mmvq_nq() { return B >= 5 ? 4 : 8; }
+
+template <template <int> class WT, int B>
+CRK_DEV void kv_mmvq(const void *__restrict__ vx, const void *__restrict__ vy, float *__restrict__ dst,
+                     int ncols_x, int nrows_x, int nrows_y, int nrows_dst) {
+  constexpr int NWARPS = B <= 4 ? 4 : 2;
+  constexpr int R = B == 1 ? 1 : 2;
+  const int row0 = (int)blockIdx.x * R;
+  const int nr = nrows_x - row0 < R ? nrows_x - row0 : R;  // 1 or 2 real rows
+  using W = WT<8>;
+  const size_t row_bytes = (size_t)(ncols_x / W::QK) * W::BYTES;
+  const uint8_t *x0 = (const uint8_t *)vx + (size_t)row0 * row_bytes;
+  // A missing second row reads the first again (never past W) and is not stored.
+  const kv_src w0 = kv_make_src(x0), w1 = kv_make_src(nr == 2 ? x0 + row_bytes : x0);
+  float acc[B][R];
+  kv_mmvq_sums<WT, B, R, NWARPS, kv_mmvq_nq<B>()>(w0, w1, (const uint8_t *)vy, (size_t)(nrows_y / QK8_1) * sizeof(block_q8_1),
+                                ncols_x / 32, acc);
+  kv_mmvq_store<B, R, NWARPS>(acc, dst + row0, nrows_dst, nr);
+}
+
+#define KV_MMVQ_KERNEL(T, B)                                                                      \
+  CRK_KERNEL void __launch_bounds__(B <= 4 ? 128 : 64) KV_OCCUPANCY mul_mat_vec_##T##_q8_1_cuda##B( \
+      const void *vx, const void *vy, float *dst, int ncols_x, int nrows_x, int nrows_y,          \
+      int nrows_dst) {                                                                            \
+    kv_mmvq<kv_w_##T, B>(vx, vy, dst, ncols_x, nrows_x, nrows_y, nrows_dst);                      \
+  }
+
+#define KV_MMVQ_TYPE(T) \
+  KV_MMVQ_KERNEL(T, 1)  \
+  KV_MMVQ_KERNEL(T, 2)  \
+  KV_MMVQ_KERNEL(T, 3)  \
+  KV_MMVQ_KERNEL(T, 4)  \
+  KV_MMVQ_KERNEL(T, 5)  \
+  KV_MMVQ_KERNEL(T, 6)  \
+  KV_MMVQ_KERNEL(T, 7)  \
+  KV_MMVQ_KERNEL(T, 8)
+
+KV_MMVQ_TYPE(q4_0)
+KV_MMVQ_TYPE(q4_1)
+KV_MMVQ_TYPE(q5_0)
+KV_MMVQ_TYPE(q5_1)
+KV_MMVQ_TYPE(q8_0)
+KV_MMVQ_TYPE(q2_K)
+KV_MMVQ_TYPE(q3_K)
+KV_MMVQ_TYPE(q4_K)
+KV_MMVQ_TYPE(q5_K)
+KV_MMVQ_TYPE(q6_K)

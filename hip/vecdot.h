@@ -1,0 +1,751 @@
+// vecdot.h: dot products of quantized weight blocks with q8_1 activations,
+// the shared core of the mat-vec kernels (mmvq.hip) and of the MoE kernels
+// (moe.hip). kernel-abi.md sections 1-3 are the contract; the block layouts
+// below are GGML's (ggml-quants.c dequantize_row_*), restated per type.
+//
+// Work unit. Everything here works on a *group*: 32 consecutive values of a
+// weight row, i.e. exactly one q8_1 activation block. A group is a whole
+// block for the 32-value types and one eighth of a superblock for the
+// K-quants (group g = 0..7 of superblock sb holds values 32g..32g+31). One
+// lane handles one group per step, so each lane streams the contiguous bytes
+// of its group with a few wide loads and needs exactly one q8_1 block of
+// each activation vector.
+//
+// Per type, a struct kv_w_<type> holds one group of one row, decoded into
+//   q[8]  eight words of four int8 lanes: byte i of q[k] is the quant of value
+//         4k+i of the group (so q[k] pairs with word k of the q8_1 block),
+//         already offset to its signed value where the type has an offset,
+//   plus the group's float/int scales.
+// load(row, gi) fills it from the weight row and group index gi; dot(y)
+// returns sum over the 32 values of w * y, y being the dequantized q8_1 block
+// (y.d * q; the types with a min also use y.s, see kv_y).
+//
+// Integer sums go through dot4_i8 (common.h) and are exact; the largest, of
+// q6_K, stays below 2^24 in magnitude (see kv_w_q6_K), so converting a
+// group's sum to float is exact too. Only the float scaling and the
+// accumulation over groups round.
+#pragma once
+#include "common.h"
+
+// Member functions cannot be `static` like CRK_DEV functions.
+#define KV_MEMBER __device__ __forceinline__
+
+// A point the AMD instruction scheduler may not move code across.
+#if CRK_AMD
+#define KV_SCHED_BARRIER() __builtin_amdgcn_sched_barrier(0)
+#else
+#define KV_SCHED_BARRIER() ((void)0)
+#endif
+
+// Values the optimizer cannot see into (no code is emitted). On AMD:
+//  - the per-row products, so that gfx90a's SLP vectorizer does not pair
+//    the two rows into packed-fp32 ops, whose register pairs cost more
+//    VGPRs than they save;
+//  - the decoded weights of a group (kv_pin), so that they are computed
+//    once and held, not rematerialized per activation vector from the raw
+//    loads (which keeps more registers live).
+#if CRK_AMD
+CRK_DEV float kv_opaque(float x) {
+  __asm__("" : "+v"(x));
+  return x;
+}
+CRK_DEV void kv_pin(float &x) { __asm__("" : "+v"(x)); }
+CRK_DEV void kv_pin(int &x) { __asm__("" : "+v"(x)); }
+#define KV_OPAQUE_F(x) kv_opaque(x)
+#else
+CRK_DEV void kv_pin(float &) {}
+CRK_DEV void kv_pin(int &) {}
+#define KV_OPAQUE_F(x) (x)
+#endif
+template <int N>
+CRK_DEV void kv_pin(int (&q)[N]) {
+#pragma unroll
+  for (int i = 0; i < N; ++i) kv_pin(q[i]);
+}
+
+// ---------------------------------------------------------------------------
+// 1. Loads
+//
+// Block strides are 18, 20, 22, 24, 34 (32-value types), 84, 110, 144, 176,
+// 210 (K-quants) and 36 (q8_1) bytes, so a block is only 2- or 4-byte
+// aligned. The kernels still read wide:
+//  - AMD: global_load_dwordx2/x4 need only dword alignment, so a run of
+//    dwords at a 4-aligned address is read as it is; a 2-aligned run is read
+//    from the dword below and funnel-shifted by 16 bits (v_alignbit).
+//  - NVIDIA: vector loads need natural alignment, so a run is read as the
+//    16-byte aligned chunks that cover it (ld.global.nc.v4) and its words are
+//    picked out with selects on the offset and a funnel shift.
+//
+// Addresses are a workgroup-uniform 16-byte aligned base (kv_src, in scalar
+// registers on AMD) plus a per-lane 32-bit byte offset: the offset's low
+// bits are the address's, and on AMD the loads take the base+offset form.
+// ---------------------------------------------------------------------------
+#if CRK_AMD
+typedef uint32_t kv_u32x4 __attribute__((ext_vector_type(4), aligned(4)));
+typedef uint32_t kv_u32x2 __attribute__((ext_vector_type(2), aligned(4)));
+#endif
+
+// A byte stream: base rounded down to 16 bytes, and where the data starts.
+struct kv_src {
+  const uint8_t *base;  // 16-byte aligned
+  uint32_t start;       // 0..15: offset of the original pointer from base
+};
+// (Pointer arithmetic, not integer casts, so the compiler keeps knowing that
+// the base is a global pointer.)
+CRK_DEV kv_src kv_make_src(const void *p) {
+  const uint8_t *q = (const uint8_t *)p;
+  const uint32_t start = (uint32_t)(uintptr_t)q & 15u;
+  return kv_src{q - start, start};
+}
+
+// Low 32 bits of (hi:lo) >> sh, sh in 0..31.
+CRK_DEV uint32_t kv_funnel(uint32_t lo, uint32_t hi, uint32_t sh) {
+#if CRK_AMD
+  return __builtin_amdgcn_alignbit(hi, lo, sh);
+#else
+  return __funnelshift_r(lo, hi, sh);
+#endif
+}
+
+// N dwords at base + off, off 4-aligned.
+template <int N>
+CRK_DEV void kv_ld_dw(const uint8_t *__restrict__ base, uint32_t off, uint32_t *w) {
+  const uint32_t *q = (const uint32_t *)(base + off);
+#if CRK_AMD
+  int i = 0;
+#pragma unroll
+  for (; i + 4 <= N; i += 4) {
+    const kv_u32x4 v = *(const kv_u32x4 *)(q + i);
+    w[i] = v.x; w[i + 1] = v.y; w[i + 2] = v.z; w[i + 3] = v.w;
+  }
+  if (N - i >= 2) {
+    const kv_u32x2 v = *(const kv_u32x2 *)(q + i);
+    w[i] = v.x; w[i + 1] = v.y;
+    i += 2;
+  }
+  if (N - i == 1) w[i] = q[i];
+#else
+#pragma unroll
+  for (int i = 0; i < N; ++i) w[i] = __ldg(q + i);
+#endif
+}
+
+// 16 bytes at base + off, off 16-aligned, as 4 words.
+CRK_DEV void kv_ld16(const uint8_t *__restrict__ base, uint32_t off, uint32_t *w) {
+#if CRK_AMD
+  kv_ld_dw<4>(base, off, w);
+#else
+  const uint4 v = __ldg((const uint4 *)(base + off));
+  w[0] = v.x; w[1] = v.y; w[2] = v.z; w[3] = v.w;
+#endif
+}
+
+// 16-bit and 32-bit scalars at 2- and 4-aligned offsets.
+CRK_DEV uint32_t kv_ld_u16(const uint8_t *__restrict__ base, uint32_t off) {
+  return *(const uint16_t *)(base + off);
+}
+CRK_DEV uint32_t kv_ld_u32(const uint8_t *__restrict__ base, uint32_t off) {
+  return *(const uint32_t *)(base + off);
+}
+
+// out[k] = bytes [off + 4k, off + 4k + 4) after base (little-endian), for
+// k < ceil(NB/4): the NB bytes at off, off a multiple of A (2 or 4). Bytes
+// of the last word past off + NB are unspecified. The loads stay inside the
+// aligned dwords (AMD) or 16-byte chunks (NVIDIA) holding a byte of
+// [off, off + NB), except on AMD with A == 2, where the last dword can reach
+// 2 bytes past off + NB (into the next block, or into the slack the ABI
+// puts after the last weight row).
+template <int NB, int A>
+CRK_DEV void kv_gather(const uint8_t *__restrict__ base, uint32_t off, uint32_t *out) {
+  static_assert(A == 2 || A == 4, "alignment");
+  constexpr int NW = (NB + 3) / 4;
+#if CRK_AMD
+  if constexpr (A == 4) {
+    kv_ld_dw<NW>(base, off, out);
+  } else {
+    constexpr int L = (NB + 2 + 3) / 4;  // dwords covering [off, off + NB) from off & ~3
+    uint32_t w[L + 1];
+    kv_ld_dw<L>(base, off & ~3u, w);
+    w[L] = 0;
+    const uint32_t sh = (off & 2u) * 8u;  // 0 or 16
+#pragma unroll
+    for (int k = 0; k < NW; ++k) out[k] = kv_funnel(w[k], w[k + 1], sh);
+  }
+#else
+  constexpr int C = (16 - A + NB + 15) / 16;  // chunks for the worst offset
+  const uint32_t o = off & 15u, c0 = off - o;
+  const uint32_t last = (o + NB - 1) >> 4;    // last chunk holding a wanted byte
+  uint32_t raw[4 * C + 4];
+#pragma unroll
+  for (int c = 0; c < C; ++c) kv_ld16(base, c0 + 16 * ((uint32_t)c < last ? c : last), raw + 4 * c);
+#pragma unroll
+  for (int i = 4 * C; i < 4 * C + 4; ++i) raw[i] = 0;
+  // u[k] = raw[o/4 + k], by two selects on the bits of o/4.
+  const uint32_t s = o >> 2;
+  uint32_t t[NW + 2], u[NW + 1];
+#pragma unroll
+  for (int k = 0; k < NW + 2; ++k) t[k] = (s & 2u) ? raw[k + 2] : raw[k];
+#pragma unroll
+  for (int k = 0; k < NW + 1; ++k) u[k] = (s & 1u) ? t[k + 1] : t[k];
+  if constexpr (A == 4) {
+#pragma unroll
+    for (int k = 0; k < NW; ++k) out[k] = u[k];
+  } else {
+    const uint32_t sh = (o & 2u) * 8u;
+#pragma unroll
+    for (int k = 0; k < NW; ++k) out[k] = kv_funnel(u[k], u[k + 1], sh);
+  }
+#endif
+}
+
+// ---------------------------------------------------------------------------
+// 2. Byte arithmetic
+// ---------------------------------------------------------------------------
+// Each byte x_i of x (all in 0..127) minus k (0..128), as signed bytes: the
+// top bit set first keeps every byte >= k, so no borrow crosses bytes; the
+// final xor turns 128 + x_i - k back into the int8 x_i - k.
+CRK_DEV int kv_bsub(uint32_t x, uint32_t k) {
+  return (int)(((x | 0x80808080u) - k * 0x01010101u) ^ 0x80808080u);
+}
+
+// Bits 0..3 of b moved to bit 0 of bytes 0..3 (b < 16): b, b<<7, b<<14,
+// b<<21 do not overlap, so the product is their OR; the mask keeps bit i of
+// b at bit 8i.
+CRK_DEV uint32_t kv_spread4(uint32_t b) { return (b * 0x00204081u) & 0x01010101u; }
+
+// Sum of the 4 products of a word of quants with a word of activations.
+CRK_DEV int kv_dot(int a, int b, int c) { return dot4_i8(a, b, c); }
+
+// Sums over 4 words (16 values) and 8 words (32 values).
+CRK_DEV int kv_dot16(const int *a, const int *b) {
+  int s = 0;
+#pragma unroll
+  for (int k = 0; k < 4; ++k) s = kv_dot(a[k], b[k], s);
+  return s;
+}
+CRK_DEV int kv_dot32(const int *a, const int *b) { return kv_dot16(a, b) + kv_dot16(a + 4, b + 4); }
+// Sum of 16 activation quants (a half group), exact.
+CRK_DEV int kv_sum16(const int *b) {
+  int s = 0;
+#pragma unroll
+  for (int k = 0; k < 4; ++k) s = kv_dot(0x01010101, b[k], s);
+  return s;
+}
+
+// ---------------------------------------------------------------------------
+// 3. Lane work units and the activation block
+//
+// A lane covers NQ/4 halves of one group per step: NQ = 8, the whole group,
+// or NQ = 4, half h (0 or 1) of it; half hh holds values 16hh..16hh+15.
+// Whole groups read the fewest, widest loads; halves hold half the decoded
+// words, which the two-row kernels with many vectors need to stay within
+// their register budget. In a lane's arrays, word 4i+k (k < 4) holds values
+// 16hh+4k .. 16hh+4k+3 with hh = kv_half<NQ>(i, h).
+// ---------------------------------------------------------------------------
+template <int NQ>
+CRK_DEV int kv_half(int i, int h) {
+  static_assert(NQ == 4 || NQ == 8, "a lane covers a half or a whole group");
+  return NQ == 8 ? i : h;
+}
+
+// The types with a min add m * (sum of the group's 32 activations) once per
+// group: in half mode only the lane of half 0 does.
+template <int NQ>
+CRK_DEV float kv_min_share(float m, int h) { return NQ == 8 || h == 0 ? m : 0.0f; }
+
+// q8_1 (36 B: d@0, s@2, qs[32]@4), value i = d * qs[i]. s is the sum of the
+// 32 ORIGINAL floats (kernel-abi.md section 2): it gives the min term of
+// q4_1, q5_1, q4_K, q5_K as sum_i m * x_i = m * s. (q2_K's mins cover 16
+// values each, so q2_K sums the quants exactly instead.)
+template <int NQ>
+struct kv_y {
+  float d, s;
+  int q[NQ];
+};
+
+template <int NQ>
+CRK_DEV void kv_load_y(const kv_src &row, int gi, int h, kv_y<NQ> &y) {
+  const uint32_t off = row.start + (uint32_t)gi * 36u;
+  uint32_t ds;
+  if constexpr (NQ == 8) {
+    uint32_t w[9];  // w0 = d | s << 16, w1..w8 = qs
+    kv_gather<36, 4>(row.base, off, w);
+    ds = w[0];
+#pragma unroll
+    for (int k = 0; k < 8; ++k) y.q[k] = (int)w[k + 1];
+  } else {
+    uint32_t w[4];  // qs[16h .. 16h+15]
+    kv_gather<16, 4>(row.base, off + 4 + 16 * h, w);
+    ds = kv_ld_u32(row.base, off);
+#pragma unroll
+    for (int k = 0; k < 4; ++k) y.q[k] = (int)w[k];
+  }
+  y.d = h2f((crk_half)(ds & 0xffffu));
+  y.s = h2f((crk_half)(ds >> 16));
+}
+
+// Exact integer dot of a lane's NQ quant words with its activation words.
+template <int NQ>
+CRK_DEV int kv_dotq(const int *a, const int *b) {
+  int s = 0;
+#pragma unroll
+  for (int i = 0; i < NQ / 4; ++i) s += kv_dot16(a + 4 * i, b + 4 * i);
+  return s;
+}
+
+// ---------------------------------------------------------------------------
+// 4. 32-value types: group gi = block gi of the row. Value j (< 16) is the
+//    low nibble of qs[j] and value 16+j the high nibble, so qs word k gives
+//    values 4k..4k+3 (low nibbles, half 0) and 16+4k..16+4k+3 (high
+//    nibbles, half 1): half hh takes the nibbles at shift 4hh.
+// ---------------------------------------------------------------------------
+
+// q4_0 (18 B: d@0, qs[16]@2): v = d * (nibble - 8).
+template <int NQ>
+struct kv_w_q4_0 {
+  static constexpr int QK = 32, BYTES = 18;
+  float d;
+  int q[NQ];
+  KV_MEMBER void pin() { kv_pin(d); kv_pin(q); }
+  KV_MEMBER void load(const kv_src &row, int gi, int h) {
+    uint32_t w[5];  // block bytes 0..19: d = w0 low half, qs word k = bytes 2+4k..5+4k
+    kv_gather<18, 2>(row.base, row.start + (uint32_t)gi * BYTES, w);
+    d = h2f((crk_half)(w[0] & 0xffffu));
+#pragma unroll
+    for (int i = 0; i < NQ / 4; ++i) {
+      const uint32_t sh = 4 * kv_half<NQ>(i, h);
+#pragma unroll
+      for (int k = 0; k < 4; ++k) q[4 * i + k] = kv_bsub((kv_funnel(w[k], w[k + 1], 16) >> sh) & 0x0f0f0f0fu, 8);
+    }
+  }
+  KV_MEMBER float dot(const kv_y<NQ> &y) const { return d * y.d * (float)kv_dotq<NQ>(q, y.q); }
+};
+
+// q4_1 (20 B: d@0, m@2, qs[16]@4): v = d * nibble + m.
+template <int NQ>
+struct kv_w_q4_1 {
+  static constexpr int QK = 32, BYTES = 20;
+  float d, m;
+  int q[NQ];
+  KV_MEMBER void pin() { kv_pin(d); kv_pin(m); kv_pin(q); }
+  KV_MEMBER void load(const kv_src &row, int gi, int h) {
+    uint32_t w[5];  // w0 = d | m << 16, w1..w4 = qs
+    kv_gather<20, 4>(row.base, row.start + (uint32_t)gi * BYTES, w);
+    d = h2f((crk_half)(w[0] & 0xffffu));
+    m = kv_min_share<NQ>(h2f((crk_half)(w[0] >> 16)), h);
+#pragma unroll
+    for (int i = 0; i < NQ / 4; ++i) {
+      const uint32_t sh = 4 * kv_half<NQ>(i, h);
+#pragma unroll
+      for (int k = 0; k < 4; ++k) q[4 * i + k] = (int)((w[k + 1] >> sh) & 0x0f0f0f0fu);
+    }
+  }
+  KV_MEMBER float dot(const kv_y<NQ> &y) const { return d * y.d * (float)kv_dotq<NQ>(q, y.q) + m * y.s; }
+};
+
+// The quants of q5_0/q5_1: the 5th bit of value e is bit e of the u32 qh, so
+// values 16hh+4k.. take qh bits 16hh+4k .. 16hh+4k+3, each moved to bit 4 of
+// its byte.
+template <int NQ>
+CRK_DEV void kv_q5_quants(const uint32_t *qs, uint32_t qh, int h, int offset, int *q) {
+#pragma unroll
+  for (int i = 0; i < NQ / 4; ++i) {
+    const uint32_t hh = kv_half<NQ>(i, h);
+#pragma unroll
+    for (int k = 0; k < 4; ++k) {
+      const uint32_t lo = (qs[k] >> (4 * hh)) & 0x0f0f0f0fu;
+      const uint32_t hi = kv_spread4((qh >> (16 * hh + 4 * k)) & 15u) << 4;
+      q[4 * i + k] = kv_bsub(lo | hi, offset);
+    }
+  }
+}
+
+// q5_0 (22 B: d@0, qh[4]@2, qs[16]@6): v = d * (q - 16).
+template <int NQ>
+struct kv_w_q5_0 {
+  static constexpr int QK = 32, BYTES = 22;
+  float d;
+  int q[NQ];
+  KV_MEMBER void pin() { kv_pin(d); kv_pin(q); }
+  KV_MEMBER void load(const kv_src &row, int gi, int h) {
+    uint32_t w[6];  // block bytes 0..23: qh = bytes 2..5, qs word k = bytes 6+4k..9+4k
+    kv_gather<22, 2>(row.base, row.start + (uint32_t)gi * BYTES, w);
+    d = h2f((crk_half)(w[0] & 0xffffu));
+    uint32_t qs[4];
+#pragma unroll
+    for (int k = 0; k < 4; ++k) qs[k] = kv_funnel(w[k + 1], w[k + 2], 16);
+    kv_q5_quants<NQ>(qs, kv_funnel(w[0], w[1], 16), h, 16, q);
+  }
+  KV_MEMBER float dot(const kv_y<NQ> &y) const { return d * y.d * (float)kv_dotq<NQ>(q, y.q); }
+};
+
+// q5_1 (24 B: d@0, m@2, qh[4]@4, qs[16]@8): v = d * q + m.
+template <int NQ>
+struct kv_w_q5_1 {
+  static constexpr int QK = 32, BYTES = 24;
+  float d, m;
+  int q[NQ];
+  KV_MEMBER void pin() { kv_pin(d); kv_pin(m); kv_pin(q); }
+  KV_MEMBER void load(const kv_src &row, int gi, int h) {
+    uint32_t w[6];  // w0 = d | m << 16, w1 = qh, w2..w5 = qs
+    kv_gather<24, 4>(row.base, row.start + (uint32_t)gi * BYTES, w);
+    d = h2f((crk_half)(w[0] & 0xffffu));
+    m = kv_min_share<NQ>(h2f((crk_half)(w[0] >> 16)), h);
+    kv_q5_quants<NQ>(w + 2, w[1], h, 0, q);
+  }
+  KV_MEMBER float dot(const kv_y<NQ> &y) const { return d * y.d * (float)kv_dotq<NQ>(q, y.q) + m * y.s; }
+};
+
+// q8_0 (34 B: d@0, qs[32]@2 int8): v = d * q.
+template <int NQ>
+struct kv_w_q8_0 {
+  static constexpr int QK = 32, BYTES = 34;
+  float d;
+  int q[NQ];
+  KV_MEMBER void pin() { kv_pin(d); kv_pin(q); }
+  KV_MEMBER void load(const kv_src &row, int gi, int h) {
+    const uint32_t b = row.start + (uint32_t)gi * BYTES;
+    if constexpr (NQ == 8) {
+      uint32_t w[9];  // block bytes 0..35: qs word k = bytes 2+4k..5+4k
+      kv_gather<34, 2>(row.base, b, w);
+      d = h2f((crk_half)(w[0] & 0xffffu));
+#pragma unroll
+      for (int k = 0; k < 8; ++k) q[k] = (int)kv_funnel(w[k], w[k + 1], 16);
+    } else {
+      uint32_t w[4];  // qs[16h .. 16h+15]
+      kv_gather<16, 2>(row.base, b + 2 + 16 * h, w);
+      d = h2f((crk_half)kv_ld_u16(row.base, b));
+#pragma unroll
+      for (int k = 0; k < 4; ++k) q[k] = (int)w[k];
+    }
+  }
+  KV_MEMBER float dot(const kv_y<NQ> &y) const { return d * y.d * (float)kv_dotq<NQ>(q, y.q); }
+};
+
+// ---------------------------------------------------------------------------
+// 5. K-quants (256 values per superblock). Group gi of a row: superblock
+//    sb = gi / 8, sub-group g = gi % 8, values 32g + l (l < 32) of sb; half
+//    hh = l / 16. In the kernels gi advances by multiples of 8, so g (and h)
+//    are fixed per lane. "piece + 16hh" below: a half reads only the 16
+//    bytes of its values, a whole group the 32.
+// ---------------------------------------------------------------------------
+
+// Loads the bytes [off, off + 16*NQ/4) of a piece that holds the group's
+// values in order (byte l = value l), or in half mode the 16 bytes of half h.
+template <int NQ, int A>
+CRK_DEV void kv_piece(const uint8_t *__restrict__ base, uint32_t off, int h, uint32_t *w) {
+  if constexpr (NQ == 8)
+    kv_gather<32, A>(base, off, w);
+  else
+    kv_gather<16, A>(base, off + 16 * h, w);
+}
+
+// q2_K (84 B: scales[16]@0, qs[64]@16, d@80, dmin@82).
+//   g = 4n + j (n < 2, j < 4): q = qs[32n + l] >> 2j & 3
+//   scale byte sb = scales[2g + hh]: v = d * (sb & 15) * q - dmin * (sb >> 4)
+//   (the min term is summed exactly: 16 activation quants per half)
+template <int NQ>
+struct kv_w_q2_K {
+  static constexpr int QK = 256, BYTES = 84;
+  float d, dmin;
+  int sc[NQ / 4], mn[NQ / 4];
+  int q[NQ];
+  KV_MEMBER void pin() { kv_pin(d); kv_pin(dmin); kv_pin(sc); kv_pin(mn); kv_pin(q); }
+  KV_MEMBER void load(const kv_src &row, int gi, int h) {
+    const uint8_t *base = row.base;
+    const uint32_t b = row.start + (uint32_t)(gi >> 3) * BYTES;
+    const int g = gi & 7, n = g >> 2, j = g & 3;
+    uint32_t w[NQ];
+    kv_piece<NQ, 4>(base, b + 16 + 32 * n, h, w);
+    const uint32_t s2 = kv_ld_u16(base, b + 2 * g);  // scales[2g] | scales[2g+1] << 8
+    const uint32_t dd = kv_ld_u32(base, b + 80);     // d | dmin << 16
+    d = h2f((crk_half)(dd & 0xffffu));
+    dmin = h2f((crk_half)(dd >> 16));
+#pragma unroll
+    for (int i = 0; i < NQ / 4; ++i) {
+      const uint32_t sb = (s2 >> (8 * kv_half<NQ>(i, h))) & 0xffu;
+      sc[i] = (int)(sb & 15u);
+      mn[i] = (int)(sb >> 4);
+    }
+#pragma unroll
+    for (int k = 0; k < NQ; ++k) q[k] = (int)((w[k] >> (2 * j)) & 0x03030303u);
+  }
+  KV_MEMBER float dot(const kv_y<NQ> &y) const {
+    int sumq = 0, summ = 0;
+#pragma unroll
+    for (int i = 0; i < NQ / 4; ++i) {
+      sumq += sc[i] * kv_dot16(q + 4 * i, y.q + 4 * i);
+      summ += mn[i] * kv_sum16(y.q + 4 * i);
+    }
+    return y.d * (d * (float)sumq - dmin * (float)summ);
+  }
+};
+
+// q3_K (110 B: hmask[32]@0, qs[64]@32, scales[12]@96, d@108).
+//   g = 4n + j: q = (qs[32n + l] >> 2j & 3) - (hmask[l] >> g & 1 ? 0 : 4)
+//   6-bit scale s = 2g + hh, stored biased by 32:
+//     low 4 bits  s < 8 ? scales[s] & 15 : scales[s-8] >> 4
+//                 = byte hh of u16 scales[2(g%4)..] >> (g < 4 ? 0 : 4)
+//     high 2 bits scales[8 + s%4] >> 2(s/4) & 3
+//                 = byte hh of u16 scales[8 + 2(g%2)..] >> 2(g/2)
+//   v = d * (scale - 32) * q
+template <int NQ>
+struct kv_w_q3_K {
+  static constexpr int QK = 256, BYTES = 110;
+  float d;
+  int sc[NQ / 4];
+  int q[NQ];
+  KV_MEMBER void pin() { kv_pin(d); kv_pin(sc); kv_pin(q); }
+  KV_MEMBER void load(const kv_src &row, int gi, int h) {
+    const uint8_t *base = row.base;
+    const uint32_t b = row.start + (uint32_t)(gi >> 3) * BYTES;
+    const int g = gi & 7, n = g >> 2, j = g & 3;
+    uint32_t qs[NQ], hm[NQ];
+    kv_piece<NQ, 2>(base, b + 32 + 32 * n, h, qs);
+    kv_piece<NQ, 2>(base, b, h, hm);
+    const uint32_t lo = kv_ld_u16(base, b + 96 + 2 * (g & 3)) >> (g < 4 ? 0 : 4);
+    const uint32_t hi = kv_ld_u16(base, b + 104 + 2 * (g & 1)) >> (2 * (g >> 1));
+    d = h2f((crk_half)kv_ld_u16(base, b + 108));
+#pragma unroll
+    for (int i = 0; i < NQ / 4; ++i) {
+      const uint32_t sh = 8 * kv_half<NQ>(i, h);
+      sc[i] = (int)(((lo >> sh) & 15u) | (((hi >> sh) & 3u) << 4)) - 32;
+    }
+#pragma unroll
+    for (int k = 0; k < NQ; ++k) {
+      const uint32_t v = ((qs[k] >> (2 * j)) & 0x03030303u) | (((hm[k] >> g) & 0x01010101u) << 2);
+      q[k] = kv_bsub(v, 4);
+    }
+  }
+  KV_MEMBER float dot(const kv_y<NQ> &y) const {
+    int sumq = 0;
+#pragma unroll
+    for (int i = 0; i < NQ / 4; ++i) sumq += sc[i] * kv_dot16(q + 4 * i, y.q + 4 * i);
+    return d * y.d * (float)sumq;
+  }
+};
+
+// q4_K and q5_K: header d@0, dmin@2, scales[12]@4 = one 16-byte load, words
+// H0 = d | dmin << 16, H1..H3 = scales[0..11]. Scale and min of group g
+// (GGML get_scale_min_k4), with i = g % 4 and byte i of Hx = Hx >> 8i:
+//   g < 4:  sc = scales[g] & 63 = H1.i & 63,    m = scales[g+4] & 63 = H2.i & 63
+//   g >= 4: sc = scales[g+4] & 15 | (scales[g-4] >> 6) << 4 = H3.i & 15 | (H1.i >> 6) << 4
+//           m  = scales[g+4] >> 4 | (scales[g] >> 6) << 4   = H3.i >> 4 | (H2.i >> 6) << 4
+// Superblocks of 144 and 176 bytes keep rows 16-byte aligned, so every
+// piece is read with aligned 16-byte loads.
+CRK_DEV void kv_k4_header(const uint8_t *__restrict__ base, uint32_t b, int g, float &dsc, float &dmn) {
+  uint32_t hd[4];
+  kv_ld16(base, b, hd);
+  const uint32_t sh = 8 * (g & 3);
+  const uint32_t a = hd[1] >> sh, c = hd[2] >> sh, e = hd[3] >> sh;
+  const uint32_t sc = g < 4 ? (a & 63u) : ((e & 15u) | ((a >> 6) & 3u) << 4);
+  const uint32_t m = g < 4 ? (c & 63u) : (((e >> 4) & 15u) | ((c >> 6) & 3u) << 4);
+  dsc = h2f((crk_half)(hd[0] & 0xffffu)) * (float)sc;
+  dmn = h2f((crk_half)(hd[0] >> 16)) * (float)m;
+}
+
+// 16-aligned piece: 16 bytes at off (+16 for a whole group) or at off + 16h.
+template <int NQ>
+CRK_DEV void kv_piece16(const uint8_t *__restrict__ base, uint32_t off, int h, uint32_t *w) {
+  if constexpr (NQ == 8) {
+    kv_ld16(base, off, w);
+    kv_ld16(base, off + 16, w + 4);
+  } else {
+    kv_ld16(base, off + 16 * h, w);
+  }
+}
+
+// q4_K (144 B: header@0, qs[128]@16).
+//   g = 2i + t: q = qs[32i + l] >> 4t & 15;  v = d*sc * q - dmin*m
+template <int NQ>
+struct kv_w_q4_K {
+  static constexpr int QK = 256, BYTES = 144;
+  float dsc, dmn;
+  int q[NQ];
+  KV_MEMBER void pin() { kv_pin(dsc); kv_pin(dmn); kv_pin(q); }
+  KV_MEMBER void load(const kv_src &row, int gi, int h) {
+    const uint8_t *base = row.base;
+    const uint32_t b = row.start + (uint32_t)(gi >> 3) * BYTES;
+    const int g = gi & 7;
+    uint32_t w[NQ];
+    kv_piece16<NQ>(base, b + 16 + 32 * (g >> 1), h, w);
+    kv_k4_header(base, b, g, dsc, dmn);
+    dmn = kv_min_share<NQ>(dmn, h);
+    const uint32_t sh = 4 * (g & 1);
+#pragma unroll
+    for (int k = 0; k < NQ; ++k) q[k] = (int)((w[k] >> sh) & 0x0f0f0f0fu);
+  }
+  KV_MEMBER float dot(const kv_y<NQ> &y) const { return dsc * y.d * (float)kv_dotq<NQ>(q, y.q) - dmn * y.s; }
+};
+
+// q5_K (176 B: header@0, qh[32]@16, qs[128]@48).
+//   g = 2i + t: q = (qs[32i + l] >> 4t & 15) | (qh[l] >> g & 1) << 4
+//   v = d*sc * q - dmin*m
+template <int NQ>
+struct kv_w_q5_K {
+  static constexpr int QK = 256, BYTES = 176;
+  float dsc, dmn;
+  int q[NQ];
+  KV_MEMBER void pin() { kv_pin(dsc); kv_pin(dmn); kv_pin(q); }
+  KV_MEMBER void load(const kv_src &row, int gi, int h) {
+    const uint8_t *base = row.base;
+    const uint32_t b = row.start + (uint32_t)(gi >> 3) * BYTES;
+    const int g = gi & 7;
+    uint32_t w[NQ], qh[NQ];
+    kv_piece16<NQ>(base, b + 48 + 32 * (g >> 1), h, w);
+    kv_piece16<NQ>(base, b + 16, h, qh);
+    kv_k4_header(base, b, g, dsc, dmn);
+    dmn = kv_min_share<NQ>(dmn, h);
+    const uint32_t sh = 4 * (g & 1);
+#pragma unroll
+    for (int k = 0; k < NQ; ++k)
+      q[k] = (int)(((w[k] >> sh) & 0x0f0f0f0fu) | (((qh[k] >> g) & 0x01010101u) << 4));
+  }
+  KV_MEMBER float dot(const kv_y<NQ> &y) const { return dsc * y.d * (float)kv_dotq<NQ>(q, y.q) - dmn * y.s; }
+};
+
+// q6_K (210 B: ql[128]@0, qh[64]@128, scales[16]@192 int8, d@208).
+//   g = 4n + j: low 4 bits  ql[64n + 32(j%2) + l] >> 4(j/2) & 15
+//               high 2 bits qh[32n + l] >> 2j & 3
+//   q = (low | high << 4) - 32; scale s = 2g + hh = scales[8n + 2j + hh]
+//   v = d * scale * q
+// |int sum| <= 32 values * 32 * 127 * 128 < 2^24: exact in float.
+template <int NQ>
+struct kv_w_q6_K {
+  static constexpr int QK = 256, BYTES = 210;
+  float d;
+  int sc[NQ / 4];
+  int q[NQ];
+  KV_MEMBER void pin() { kv_pin(d); kv_pin(sc); kv_pin(q); }
+  KV_MEMBER void load(const kv_src &row, int gi, int h) {
+    const uint8_t *base = row.base;
+    const uint32_t b = row.start + (uint32_t)(gi >> 3) * BYTES;
+    const int g = gi & 7, n = g >> 2, j = g & 3;
+    uint32_t ql[NQ], qh[NQ];
+    kv_piece<NQ, 2>(base, b + 64 * n + 32 * (j & 1), h, ql);
+    kv_piece<NQ, 2>(base, b + 128 + 32 * n, h, qh);
+    const uint32_t s2 = kv_ld_u16(base, b + 192 + 2 * g);  // scales[2g] | scales[2g+1] << 8
+    d = h2f((crk_half)kv_ld_u16(base, b + 208));
+#pragma unroll
+    for (int i = 0; i < NQ / 4; ++i) sc[i] = (int)(int8_t)(uint8_t)(s2 >> (8 * kv_half<NQ>(i, h)));
+    const uint32_t shl = 4 * (j >> 1), shh = 2 * j;
+#pragma unroll
+    for (int k = 0; k < NQ; ++k) {
+      const uint32_t v = ((ql[k] >> shl) & 0x0f0f0f0fu) | (((qh[k] >> shh) & 0x03030303u) << 4);
+      q[k] = kv_bsub(v, 32);
+    }
+  }
+  KV_MEMBER float dot(const kv_y<NQ> &y) const {
+    int sumq = 0;
+#pragma unroll
+    for (int i = 0; i < NQ / 4; ++i) sumq += sc[i] * kv_dot16(q + 4 * i, y.q + 4 * i);
+    return d * y.d * (float)sumq;
+  }
+};
+
+// ---------------------------------------------------------------------------
+// 6. The mat-vec core shared by mmvq.hip and moe.hip.
+//
+// A workgroup is (32, NWARPS) threads: NWARPS logical 32-lane warps (two per
+// wavefront on gfx9, one on RDNA and NVIDIA). It computes R rows (R = 1 or
+// 2) against B activation vectors. A row is cut into units (groups, or
+// half groups for NQ = 4; the two halves of a group go to adjacent lanes).
+// Step s gives the workgroup's thread t unit NWARPS*32*s + t, so each step
+// reads one contiguous stretch of the row. Each lane reads its unit of each
+// row once and uses it for all B vectors; partial sums are then added
+// across lanes and warps (kv_mmvq_store).
+// ---------------------------------------------------------------------------
+template <template <int> class WT, int B, int R, int NWARPS, int NQ>
+CRK_DEV void kv_mmvq_sums(const kv_src &w0, const kv_src &w1, const uint8_t *__restrict__ vy,
+                          size_t ystride_bytes, int ngroups, float (&acc)[B][R]) {
+  using W = WT<NQ>;
+  constexpr int UPG = 8 / NQ;  // units per group
+  // The q8_1 rows are pad(ncols)/32 blocks of 36 bytes apart, a multiple of
+  // 576 bytes, so every row has row 0's offset from a 16-byte boundary and
+  // one per-lane offset serves all B rows.
+  kv_src ys[B];
+  ys[0] = kv_make_src(vy);
+#pragma unroll
+  for (int j = 1; j < B; ++j) ys[j] = kv_src{ys[0].base + j * ystride_bytes, ys[0].start};
+#pragma unroll
+  for (int j = 0; j < B; ++j)
+#pragma unroll
+    for (int r = 0; r < R; ++r) acc[j][r] = 0.0f;
+  const int nunits = ngroups * UPG;
+  for (int u0 = (int)(threadIdx.y * CRK_WARP + threadIdx.x); u0 < nunits; u0 += NWARPS * CRK_WARP) {
+    // On AMD the loop counter is hidden from the optimizer here: otherwise
+    // loop strength reduction keeps one 64-bit pointer per stream (B + R
+    // register pairs) instead of one 32-bit offset next to scalar bases.
+    int u = u0;
+#if CRK_AMD
+    __asm__ volatile("" : "+v"(u));
+#endif
+    const int gi = u / UPG, h = u % UPG;
+    // Row by row: decoding both rows at once would hold both rows' raw
+    // words and decode temporaries together.
+    W wr[R];
+    wr[0].load(w0, gi, h);
+    wr[0].pin();
+    if (R == 2) {
+      KV_SCHED_BARRIER();
+      wr[R - 1].load(w1, gi, h);
+      wr[R - 1].pin();
+    }
+    // One vector's block at a time: the scheduling barrier keeps the
+    // compiler from hoisting all B loads at once.
+#pragma unroll
+    for (int j = 0; j < B; ++j) {
+      kv_y<NQ> yv;
+      kv_load_y<NQ>(ys[j], gi, h, yv);
+#pragma unroll
+      for (int r = 0; r < R; ++r) acc[j][r] = KV_OPAQUE_F(acc[j][r] + KV_OPAQUE_F(wr[r].dot(yv)));
+      KV_SCHED_BARRIER();
+    }
+  }
+}
+
+// Adds acc over the workgroup and writes dst[j*dst_stride + r] for j < B,
+// r < nr (the 1 or 2 real rows of this workgroup).
+//
+// Within a warp, the O = B*R sums (padded with zeros to N, a power of 2) are
+// reduced by halving: at lane mask m the lanes with that bit set keep the
+// upper half of their live values and send the lower half to the partner
+// lane, which keeps the lower half, so each step halves the live values with
+// N/2, N/4, ... shuffles. After log2(N) steps lane l holds a partial sum of
+// output (l >> (5 - log2 N)) & (N - 1); the remaining masks add the partners.
+// One float per warp and output then goes through LDS.
+template <int B, int R, int NWARPS>
+CRK_DEV void kv_mmvq_store(float (&acc)[B][R], float *__restrict__ dst, int64_t dst_stride, int nr) {
+  constexpr int O = B * R;
+  constexpr int N = O <= 1 ? 1 : O <= 2 ? 2 : O <= 4 ? 4 : O <= 8 ? 8 : 16;
+  static_assert(O <= 16, "at most 16 sums per thread");
+  constexpr int LOGN = N == 1 ? 0 : N == 2 ? 1 : N == 4 ? 2 : N == 8 ? 3 : 4;
+  const int lane = threadIdx.x, warp = threadIdx.y;
+  float v[N];
+#pragma unroll
+  for (int o = 0; o < N; ++o) v[o] = o < O ? acc[o / R][o % R] : 0.0f;
+#pragma unroll
+  for (int st = 0, n = N; st < LOGN; ++st, n /= 2) {
+    const int m = 16 >> st;
+    const bool up = (lane & m) != 0;
+#pragma unroll
+    for (int i = 0; i < n / 2; ++i) {
+      const float keep = up ? v[i + n / 2] : v[i];
+      const float send = up ? v[i] : v[i + n / 2];
+      v[i] = keep + crk_shfl_xor(send, m);
+    }
+  }
+#pragma unroll
+  for (int m = 16 >> LOGN; m > 0; m >>= 1) v[0] += crk_shfl_xor(v[0], m);
+
+  __shared__ float kv_red[NWARPS][N];
+  if ((lane & ((32 >> LOGN) - 1)) == 0) kv_red[warp][lane >> (5 - LOGN)] = v[0];
+  __syncthreads();
+  if (warp == 0 && lane < O) {
+    float t = 0.0f;
+#pragma unroll
+    for (int w = 0; w < NWARPS; ++w) t += kv_red[w][lane];
+    const int j = lane / R, r = lane % R;
+    if (r < nr) dst[j * dst_stride + r] = t;
+  }
+}
