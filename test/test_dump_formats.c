@@ -309,6 +309,25 @@ int main(void) {
     free(data);
   }
 
+  /* Two relocatable objects linked into one code object: two metadata
+   * notes, read as one list of kernels (as the runtime's comgr does). */
+  {
+    const char *what = "formats: code object linked from two objects: both metadata notes' kernels";
+    unsigned char *data;
+    crk_blob b;
+    if (read_blob(what, build_path("test/dump-fixtures/two_notes.hsaco", NULL), &data, &b) == 0) {
+      const crk_codeobj *co = b.nobjs == 1 ? &b.objs[0].co : NULL;
+      int ok = co && co->nkernels == 3 && !strcmp(co->kernels[0].name, "crk_fixture_kernel") &&
+               !strcmp(co->kernels[1].name, "crk_fixture_wide") && !strcmp(co->kernels[2].name, "crk_fixture_second") &&
+               co->kernels[2].explicit_args == 3 && co->kernels[2].max_wg == 64 && co->md_target &&
+               !strcmp(co->md_target, "amdgcn-amd-amdhsa--gfx1100");
+      CHECK(ok, what, "%zu kernels (want crk_fixture_kernel, crk_fixture_wide, crk_fixture_second)",
+            co ? co->nkernels : 0);
+      crk_blob_free(&b);
+      free(data);
+    }
+  }
+
   crk_blob_free(&ref);
   free(bundle);
   CHECK_EXIT();

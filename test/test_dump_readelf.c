@@ -242,6 +242,7 @@ int main(void) {
    * ones are written out first: readelf reads bare code objects. */
   compare("gfx906 code object v4", build_path("test/dump-fixtures/gfx906_v4.hsaco", NULL));
   compare("gfx11-generic code object v6", build_path("test/dump-fixtures/gfx11_generic_v6.hsaco", NULL));
+  compare("code object with two metadata notes", build_path("test/dump-fixtures/two_notes.hsaco", NULL));
   size_t len;
   unsigned char *host = dump_read_file(build_path("test/dump-fixtures/hip_host.elf", NULL), &len);
   crk_blob b;

@@ -5,6 +5,7 @@
 #include "elf.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define NT_AMDGPU_METADATA 32
@@ -58,10 +59,58 @@ static void decode_flags(crk_codeobj *co, uint32_t flags) {
            co->xnack == CRK_FEATURE_ON ? ":xnack+" : co->xnack == CRK_FEATURE_OFF ? ":xnack-" : "");
 }
 
-/* Scans one note range; 1 when the metadata note was found and parsed, 0
- * when not there, -1 on error. *v2 is set when a v2 YAML note is seen. */
+/* Adds the metadata of one more note to co. A code object linked from
+ * several relocatable objects (ld.lld) carries one metadata note per
+ * object; like the ROCm runtime's metadata reader (comgr), we read them as
+ * one: their kernels together, under one target and version. */
+static int merge_metadata(crk_codeobj *co, crk_codeobj *more, int first, char *err, size_t errlen) {
+  if (first) {
+    co->md_target = more->md_target;
+    co->md_version[0] = more->md_version[0];
+    co->md_version[1] = more->md_version[1];
+    co->kernels = more->kernels;
+    co->nkernels = co->kernels_cap = more->nkernels;
+    return 0;
+  }
+  int rc = 0;
+  if ((co->md_target == NULL) != (more->md_target == NULL) ||
+      (co->md_target && strcmp(co->md_target, more->md_target) != 0)) {
+    snprintf(err, errlen, "metadata notes name different targets (%.80s and %.80s)",
+             co->md_target ? co->md_target : "none", more->md_target ? more->md_target : "none");
+    rc = -1;
+  } else if (co->md_version[0] != more->md_version[0] || co->md_version[1] != more->md_version[1]) {
+    snprintf(err, errlen, "metadata notes of different versions (%d.%d and %d.%d)", co->md_version[0],
+             co->md_version[1], more->md_version[0], more->md_version[1]);
+    rc = -1;
+  } else if (more->nkernels > 0) {
+    size_t need = co->nkernels + more->nkernels, cap = co->kernels_cap;
+    crk_kernel *k = co->kernels;
+    if (need > cap) {
+      /* Doubling: many small notes must not cost a copy each. */
+      cap = need > 2 * cap ? need : 2 * cap;
+      k = realloc(co->kernels, cap * sizeof *k);
+    }
+    if (!k) {
+      snprintf(err, errlen, "out of memory");
+      rc = -1;
+    } else {
+      memcpy(k + co->nkernels, more->kernels, more->nkernels * sizeof *k);
+      co->kernels = k;
+      co->kernels_cap = cap;
+      co->nkernels = need;
+      free(more->kernels); /* the kernels' own allocations moved to co */
+      more->kernels = NULL;
+      more->nkernels = 0;
+    }
+  }
+  crk_codeobj_free(more);
+  return rc;
+}
+
+/* Scans one note range, merging every metadata note into co; *found
+ * counts them. 0, or -1 on error. *v2 is set when a v2 YAML note is seen. */
 static int scan_notes(crk_codeobj *co, const unsigned char *p, uint64_t n, uint64_t align,
-                      int *v2, char *err, size_t errlen) {
+                      int *found, int *v2, char *err, size_t errlen) {
   crk_elf_note_iter it;
   crk_elf_note note;
   int rc;
@@ -71,19 +120,22 @@ static int scan_notes(crk_codeobj *co, const unsigned char *p, uint64_t n, uint6
     int amd = note.namesz == 4 && memcmp(note.name, "AMD", 4) == 0;
     if (amd && note.type == NT_AMD_HSA_METADATA) *v2 = 1;
     if (!amdgpu || note.type != NT_AMDGPU_METADATA) continue;
-    if (crk_metadata_parse(co, note.desc, note.descsz, err, errlen) != 0) {
+    crk_codeobj more;
+    memset(&more, 0, sizeof more);
+    if (crk_metadata_parse(&more, note.desc, note.descsz, err, errlen) != 0 ||
+        merge_metadata(co, &more, *found == 0, err, errlen) != 0) {
       char tmp[512];
       snprintf(tmp, sizeof tmp, "%s", err);
-      snprintf(err, errlen, "metadata note: %s", tmp);
+      snprintf(err, errlen, "metadata note %d: %s", *found + 1, tmp);
       return -1;
     }
-    return 1;
+    ++*found;
   }
   return rc; /* 0 at the end, -1 on a bad note */
 }
 
 static int find_metadata(crk_codeobj *co, const crk_elf *e, char *err, size_t errlen) {
-  int v2 = 0, rc = 0;
+  int v2 = 0, rc = 0, found = 0;
   /* Note ranges may overlap or repeat in a hostile file: scanning stops
    * once the bytes scanned exceed the file's size twice over. */
   uint64_t budget = 2 * (uint64_t)e->len + 64, seen_notes = 0;
@@ -98,7 +150,7 @@ static int find_metadata(crk_codeobj *co, const crk_elf *e, char *err, size_t er
         return -1;
       }
       budget -= sh.size;
-      rc = scan_notes(co, e->data + sh.offset, sh.size, sh.align, &v2, err, errlen);
+      rc = scan_notes(co, e->data + sh.offset, sh.size, sh.align, &found, &v2, err, errlen);
     }
   } else {
     for (uint32_t i = 0; i < e->phnum && rc == 0; i++) {
@@ -111,11 +163,11 @@ static int find_metadata(crk_codeobj *co, const crk_elf *e, char *err, size_t er
         return -1;
       }
       budget -= ph.filesz;
-      rc = scan_notes(co, e->data + ph.offset, ph.filesz, ph.align, &v2, err, errlen);
+      rc = scan_notes(co, e->data + ph.offset, ph.filesz, ph.align, &found, &v2, err, errlen);
     }
   }
   if (rc < 0) return -1;
-  if (rc == 0) {
+  if (found == 0) {
     if (v2)
       snprintf(err, errlen, "code object v2 (YAML metadata note) is not supported: rebuild with -mcode-object-version=4 or later");
     else

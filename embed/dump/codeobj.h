@@ -51,6 +51,7 @@ typedef struct {
   int md_version[2];          /* amdhsa.version */
   crk_kernel *kernels;
   size_t nkernels;
+  size_t kernels_cap;         /* allocated slots (merging notes grows it geometrically) */
 } crk_codeobj;
 
 /* Parses an AMDGPU code object. 0, or -1 with a one-line reason in err;

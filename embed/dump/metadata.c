@@ -307,6 +307,6 @@ void crk_codeobj_free(crk_codeobj *co) {
   free(co->kernels);
   free(co->md_target);
   co->kernels = NULL;
-  co->nkernels = 0;
+  co->nkernels = co->kernels_cap = 0;
   co->md_target = NULL;
 }

@@ -17,7 +17,8 @@ DUMP_FIX := $(TEST_OUT)/dump-fixtures
 DUMP_FIXTURE_SRC := test/test_dump_fixture.hip
 DUMP_FIX_HIPFLAGS := -x hip -nogpulib -nogpuinc -O2 -Wall -Wextra
 DUMP_FIXTURES := $(DUMP_FIX)/quantized.ccob $(DUMP_FIX)/hip_host.elf $(DUMP_FIX)/hip_host_ccob.elf \
-                 $(DUMP_FIX)/hip_host.so $(DUMP_FIX)/gfx906_v4.hsaco $(DUMP_FIX)/gfx11_generic_v6.hsaco
+                 $(DUMP_FIX)/hip_host.so $(DUMP_FIX)/gfx906_v4.hsaco $(DUMP_FIX)/gfx11_generic_v6.hsaco \
+                 $(DUMP_FIX)/two_notes.hsaco
 
 $(DUMP_FIX)/quantized.ccob: $(ARCH_LIST) $(ARCH_OBJS)
 	$(call say,BUNDLE,$@)mkdir -p $(@D) && $(BUNDLER) -type=o -bundle-align=4096 -targets=$(BUNDLE_TARGETS) \
@@ -37,6 +38,16 @@ $(DUMP_FIX)/gfx906_v4.hsaco: $(DUMP_FIXTURE_SRC)
 $(DUMP_FIX)/gfx11_generic_v6.hsaco: $(DUMP_FIXTURE_SRC)
 	$(call say,HIP,$@)mkdir -p $(@D) && $(CLANG) $(DUMP_FIX_HIPFLAGS) -w --cuda-device-only --no-gpu-bundle-output \
 	  --offload-arch=gfx11-generic -mcode-object-version=6 $< -o $@.tmp && mv $@.tmp $@
+
+# Two relocatable objects linked by ld.lld, as mk/kernels-amd.mk links each
+# arch: the code object carries one metadata note per object.
+$(DUMP_FIX)/tu_%.bc: test/test_dump_%.hip
+	$(call say,HIP,$@)mkdir -p $(@D) && $(CLANG) $(DUMP_FIX_HIPFLAGS) --cuda-device-only --offload-arch=gfx1100 \
+	  -emit-llvm -c $< -o $@.tmp && mv $@.tmp $@
+$(DUMP_FIX)/tu_%.o: $(DUMP_FIX)/tu_%.bc
+	$(call say,CODEGEN,$@)$(CLANG) --target=amdgcn-amd-amdhsa -mcpu=gfx1100 -nogpulib -O2 -c $< -o $@.tmp && mv $@.tmp $@
+$(DUMP_FIX)/two_notes.hsaco: $(DUMP_FIX)/tu_fixture.o $(DUMP_FIX)/tu_fixture2.o
+	$(call say,LINK,$@)$(LLD) -shared --no-undefined -o $@.tmp $^ && mv $@.tmp $@
 
 # The fuzz targets' entry points, replayed over the committed corpus.
 $(TEST_OUT)/obj/test/test_dump_corpus.o: test/fuzz/fuzz_blob.c test/fuzz/fuzz_metadata.c
