@@ -1,0 +1,312 @@
+// mmq.hip: the tiled quantized matrix-matrix kernels mul_mat_{T}
+// (kernel-abi.md section 3, "mul_mat_{T}").
+//
+//   dst[j*nrows_dst + r] = sum_c W[r][c] * y_j[c]    r < nrows_x, j < ncols_y
+//
+// W: nrows_x x ncols_x weights of type T; y_j: q8_1 row j of vy (nrows_y/32
+// blocks, nrows_y = pad(ncols_x)). Host launch: workgroup (32,4,1), grid
+// (ceil(nrows_x/MY), ceil(ncols_y/MX), 1), (MX, MY) fixed per type.
+//
+// Workgroup (bx, by) computes the tile of weight rows row0 = bx*MY .. +MY and
+// activation columns by*MX .. +MX. It walks K in slices of 64 values
+// (mmq_tiles.h): all 128 threads copy the slice of the MY weight rows
+// (unpacked to int8) and of the activation columns into LDS, then every
+// thread multiplies its own 4 x NC sub-tile out of LDS. With MX*MY > 8192 (q3_K)
+// the tile is done in two passes of MX/2 columns, each a full walk over K, so
+// that no thread holds more than 64 accumulators.
+//
+// Thread (tx, ty), RL = MY/4 lanes along rows, CL = 32/RL along columns:
+//   rows  r = tx % RL + RL*i              i < 4
+//   cols  c = ty*CL + tx / RL + 4*CL*j    j < NC = MXP / (4*CL)
+// (columns relative to the pass). A logical warp thus reads RL different
+// weight rows and CL activation columns (broadcasts) per LDS load; everything
+// is phrased on the logical 32-lane warp: correct with wave64 (gfx9) and
+// wave32 (RDNA, NVIDIA) alike.
+//
+// Per 32 values of K each output adds, in integers, sum of dot4_i8 over 8
+// ints, then turns it into a float once with the scales of its mode.
+// Edges: weight rows past nrows_x are read as the last real row and activation
+// columns past ncols_y as the last real column (so nothing is read outside the
+// buffers); neither is written. Weight blocks past the end of a row (ncols_x %
+// 64 == 32) are zeros in LDS, never read, so no result depends on slack.
+#include "mmq_tiles.h"
+
+// AMD scheduling controls for mmq_multiply (no-ops on NVIDIA):
+// MMQ_SCHED_FENCE: no instruction moves across it.
+// MMQ_PIN(x): x is materialized here, opaque to the optimizer; keeps the SLP
+//   vectorizer from pairing float updates of different columns (which drags
+//   them, and all the integer sums they wait for, past the fences).
+#if CRK_AMD
+#  define MMQ_SCHED_FENCE() __builtin_amdgcn_sched_barrier(0)
+#  define MMQ_PIN(x) asm volatile("" : "+v"(x))
+#else
+#  define MMQ_SCHED_FENCE() ((void)0)
+#  define MMQ_PIN(x) ((void)0)
+#endif
+
+// a*b + c for |a|, |b| < 2^23: full rate on AMD (v_mad_i32_i24), where a
+// 32-bit multiply runs at a quarter rate; NVIDIA multiplies 32 bits at full
+// rate. Used for a 16-value sum (|x| <= 16*32*127) times an int8 scale.
+CRK_DEV int mmq_mad24(int a, int b, int c) {
+#if CRK_AMD
+  return __mul24(a, b) + c;
+#else
+  return a * b + c;
+#endif
+}
+
+// dot4_i8(a, b, 0), the first product of a chain. Where the compiler picks
+// the accumulate-in-place v_dot4c_i32_i8 (gfx908 gfx90a gfx94x gfx103x), a
+// chain start costs it a v_mov of the zero; the three-operand v_dot4_i32_i8
+// takes the 0 as an inline constant instead.
+CRK_DEV int mmq_dot4_first(int a, int b) {
+#if defined(CRK_DOT4_SDOT4)
+  int r;
+  asm("v_dot4_i32_i8 %0, %1, %2, 0" : "=v"(r) : "v"(a), "v"(b));
+  return r;
+#else
+  return dot4_i8(a, b, 0);
+#endif
+}
+
+// int -> float for the per-block integer sums. NVIDIA's I2F runs at a quarter
+// of the integer rate, so there |x| < 2^22 goes through the 1.5*2^23 bias
+// trick (an integer add and a float subtract, both exact). AMD converts at
+// full rate. BIG: the sum may reach 2^22 (q6_K); use the plain conversion.
+template <bool BIG> CRK_DEV float mmq_i2f(int x) {
+#if CRK_NVIDIA
+  if (!BIG) return __int_as_float(x + 0x4B400000) - 12582912.0f;
+#endif
+  return (float)x;
+}
+
+// Copy slice s of the activation columns into LDS. Thread t handles column
+// c = t / TPC and, of the slice's two q8_1 blocks, both (TPC == 1) or block
+// t % 2 (TPC == 2); ycol points at the column's q8_1 row. A q8_1 block is 36
+// bytes, so its fields are 4-byte aligned: d|s as one int, then 8 ints of qs.
+template <int MODE, int MX, int MY>
+CRK_DEV void mmq_load_y(mmq_smem<MODE, MX, MY> &sm, const block_q8_1 *__restrict__ ycol, int s, int t) {
+  constexpr int TPC = MMQ_NT / MX;
+  const int c = t / TPC;
+#pragma unroll
+  for (int e = 0; e < 2 / TPC; ++e) {
+    const int b = TPC == 1 ? e : t % 2;
+    const block_q8_1 *yb = ycol + 2 * s + b;
+    int v[8];
+#pragma unroll
+    for (int k = 0; k < 8; ++k) v[k] = mmq_load_a4(yb->qs + 4 * k);
+    const mmq_int4 lo = {v[0], v[1], v[2], v[3]}, hi = {v[4], v[5], v[6], v[7]};
+    *(mmq_int4 *)&sm.y_qs[c * MMQ_KI + 8 * b] = lo;
+    *(mmq_int4 *)&sm.y_qs[c * MMQ_KI + 8 * b + 4] = hi;
+    const uint32_t ds = (uint32_t)mmq_load_a4(yb);  // d in the low half, s in the high
+    const float d = h2f((crk_half)(ds & 0xFFFFu));
+    sm.y_d[c][b] = d;
+    if (MODE == MMQ_DM) sm.y_s[c][b] = h2f((crk_half)(ds >> 16));
+    if (MODE == MMQ_SC16M) {
+      // d * (sum of the 16 q) of the block's two sub-blocks of 16 values
+      int s0 = 0, s1 = 0;
+#pragma unroll
+      for (int k = 0; k < 4; ++k) {
+        s0 = dot4_i8(v[k], 0x01010101, s0);
+        s1 = dot4_i8(v[4 + k], 0x01010101, s1);
+      }
+      sm.y_m16[c][2 * b] = d * (float)s0;
+      sm.y_m16[c][2 * b + 1] = d * (float)s1;
+    }
+  }
+}
+
+// Copy slice s of the weight rows into LDS: thread t handles tile row
+// r = t / TPR and both 32-value halves of it (TPR == 1) or half t % 2 (TPR ==
+// 2); wrow points at the (clamped) weight row.
+template <class TR, class S> CRK_DEV void mmq_load_w(S &sm, const char *__restrict__ wrow, int s, int nb, int t) {
+  constexpr int TPR = MMQ_NT / TR::MY;
+  const int r = t / TPR;
+#pragma unroll
+  for (int e = 0; e < 2 / TPR; ++e) TR::load_half(sm, wrow, r, TPR == 1 ? e : t % 2, s, nb);
+}
+
+// The thread's NR x NC products for the slice in LDS, added to acc.
+template <int MODE, bool BIG, int MX, int MY>
+CRK_DEV void mmq_multiply(const mmq_smem<MODE, MX, MY> &sm, float (&acc)[MX * MY / 512][4], int tx, int ty) {
+  constexpr int RL = MY / 4, CL = 32 / RL, NR = 4, NC = MX / (4 * CL);
+  constexpr bool PER32 = MODE == MMQ_D || MODE == MMQ_DM;
+  const int rl = tx % RL, cb = ty * CL + tx / RL;  // first row and column
+  // Every LDS address below is one of a few per-thread base pointers plus a
+  // compile-time offset (row i: +RL*i rows, column j: +4CL*j columns), so the
+  // compiler folds the offsets into the load instructions instead of keeping
+  // an address register per (i, j). Weight chunk k of the thread's rows
+  // (rl + RL*i share the swizzle (rl >> 1) & 3, RL being a multiple of 8) is
+  // at wq[k] + i*RL*MMQ_KI.
+  const int sw = (rl >> 1) & 3;
+  const int *wq[4];
+#pragma unroll
+  for (int k = 0; k < 4; ++k) wq[k] = sm.w_qs + rl * MMQ_KI + ((k ^ sw) << 2);
+  const int *yq = sm.y_qs + cb * MMQ_KI;       // column cb; column cb+4CL*j at +4CL*j*MMQ_KI
+  const float *wdp = &sm.w_d[rl][0];           // row rl; row rl+RL*i at +RL*i rows
+  const float *wmp = &sm.w_m[MODE == MMQ_DM ? rl : 0][0];
+  const float *wm16p = &sm.w_m16[MODE == MMQ_SC16M ? rl : 0][0];
+  const int8_t *wscp = &sm.w_sc[PER32 ? 0 : rl][0];
+  const float *ydp = &sm.y_d[cb][0];
+  const float *ysp = &sm.y_s[MODE == MMQ_DM ? cb : 0][0];
+  const float *ym16p = &sm.y_m16[MODE == MMQ_SC16M ? cb : 0][0];
+
+#pragma unroll
+  for (int b = 0; b < 2; ++b) {  // the two 32-value blocks of the slice
+    // Weights: ints 8b..8b+7 (chunks 2b, 2b+1) of each of the thread's rows,
+    // and the row scales of this block.
+    int w[NR][8];
+    float wd[NR], wm[NR], wm16[NR][2];
+    int sc[NR][2];
+#pragma unroll
+    for (int i = 0; i < NR; ++i) {
+      const mmq_int4 a = *(const mmq_int4 *)(wq[2 * b] + RL * i * MMQ_KI);
+      const mmq_int4 c = *(const mmq_int4 *)(wq[2 * b + 1] + RL * i * MMQ_KI);
+      w[i][0] = a.x; w[i][1] = a.y; w[i][2] = a.z; w[i][3] = a.w;
+      w[i][4] = c.x; w[i][5] = c.y; w[i][6] = c.z; w[i][7] = c.w;
+      if (PER32) {
+        wd[i] = wdp[RL * i * 2 + b];
+        wm[i] = MODE == MMQ_DM ? wmp[RL * i * 2 + b] : 0.0f;
+      } else {
+        wd[i] = wdp[RL * i];
+        // int8 scales of the sub-blocks 2b (values 0..15 of the block) and
+        // 2b+1 (16..31)
+        sc[i][0] = wscp[RL * i * 4 + 2 * b];
+        sc[i][1] = wscp[RL * i * 4 + 2 * b + 1];
+        if (MODE == MMQ_SC16M) {
+          wm16[i][0] = wm16p[RL * i * 4 + 2 * b];
+          wm16[i][1] = wm16p[RL * i * 4 + 2 * b + 1];
+        }
+      }
+    }
+    // Activations of column cb + 4CL*j, loaded one column ahead of their use.
+    // Only what the mode uses is loaded: the rest is dead code.
+    mmq_int4 ya = *(const mmq_int4 *)(yq + 8 * b), yc = *(const mmq_int4 *)(yq + 8 * b + 4);
+    float yd = ydp[b], ys = ysp[b], ym0 = ym16p[2 * b], ym1 = ym16p[2 * b + 1];
+#pragma unroll
+    for (int j = 0; j < NC; ++j) {
+      const mmq_int4 ya0 = ya, yc0 = yc;
+      const float yd0 = yd, ys0 = ys, ym00 = ym0, ym10 = ym1;
+      if (j + 1 < NC) {
+        const int jn = 4 * CL * (j + 1);  // column offset of the next column
+        ya = *(const mmq_int4 *)(yq + jn * MMQ_KI + 8 * b);
+        yc = *(const mmq_int4 *)(yq + jn * MMQ_KI + 8 * b + 4);
+        yd = ydp[jn * 2 + b];
+        if (MODE == MMQ_DM) ys = ysp[jn * 2 + b];
+        if (MODE == MMQ_SC16M) {
+          ym0 = ym16p[jn * 4 + 2 * b];
+          ym1 = ym16p[jn * 4 + 2 * b + 1];
+        }
+      }
+#pragma unroll
+      for (int i = 0; i < NR; ++i) {
+        int lo = mmq_dot4_first(w[i][0], ya0.x);
+        lo = dot4_i8(w[i][1], ya0.y, lo);
+        lo = dot4_i8(w[i][2], ya0.z, lo);
+        lo = dot4_i8(w[i][3], ya0.w, lo);
+        if (PER32) {
+          // one scale for the 32 values: sum them all, v = d*q (+ m)
+          int sum = dot4_i8(w[i][4], yc0.x, lo);
+          sum = dot4_i8(w[i][5], yc0.y, sum);
+          sum = dot4_i8(w[i][6], yc0.z, sum);
+          sum = dot4_i8(w[i][7], yc0.w, sum);
+          acc[j][i] = fmaf(wd[i], mmq_i2f<BIG>(sum) * yd0, acc[j][i]);
+          // min term: m * sum of the block's activations = m * s
+          if (MODE == MMQ_DM) acc[j][i] = fmaf(wm[i], ys0, acc[j][i]);
+        } else {
+          // a scale per 16 values: lo covers values 0..15, hi 16..31
+          int hi = mmq_dot4_first(w[i][4], yc0.x);
+          hi = dot4_i8(w[i][5], yc0.y, hi);
+          hi = dot4_i8(w[i][6], yc0.z, hi);
+          hi = dot4_i8(w[i][7], yc0.w, hi);
+          const int sum = mmq_mad24(hi, sc[i][1], mmq_mad24(lo, sc[i][0], 0));
+          acc[j][i] = fmaf(wd[i], mmq_i2f<BIG>(sum) * yd0, acc[j][i]);
+          if (MODE == MMQ_SC16M) {
+            // min term: (-dmin*mn) * (d_y * sum of the 16 q)
+            acc[j][i] = fmaf(wm16[i][0], ym00, acc[j][i]);
+            acc[j][i] = fmaf(wm16[i][1], ym10, acc[j][i]);
+          }
+        }
+      }
+      // Schedule each column on its own: left free, the AMDGPU scheduler
+      // runs the dot products of many columns ahead of their float updates
+      // and keeps all those integer sums live (spilling q2_K and q3_K).
+      MMQ_SCHED_FENCE();
+#pragma unroll
+      for (int i = 0; i < NR; ++i) MMQ_PIN(acc[j][i]);
+    }
+  }
+}
+
+// One workgroup's tile: see the top of the file. BIG: see mmq_i2f.
+template <class TR, bool BIG>
+CRK_DEV void mmq_tile(const void *__restrict__ vx, const void *__restrict__ vy, float *__restrict__ dst,
+                      int ncols_x, int nrows_x, int ncols_y, int nrows_y, int nrows_dst) {
+  constexpr int MODE = TR::MODE, MX = TR::MX, MY = TR::MY;
+  constexpr int PASSES = MX * MY > 64 * 128 ? 2 : 1, MXP = MX / PASSES;  // columns per pass
+  constexpr int RL = MY / 4, CL = 32 / RL, NR = 4, NC = MXP / (4 * CL);
+  static_assert(MY == 64 || MY == 128, "4 rows per thread, RL a multiple of 8");
+  static_assert(MXP == 64 || MXP == 128, "1 or 2 threads copy an activation column");
+  __shared__ mmq_smem<MODE, MXP, MY> sm;
+
+  const int tx = threadIdx.x, ty = threadIdx.y, t = ty * CRK_WARP + tx;
+  const int row0 = blockIdx.x * MY;
+  const int nb = ncols_x / TR::QK;                          // blocks per weight row
+  const int nby = nrows_y / QK8_1;                          // q8_1 blocks per activation row
+  const int nslices = (ncols_x + MMQ_KS - 1) / MMQ_KS;      // <= nrows_y/64: y is padded to 512
+  // The weight row this thread copies (mmq_load_w), clamped to a real row.
+  const int wr = min(row0 + t / (MMQ_NT / MY), nrows_x - 1);
+  const char *wrow = (const char *)vx + (int64_t)wr * nb * TR::BYTES;
+  const int rl = tx % RL, cb = ty * CL + tx / RL;           // see mmq_multiply
+
+  for (int pass = 0; pass < PASSES; ++pass) {
+    const int col0 = blockIdx.y * MX + pass * MXP;
+    // The activation column this thread copies (mmq_load_y), clamped to a real one.
+    const int yc = min(col0 + t / (MMQ_NT / MXP), ncols_y - 1);
+    const block_q8_1 *ycol = (const block_q8_1 *)vy + (int64_t)yc * nby;
+
+    float acc[NC][NR];
+#pragma unroll
+    for (int j = 0; j < NC; ++j)
+#pragma unroll
+      for (int i = 0; i < NR; ++i) acc[j][i] = 0.0f;
+
+    for (int s = 0; s < nslices; ++s) {
+      mmq_load_w<TR>(sm, wrow, s, nb, t);
+      mmq_load_y(sm, ycol, s, t);
+      __syncthreads();
+      mmq_multiply<MODE, BIG>(sm, acc, tx, ty);
+      __syncthreads();  // the next slice overwrites the tiles
+    }
+
+#pragma unroll
+    for (int j = 0; j < NC; ++j) {
+      const int col = col0 + cb + 4 * CL * j;
+      if (col >= ncols_y) break;  // columns grow with j
+#pragma unroll
+      for (int i = 0; i < NR; ++i) {
+        const int row = row0 + rl + RL * i;
+        if (row < nrows_x) dst[(int64_t)col * nrows_dst + row] = acc[j][i];
+      }
+    }
+  }
+}
+
+#define MMQ_KERNEL(T, BIG)                                                                               \
+  CRK_KERNEL void __launch_bounds__(MMQ_NT)                                                            \
+      mul_mat_##T(const void *__restrict__ vx, const void *__restrict__ vy, float *__restrict__ dst,   \
+                  int ncols_x, int nrows_x, int ncols_y, int nrows_y, int nrows_dst) {                 \
+    mmq_tile<mmq_##T, BIG>(vx, vy, dst, ncols_x, nrows_x, ncols_y, nrows_y, nrows_dst);                \
+  }
+
+// BIG: whether a 32-value integer sum can reach 2^22 (bounds: |q_y| <= 127).
+MMQ_KERNEL(q4_0, false)  // 32 *   8 * 127             = 32512
+MMQ_KERNEL(q4_1, false)  // 32 *  15 * 127             = 60960
+MMQ_KERNEL(q5_0, false)  // 32 *  16 * 127             = 65024
+MMQ_KERNEL(q5_1, false)  // 32 *  31 * 127             = 125984
+MMQ_KERNEL(q8_0, false)  // 32 * 128 * 127             = 520192
+MMQ_KERNEL(q2_K, false)  // 32 *   3 * 127 * 15        = 182880
+MMQ_KERNEL(q3_K, false)  // 32 *   4 * 127 * 32        = 520192
+MMQ_KERNEL(q4_K, false)  // 32 *  15 * 127             = 60960
+MMQ_KERNEL(q5_K, false)  // 32 *  31 * 127             = 125984
+MMQ_KERNEL(q6_K, true)   // 32 *  32 * 127 * 128       = 16646144

@@ -1,0 +1,347 @@
+// mmq_tiles.h: the shared-memory tiles of the mul_mat_* kernels (mmq.hip)
+// and, per quantization type, the loader that fills the weight tile.
+//
+// The kernels walk K (ncols_x) in SLICES of MMQ_KS = 64 values. For one
+// slice a workgroup holds in LDS:
+//   - the weight tile: MY rows x 64 values, every value UNPACKED to a signed
+//     int8 (so all ten types meet the activations in the same plain int8 dot
+//     product), plus the scales that turn those integers back into floats;
+//   - the activation tile: MX q8_1 columns x 64 values (int8, as quantized),
+//     plus each 32-block's d (and s, or 16-value sums, where a type needs
+//     them).
+// A slice is two q8_1 blocks of every activation column; for 32-value weight
+// types it is two weight blocks of every row, for 256-value (K) types one
+// quarter of a weight block.
+//
+// Format facts (kernel-abi.md section 1, GGML bit packing) are spelled out in
+// the comment of each loader. Everything here is prefixed mmq_ / MMQ_: the
+// NVIDIA build may put several .hip files into one translation unit.
+#pragma once
+#include "common.h"
+
+#define MMQ_KS 64               /* K values per slice */
+#define MMQ_KI (MMQ_KS / 4)     /* ints (4 int8 values each) per tile row */
+#define MMQ_NT 128              /* threads per workgroup: (32,4,1) */
+
+// How a type's integer dot products become floats (the mode of its tile):
+//   MMQ_D     one float scale per (row, 32 values); v = d*q
+//   MMQ_DM    as MMQ_D plus a float min per (row, 32 values); v = d*q + m,
+//             the min term uses the q8_1 block sum s
+//   MMQ_SC16  one float d per row and slice, an int8 scale per 16 values;
+//             v = d*sc*q
+//   MMQ_SC16M as MMQ_SC16 plus a min per 16 values (q2_K); v = d*sc*q - dmin*mn,
+//             the min term uses exact integer sums of 16 activations
+enum { MMQ_D = 0, MMQ_DM = 1, MMQ_SC16 = 2, MMQ_SC16M = 3 };
+
+// 16-byte vector: LDS tiles move in 16-byte chunks (ds_read_b128 / LDS.128).
+#if CRK_AMD
+typedef int mmq_int4 __attribute__((ext_vector_type(4)));
+#else
+typedef int4 mmq_int4;
+#endif
+
+// Weight-tile rows are 64 bytes = 4 chunks of 16. In the multiply, the
+// lanes of a logical warp read 16 bytes each from consecutive rows; 8 lanes x
+// 16 bytes fill the 32 banks once, and rows r and r+2 would hit the same
+// banks. So chunk k of weight row r is stored at chunk position
+// k ^ ((r >> 1) & 3): 8 consecutive rows then use 8 distinct bank groups.
+// (The activation tile needs no swizzle: its reads are broadcasts.)
+CRK_DEV int mmq_chunk(int r, int k) { return r * MMQ_KI + ((k ^ ((r >> 1) & 3)) << 2); }
+
+// Byte-wise x - c for bytes x in [0,127] with x - c in [-128,127]: the 0x80
+// bias keeps each byte from borrowing from its neighbour.
+CRK_DEV int mmq_sub_bytes(int x, int c) {
+  return (int)((((uint32_t)x | 0x80808080u) - (uint32_t)c * 0x01010101u) ^ 0x80808080u);
+}
+
+// 4-byte load of a field that is 4-byte aligned in its block, in a format
+// whose block size is a multiple of 4 (q4_1 q5_1 q2_K q4_K q5_K, and q8_1),
+// from a device allocation (which is at least 4-byte aligned).
+CRK_DEV int mmq_load_a4(const void *p) { return *(const int *)p; }
+
+template <int MODE, int MX, int MY> struct alignas(16) mmq_smem {
+  static constexpr bool PER32 = MODE == MMQ_D || MODE == MMQ_DM;
+  int w_qs[MY * MMQ_KI];                  // int8 weights, chunks at mmq_chunk(r, k)
+  int y_qs[MX * MMQ_KI];                  // int8 activations, column c at c*MMQ_KI
+  float w_d[MY][PER32 ? 2 : 1];           // MMQ_D/DM: d of each 32-block; SC16*: block d
+  float w_m[MODE == MMQ_DM ? MY : 1][2];  // MMQ_DM: min of each 32-block
+  float w_m16[MODE == MMQ_SC16M ? MY : 1][4]; // SC16M: -dmin*mn per 16 values
+  float y_d[MX][2];                       // d of each q8_1 block
+  float y_s[MODE == MMQ_DM ? MX : 1][2];  // MMQ_DM: s of each q8_1 block
+  float y_m16[MODE == MMQ_SC16M ? MX : 1][4]; // SC16M: d * (sum of 16 q) per 16 values
+  int8_t w_sc[PER32 ? 1 : MY][4];         // SC16*: int8 scale per 16 values
+};
+
+// Store the 8 ints of one 32-value half h of tile row r: values 32h..32h+31.
+template <class S> CRK_DEV void mmq_store_w(S &sm, int r, int h, const int (&v)[8]) {
+  const mmq_int4 a = {v[0], v[1], v[2], v[3]}, b = {v[4], v[5], v[6], v[7]};
+  *(mmq_int4 *)&sm.w_qs[mmq_chunk(r, 2 * h)] = a;
+  *(mmq_int4 *)&sm.w_qs[mmq_chunk(r, 2 * h + 1)] = b;
+}
+
+// ---------------------------------------------------------------------------
+// Weight loaders. Each type provides
+//   QK, BYTES, MODE, MX, MY   block size, block bytes, tile mode, tile shape
+//   load_half(sm, row, r, h, s, nb)
+// which fills half h (values 32h..32h+31) of slice s of tile row r: 8 tile
+// ints through mmq_store_w, and the scales of those 32 values. row points at
+// the weight row (already clamped to a real row); nb is the number of blocks
+// in a row. For 32-value types half h is block kb = 2s+h; a block kb >= nb
+// (when ncols_x % 64 == 32) lies past the row: it is stored as zeros, scales
+// included, and nothing is read for it. For 256-value (K) types slice s is
+// quarter q = s%4 of block s/4 (values 64q+32h..), sub-blocks of 16 values
+// 4q+2h and 4q+2h+1, of 32 values 2q+h; ncols_x is a multiple of 256 there,
+// so no block lies past the row.
+// ---------------------------------------------------------------------------
+
+// q4_0 (18 B: d@0 qs@2): value j<16 = low nibble of qs[j], value j+16 = high
+// nibble; v = d*(q-8). qs int k (bytes 4k..4k+3) gives values 4k.. (low
+// nibbles, tile int k) and 16+4k.. (high nibbles, tile int 4+k).
+struct mmq_q4_0 {
+  static constexpr int QK = 32, BYTES = 18, MODE = MMQ_D, MX = 64, MY = 128;
+  template <class S> CRK_DEV void load_half(S &sm, const char *row, int r, int h, int s, int nb) {
+    const int kb = 2 * s + h;
+    int v[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    float d = 0.0f;
+    if (kb < nb) {
+      const block_q4_0 *x = (const block_q4_0 *)row + kb;
+      d = h2f(x->d);
+#pragma unroll
+      for (int k = 0; k < 4; ++k) {
+        const uint32_t q = (uint32_t)load_i32_a2(x->qs + 4 * k);
+        v[k] = mmq_sub_bytes((int)(q & 0x0F0F0F0Fu), 8);
+        v[4 + k] = mmq_sub_bytes((int)((q >> 4) & 0x0F0F0F0Fu), 8);
+      }
+    }
+    mmq_store_w(sm, r, h, v);
+    sm.w_d[r][h] = d;
+  }
+};
+
+// q4_1 (20 B: d@0 m@2 qs@4): nibbles as q4_0, v = d*q + m (q unsigned).
+struct mmq_q4_1 {
+  static constexpr int QK = 32, BYTES = 20, MODE = MMQ_DM, MX = 64, MY = 128;
+  template <class S> CRK_DEV void load_half(S &sm, const char *row, int r, int h, int s, int nb) {
+    const int kb = 2 * s + h;
+    int v[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    float d = 0.0f, m = 0.0f;
+    if (kb < nb) {
+      const block_q4_1 *x = (const block_q4_1 *)row + kb;
+      d = h2f(x->d);
+      m = h2f(x->m);
+#pragma unroll
+      for (int k = 0; k < 4; ++k) {
+        const uint32_t q = (uint32_t)mmq_load_a4(x->qs + 4 * k);
+        v[k] = (int)(q & 0x0F0F0F0Fu);
+        v[4 + k] = (int)((q >> 4) & 0x0F0F0F0Fu);
+      }
+    }
+    mmq_store_w(sm, r, h, v);
+    sm.w_d[r][h] = d;
+    sm.w_m[r][h] = m;
+  }
+};
+
+// Spread 4 bits to bit 4 of each byte: bit i of h -> bit 8i+4.
+CRK_DEV uint32_t mmq_bits_to_b4(uint32_t h) {
+  return ((h & 1u) << 4) | ((h & 2u) << 11) | ((h & 4u) << 18) | ((h & 8u) << 25);
+}
+
+// q5_0 (22 B: d@0 qh@2 qs@6): nibbles as q4_0, the 5th bit of value j is bit
+// j of the u32 qh; v = d*(q-16).
+struct mmq_q5_0 {
+  static constexpr int QK = 32, BYTES = 22, MODE = MMQ_D, MX = 128, MY = 64;
+  template <class S> CRK_DEV void load_half(S &sm, const char *row, int r, int h, int s, int nb) {
+    const int kb = 2 * s + h;
+    int v[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    float d = 0.0f;
+    if (kb < nb) {
+      const block_q5_0 *x = (const block_q5_0 *)row + kb;
+      d = h2f(x->d);
+      const uint32_t qh = (uint32_t)load_i32_a2(x->qh);
+#pragma unroll
+      for (int k = 0; k < 4; ++k) {
+        const uint32_t q = (uint32_t)load_i32_a2(x->qs + 4 * k);
+        v[k] = mmq_sub_bytes((int)((q & 0x0F0F0F0Fu) | mmq_bits_to_b4((qh >> (4 * k)) & 15u)), 16);
+        v[4 + k] = mmq_sub_bytes((int)(((q >> 4) & 0x0F0F0F0Fu) | mmq_bits_to_b4((qh >> (16 + 4 * k)) & 15u)), 16);
+      }
+    }
+    mmq_store_w(sm, r, h, v);
+    sm.w_d[r][h] = d;
+  }
+};
+
+// q5_1 (24 B: d@0 m@2 qh@4 qs@8): as q5_0 without the -16, v = d*q + m.
+struct mmq_q5_1 {
+  static constexpr int QK = 32, BYTES = 24, MODE = MMQ_DM, MX = 128, MY = 64;
+  template <class S> CRK_DEV void load_half(S &sm, const char *row, int r, int h, int s, int nb) {
+    const int kb = 2 * s + h;
+    int v[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    float d = 0.0f, m = 0.0f;
+    if (kb < nb) {
+      const block_q5_1 *x = (const block_q5_1 *)row + kb;
+      d = h2f(x->d);
+      m = h2f(x->m);
+      const uint32_t qh = (uint32_t)mmq_load_a4(x->qh);
+#pragma unroll
+      for (int k = 0; k < 4; ++k) {
+        const uint32_t q = (uint32_t)mmq_load_a4(x->qs + 4 * k);
+        v[k] = (int)((q & 0x0F0F0F0Fu) | mmq_bits_to_b4((qh >> (4 * k)) & 15u));
+        v[4 + k] = (int)(((q >> 4) & 0x0F0F0F0Fu) | mmq_bits_to_b4((qh >> (16 + 4 * k)) & 15u));
+      }
+    }
+    mmq_store_w(sm, r, h, v);
+    sm.w_d[r][h] = d;
+    sm.w_m[r][h] = m;
+  }
+};
+
+// q8_0 (34 B: d@0 qs@2): v = d*q.
+struct mmq_q8_0 {
+  static constexpr int QK = 32, BYTES = 34, MODE = MMQ_D, MX = 128, MY = 64;
+  template <class S> CRK_DEV void load_half(S &sm, const char *row, int r, int h, int s, int nb) {
+    const int kb = 2 * s + h;
+    int v[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    float d = 0.0f;
+    if (kb < nb) {
+      const block_q8_0 *x = (const block_q8_0 *)row + kb;
+      d = h2f(x->d);
+#pragma unroll
+      for (int k = 0; k < 8; ++k) v[k] = load_i32_a2(x->qs + 4 * k);
+    }
+    mmq_store_w(sm, r, h, v);
+    sm.w_d[r][h] = d;
+  }
+};
+
+// q2_K (84 B: scales[16]@0 qs[64]@16 d@80 dmin@82). Value v = 128n + 32j + l
+// (l < 32) is bits 2j..2j+1 of qs[32n + l]; sub-block v/16 has scale
+// scales[v/16] & 15 and min scales[v/16] >> 4; v = d*sc*q - dmin*mn.
+// Half h of quarter q: n = q/2, j = 2(q%2) + h.
+struct mmq_q2_K {
+  static constexpr int QK = 256, BYTES = 84, MODE = MMQ_SC16M, MX = 64, MY = 128;
+  template <class S> CRK_DEV void load_half(S &sm, const char *row, int r, int h, int s, int) {
+    const int q = s & 3, n = q >> 1, j = 2 * (q & 1) + h;
+    const block_q2_K *x = (const block_q2_K *)row + (s >> 2);
+    int v[8];
+#pragma unroll
+    for (int k = 0; k < 8; ++k)
+      v[k] = (int)(((uint32_t)mmq_load_a4(x->qs + 32 * n + 4 * k) >> (2 * j)) & 0x03030303u);
+    mmq_store_w(sm, r, h, v);
+    const float dmin = h2f(x->dmin);
+#pragma unroll
+    for (int e = 0; e < 2; ++e) {
+      const int sc = x->scales[4 * q + 2 * h + e];
+      sm.w_sc[r][2 * h + e] = (int8_t)(sc & 15);
+      sm.w_m16[r][2 * h + e] = -dmin * (float)(sc >> 4);
+    }
+    if (h == 0) sm.w_d[r][0] = h2f(x->d);
+  }
+};
+
+// q3_K (110 B: hmask[32]@0 qs[64]@32 scales[12]@96 d@108). Value v = 128n +
+// 32j + l: low bits as q2_K, high bit = bit 4n+j of hmask[l]; q = low - 4 when
+// that bit is clear; v = d*(sc-32)*q. The 6-bit scale of sub-block i (v/16):
+// low 4 bits = nibble i/8 of scales[i%8], high 2 bits = bits 2(i/4).. of
+// scales[8 + i%4].
+struct mmq_q3_K {
+  static constexpr int QK = 256, BYTES = 110, MODE = MMQ_SC16, MX = 128, MY = 128;
+  template <class S> CRK_DEV void load_half(S &sm, const char *row, int r, int h, int s, int) {
+    const int q = s & 3, n = q >> 1, j = 2 * (q & 1) + h;
+    const block_q3_K *x = (const block_q3_K *)row + (s >> 2);
+    int v[8];
+#pragma unroll
+    for (int k = 0; k < 8; ++k) {
+      const uint32_t lo = ((uint32_t)load_i32_a2(x->qs + 32 * n + 4 * k) >> (2 * j)) & 0x03030303u;
+      const uint32_t hb = ((uint32_t)load_i32_a2(x->hmask + 4 * k) >> (4 * n + j)) & 0x01010101u;
+      v[k] = mmq_sub_bytes((int)(lo | (hb << 2)), 4);
+    }
+    mmq_store_w(sm, r, h, v);
+#pragma unroll
+    for (int e = 0; e < 2; ++e) {
+      const int i = 4 * q + 2 * h + e;
+      const int lo = (x->scales[i % 8] >> (4 * (i / 8))) & 15;
+      const int hi = (x->scales[8 + i % 4] >> (2 * (i / 4))) & 3;
+      sm.w_sc[r][2 * h + e] = (int8_t)((lo | (hi << 4)) - 32);
+    }
+    if (h == 0) sm.w_d[r][0] = h2f(x->d);
+  }
+};
+
+// The 6-bit scale and min of sub-block i (0..7) of q4_K/q5_K (GGML's
+// get_scale_min_k4): i < 4: sc = s[i]&63, mn = s[i+4]&63; else
+// sc = (s[i+4]&15) | (s[i-4]>>6)<<4, mn = (s[i+4]>>4) | (s[i]>>6)<<4.
+CRK_DEV void mmq_scale_min_k4(const uint8_t *sc, int i, int *d, int *m) {
+  if (i < 4) {
+    *d = sc[i] & 63;
+    *m = sc[i + 4] & 63;
+  } else {
+    *d = (sc[i + 4] & 15) | ((sc[i - 4] >> 6) << 4);
+    *m = (sc[i + 4] >> 4) | ((sc[i] >> 6) << 4);
+  }
+}
+
+// q4_K (144 B: d@0 dmin@2 scales[12]@4 qs[128]@16). Value v = 64c + 32h + l
+// (l < 32) is nibble h of qs[32c + l]; sub-block v/32 = 2c+h;
+// v = d*sc*q - dmin*mn. Quarter q is c = q.
+struct mmq_q4_K {
+  static constexpr int QK = 256, BYTES = 144, MODE = MMQ_DM, MX = 64, MY = 128;
+  template <class S> CRK_DEV void load_half(S &sm, const char *row, int r, int h, int s, int) {
+    const int q = s & 3;
+    const block_q4_K *x = (const block_q4_K *)row + (s >> 2);
+    int v[8];
+#pragma unroll
+    for (int k = 0; k < 8; ++k)
+      v[k] = (int)(((uint32_t)mmq_load_a4(x->qs + 32 * q + 4 * k) >> (4 * h)) & 0x0F0F0F0Fu);
+    mmq_store_w(sm, r, h, v);
+    int sc, mn;
+    mmq_scale_min_k4(x->scales, 2 * q + h, &sc, &mn);
+    sm.w_d[r][h] = h2f(x->d) * (float)sc;
+    sm.w_m[r][h] = -h2f(x->dmin) * (float)mn;
+  }
+};
+
+// q5_K (176 B: d@0 dmin@2 scales[12]@4 qh[32]@16 qs[128]@48): as q4_K plus
+// a 5th bit: bit 2c+h (= the sub-block) of qh[l].
+struct mmq_q5_K {
+  static constexpr int QK = 256, BYTES = 176, MODE = MMQ_DM, MX = 64, MY = 128;
+  template <class S> CRK_DEV void load_half(S &sm, const char *row, int r, int h, int s, int) {
+    const int q = s & 3;
+    const block_q5_K *x = (const block_q5_K *)row + (s >> 2);
+    int v[8];
+#pragma unroll
+    for (int k = 0; k < 8; ++k) {
+      const uint32_t lo = ((uint32_t)mmq_load_a4(x->qs + 32 * q + 4 * k) >> (4 * h)) & 0x0F0F0F0Fu;
+      const uint32_t hb = ((uint32_t)mmq_load_a4(x->qh + 4 * k) >> (2 * q + h)) & 0x01010101u;
+      v[k] = (int)(lo | (hb << 4));
+    }
+    mmq_store_w(sm, r, h, v);
+    int sc, mn;
+    mmq_scale_min_k4(x->scales, 2 * q + h, &sc, &mn);
+    sm.w_d[r][h] = h2f(x->d) * (float)sc;
+    sm.w_m[r][h] = -h2f(x->dmin) * (float)mn;
+  }
+};
+
+// q6_K (210 B: ql[128]@0 qh[64]@128 scales[16]@192 (int8) d@208). Value
+// v = 128n + 32j + l: low 4 bits = nibble j/2 of ql[64n + 32(j%2) + l], high
+// 2 bits = bits 2j.. of qh[32n + l]; v = d*scales[v/16]*(q-32). Half h of
+// quarter q: n = q/2, j = 2(q%2) + h, so j%2 = h and j/2 = q%2.
+struct mmq_q6_K {
+  static constexpr int QK = 256, BYTES = 210, MODE = MMQ_SC16, MX = 64, MY = 64;
+  template <class S> CRK_DEV void load_half(S &sm, const char *row, int r, int h, int s, int) {
+    const int q = s & 3, n = q >> 1, j = 2 * (q & 1) + h;
+    const block_q6_K *x = (const block_q6_K *)row + (s >> 2);
+    int v[8];
+#pragma unroll
+    for (int k = 0; k < 8; ++k) {
+      const uint32_t lo = ((uint32_t)load_i32_a2(x->ql + 64 * n + 32 * h + 4 * k) >> (4 * (q & 1))) & 0x0F0F0F0Fu;
+      const uint32_t hi = ((uint32_t)load_i32_a2(x->qh + 32 * n + 4 * k) >> (2 * j)) & 0x03030303u;
+      v[k] = mmq_sub_bytes((int)(lo | (hi << 4)), 32);
+    }
+    mmq_store_w(sm, r, h, v);
+#pragma unroll
+    for (int e = 0; e < 2; ++e) sm.w_sc[r][2 * h + e] = x->scales[4 * q + 2 * h + e];
+    if (h == 0) sm.w_d[r][0] = h2f(x->d);
+  }
+};
