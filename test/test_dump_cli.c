@@ -109,6 +109,11 @@ int main(void) {
   snprintf(args, sizeof args, "--arch gfx1100:xnack+ '%s'", build_path("test/dump-fixtures/hip_host.elf", NULL));
   run("cli: --arch with a feature the code object lacks still matches it", args, 0, "gfx1100", "");
 
+  snprintf(args, sizeof args, "--symbols --arch gfx1151 '%s'", build_path("test/dump-fixtures/gfx11_generic_v6.hsaco", NULL));
+  run("cli: --arch gfx1151 is served by a gfx11-generic code object", args, 0, "crk_fixture_kernel\n", "");
+  snprintf(args, sizeof args, "-q --arch gfx1030 '%s'", build_path("test/dump-fixtures/gfx11_generic_v6.hsaco", NULL));
+  run("cli: --arch gfx1030 is not served by gfx11-generic", args, 1, NULL, "arch gfx1030 missing (have: gfx11-generic)");
+
   /* --no-spills: the blob passes; a copy whose metadata says 5 VGPR spills
    * fails, naming the kernel. */
   snprintf(args, sizeof args, "-q --no-spills '%s'", blob());

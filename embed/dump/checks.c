@@ -6,11 +6,34 @@
 #include <inttypes.h>
 #include <string.h>
 
+/* The processors each generic target's code runs on (code object v6),
+ * per the AMDGPU backend's processor table. */
+static const struct {
+  const char *generic, *members;
+} generics[] = {
+  {"gfx9-generic", " gfx900 gfx902 gfx904 gfx906 gfx909 gfx90c "},
+  {"gfx9-4-generic", " gfx940 gfx941 gfx942 gfx950 "},
+  {"gfx10-1-generic", " gfx1010 gfx1011 gfx1012 gfx1013 "},
+  {"gfx10-3-generic", " gfx1030 gfx1031 gfx1032 gfx1033 gfx1034 gfx1035 gfx1036 "},
+  {"gfx11-generic", " gfx1100 gfx1101 gfx1102 gfx1103 gfx1150 gfx1151 gfx1152 gfx1153 "},
+  {"gfx12-generic", " gfx1200 gfx1201 "},
+};
+
+/* Nonzero when code for processor `have` runs on processor `dev`. */
+static int serves(const char *have, const char *dev) {
+  if (strcmp(have, dev) == 0) return 1;
+  char word[40];
+  snprintf(word, sizeof word, " %s ", dev);
+  for (size_t i = 0; i < sizeof generics / sizeof generics[0]; i++)
+    if (strcmp(have, generics[i].generic) == 0) return strstr(generics[i].members, word) != NULL;
+  return 0;
+}
+
 int crk_target_matches(const char *query, const crk_codeobj *co, int *exact) {
   crk_target_id q;
   if (crk_target_id_parse(query, strlen(query), &q) != 0) return -1;
   *exact = strcmp(query, co->target_id) == 0;
-  if (strcmp(q.processor, co->arch) != 0) return 0;
+  if (!serves(co->arch, q.processor)) return 0;
   /* A code object pins a feature only where it is ON or OFF; "any" and
    * "unsupported" (the processor has no such mode) run either way. */
   int cx = co->xnack, cs = co->sramecc;

@@ -8,7 +8,8 @@
 #include <stdio.h>
 
 /* Nonzero when the code object serves a device of target ID query (e.g.
- * "gfx90a" or "gfx90a:xnack+"): same processor, and each feature the query
+ * "gfx90a" or "gfx90a:xnack+"): the same processor or a generic target
+ * that covers it (gfx11-generic serves gfx1100), and each feature the query
  * names is either that value, "any" or "unsupported" in the code object. Sets *exact when
  * the code object's target ID is the query itself. -1 for a malformed query. */
 int crk_target_matches(const char *query, const crk_codeobj *co, int *exact);
