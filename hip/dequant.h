@@ -98,20 +98,25 @@ CRK_DEV void dq_ld_f32(const float *p, float *v) {
 #endif
 }
 
-// The N dwords of bytes [p, p + 4N) for a 2-aligned p (blocks of 18, 22, 34,
-// 110 or 210 bytes): N+1 aligned dwords from p rounded down to 4, each pair
-// funnel-shifted by 0 or 16 bits (one v_alignbit on AMD). It reads up to 4
-// bytes past p + 4N: callers only use it where that stays inside the block
-// or in the slack the ABI guarantees after the last weight row.
-template <int N>
-CRK_DEV void dq_ld_u32_a2(const uint8_t *p, uint32_t *out) {
-  const uintptr_t addr = (uintptr_t)p;
-  const uint32_t sh = (uint32_t)(addr & 2u) * 8u;  // 0 or 16
-  uint32_t w[N + 1];
-  dq_ld_u32<N + 1>((const void *)(addr & ~(uintptr_t)3), w);
-#pragma unroll
-  for (int k = 0; k < N; ++k) out[k] = (uint32_t)((((uint64_t)w[k + 1] << 32) | w[k]) >> sh);
+// Bits [sh, sh+32) of the 64-bit pair hi:lo, sh in 0..31: re-aligns bytes
+// read as aligned dwords (one v_alignbit_b32 on AMD, a funnel shift on NVIDIA).
+CRK_DEV uint32_t dq_funnel(uint32_t lo, uint32_t hi, uint32_t sh) {
+#if defined(__AMDGCN__)
+  return __builtin_amdgcn_alignbit(hi, lo, sh);
+#elif CRK_NVIDIA
+  return __funnelshift_r(lo, hi, sh);
+#else
+  return sh ? (lo >> sh) | (hi << (32 - sh)) : lo;
+#endif
 }
+
+// Blocks of 18, 22, 34, 110 or 210 bytes are only 2-aligned. A run of bytes
+// [p, p + n) inside one (p 2-aligned) is read with wide loads as the aligned
+// dwords w[] from p rounded down to 4, ceil(n/4) + 1 of them; its dword k is
+// then dq_funnel(w[k], w[k+1], 8 * (p mod 4)), a shift of 0 or 16. The
+// aligned dwords may end up to 4 bytes past p + n: callers use this only
+// where that stays inside the block, or in the slack the ABI guarantees
+// after the last weight row (dmmv.hip).
 
 // ---------------------------------------------------------------------------
 // 3. 32-value blocks: the pair (j, j+16), j < 16, that shares byte qs[j].
