@@ -31,6 +31,13 @@
 // 64 == 32) are zeros in LDS, never read, so no result depends on slack.
 #include "mmq_tiles.h"
 
+// 1: the global loads of slice s+1 are issued before slice s is multiplied
+// (their latency hides behind the multiply, for ~20-30 more registers);
+// 0: loaded at the top of each slice.
+#ifndef MMQ_PREFETCH
+#  define MMQ_PREFETCH 1
+#endif
+
 // AMD scheduling controls for mmq_multiply (no-ops on NVIDIA):
 // MMQ_SCHED_FENCE: no instruction moves across it.
 // MMQ_PIN(x): x is materialized here, opaque to the optimizer; keeps the SLP
@@ -80,50 +87,40 @@ template <bool BIG> CRK_DEV float mmq_i2f(int x) {
   return (float)x;
 }
 
-// Copy slice s of the activation columns into LDS. Thread t handles column
-// c = t / TPC and, of the slice's two q8_1 blocks, both (TPC == 1) or block
-// t % 2 (TPC == 2); ycol points at the column's q8_1 row. A q8_1 block is 36
-// bytes, so its fields are 4-byte aligned: d|s as one int, then 8 ints of qs.
-template <int MODE, int MX, int MY>
-CRK_DEV void mmq_load_y(mmq_smem<MODE, MX, MY> &sm, const block_q8_1 *__restrict__ ycol, int s, int t) {
-  constexpr int TPC = MMQ_NT / MX;
-  const int c = t / TPC;
+// Activations: the q8_1 blocks 2s and 2s+1 of each activation column make
+// slice s. A q8_1 block is 36 bytes, so its fields are 4-byte aligned: d|s
+// as one word, then 8 words of qs. mmq_fetch_y only loads (see the weight
+// loaders in mmq_tiles.h); mmq_store_y fills column c, block b of the tile.
+struct mmq_yraw { uint32_t ds; int q[8]; };
+
+CRK_DEV mmq_yraw mmq_fetch_y(const block_q8_1 *__restrict__ ycol, int s, int b) {
+  const block_q8_1 *yb = ycol + 2 * s + b;
+  mmq_yraw x;
+  x.ds = (uint32_t)mmq_load_a4(yb);
 #pragma unroll
-  for (int e = 0; e < 2 / TPC; ++e) {
-    const int b = TPC == 1 ? e : t % 2;
-    const block_q8_1 *yb = ycol + 2 * s + b;
-    int v[8];
-#pragma unroll
-    for (int k = 0; k < 8; ++k) v[k] = mmq_load_a4(yb->qs + 4 * k);
-    const mmq_int4 lo = {v[0], v[1], v[2], v[3]}, hi = {v[4], v[5], v[6], v[7]};
-    *(mmq_int4 *)&sm.y_qs[c * MMQ_KI + 8 * b] = lo;
-    *(mmq_int4 *)&sm.y_qs[c * MMQ_KI + 8 * b + 4] = hi;
-    const uint32_t ds = (uint32_t)mmq_load_a4(yb);  // d in the low half, s in the high
-    const float d = h2f((crk_half)(ds & 0xFFFFu));
-    sm.y_d[c][b] = d;
-    if (MODE == MMQ_DM) sm.y_s[c][b] = h2f((crk_half)(ds >> 16));
-    if (MODE == MMQ_SC16M) {
-      // d * (sum of the 16 q) of the block's two sub-blocks of 16 values
-      int s0 = 0, s1 = 0;
-#pragma unroll
-      for (int k = 0; k < 4; ++k) {
-        s0 = dot4_i8(v[k], 0x01010101, s0);
-        s1 = dot4_i8(v[4 + k], 0x01010101, s1);
-      }
-      sm.y_m16[c][2 * b] = d * (float)s0;
-      sm.y_m16[c][2 * b + 1] = d * (float)s1;
-    }
-  }
+  for (int k = 0; k < 8; ++k) x.q[k] = mmq_load_a4(yb->qs + 4 * k);
+  return x;
 }
 
-// Copy slice s of the weight rows into LDS: thread t handles tile row
-// r = t / TPR and both 32-value halves of it (TPR == 1) or half t % 2 (TPR ==
-// 2); wrow points at the (clamped) weight row.
-template <class TR, class S> CRK_DEV void mmq_load_w(S &sm, const char *__restrict__ wrow, int s, int nb, int t) {
-  constexpr int TPR = MMQ_NT / TR::MY;
-  const int r = t / TPR;
+template <int MODE, int MX, int MY>
+CRK_DEV void mmq_store_y(mmq_smem<MODE, MX, MY> &sm, int c, int b, const mmq_yraw &x) {
+  const mmq_int4 lo = {x.q[0], x.q[1], x.q[2], x.q[3]}, hi = {x.q[4], x.q[5], x.q[6], x.q[7]};
+  *(mmq_int4 *)&sm.y_qs[c * MMQ_KI + 8 * b] = lo;
+  *(mmq_int4 *)&sm.y_qs[c * MMQ_KI + 8 * b + 4] = hi;
+  const float d = h2f((crk_half)(x.ds & 0xFFFFu));  // d in the low half, s in the high
+  sm.y_d[c][b] = d;
+  if (MODE == MMQ_DM) sm.y_s[c][b] = h2f((crk_half)(x.ds >> 16));
+  if (MODE == MMQ_SC16M) {
+    // d * (sum of the 16 q) of the block's two sub-blocks of 16 values
+    int s0 = 0, s1 = 0;
 #pragma unroll
-  for (int e = 0; e < 2 / TPR; ++e) TR::load_half(sm, wrow, r, TPR == 1 ? e : t % 2, s, nb);
+    for (int k = 0; k < 4; ++k) {
+      s0 = dot4_i8(x.q[k], 0x01010101, s0);
+      s1 = dot4_i8(x.q[4 + k], 0x01010101, s1);
+    }
+    sm.y_m16[c][2 * b] = d * (float)s0;
+    sm.y_m16[c][2 * b + 1] = d * (float)s1;
+  }
 }
 
 // The thread's NR x NC products for the slice in LDS, added to acc.
@@ -254,16 +251,30 @@ CRK_DEV void mmq_tile(const void *__restrict__ vx, const void *__restrict__ vy, 
   const int nb = ncols_x / TR::QK;                          // blocks per weight row
   const int nby = nrows_y / QK8_1;                          // q8_1 blocks per activation row
   const int nslices = (ncols_x + MMQ_KS - 1) / MMQ_KS;      // <= nrows_y/64: y is padded to 512
-  // The weight row this thread copies (mmq_load_w), clamped to a real row.
+  // The weight row this thread copies, clamped to a real row.
   const int wr = min(row0 + t / (MMQ_NT / MY), nrows_x - 1);
   const char *wrow = (const char *)vx + (int64_t)wr * nb * TR::BYTES;
   const int rl = tx % RL, cb = ty * CL + tx / RL;           // see mmq_multiply
 
+  // Who copies what: tile row t / TPR, its halves e < WH (half TPR == 1 ? e :
+  // t % 2); activation column t / TPC, its blocks e < YB (block TPC == 1 ? e :
+  // t % 2).
+  constexpr int TPR = MMQ_NT / MY, WH = 2 / TPR, TPC = MMQ_NT / MXP, YB = 2 / TPC;
+  typename TR::raw wraw[WH];
+  mmq_yraw yraw[YB];
+
   for (int pass = 0; pass < PASSES; ++pass) {
     const int col0 = blockIdx.y * MX + pass * MXP;
-    // The activation column this thread copies (mmq_load_y), clamped to a real one.
-    const int yc = min(col0 + t / (MMQ_NT / MXP), ncols_y - 1);
+    // The activation column this thread copies, clamped to a real one.
+    const int yc = min(col0 + t / TPC, ncols_y - 1);
     const block_q8_1 *ycol = (const block_q8_1 *)vy + (int64_t)yc * nby;
+    // Global loads of slice s into wraw/yraw (registers).
+    const auto fetch = [&](int s) {
+#pragma unroll
+      for (int e = 0; e < WH; ++e) wraw[e] = TR::fetch(wrow, TPR == 1 ? e : t % 2, s, nb);
+#pragma unroll
+      for (int e = 0; e < YB; ++e) yraw[e] = mmq_fetch_y(ycol, s, TPC == 1 ? e : t % 2);
+    };
 
     float acc[NC][NR];
 #pragma unroll
@@ -271,10 +282,16 @@ CRK_DEV void mmq_tile(const void *__restrict__ vx, const void *__restrict__ vy, 
 #pragma unroll
       for (int i = 0; i < NR; ++i) acc[j][i] = 0.0f;
 
+    if (MMQ_PREFETCH) fetch(0);
     for (int s = 0; s < nslices; ++s) {
-      mmq_load_w<TR>(sm, wrow, s, nb, t);
-      mmq_load_y(sm, ycol, s, t);
+      if (!MMQ_PREFETCH) fetch(s);
+#pragma unroll
+      for (int e = 0; e < WH; ++e) TR::store(sm, t / TPR, TPR == 1 ? e : t % 2, s, wraw[e]);
+#pragma unroll
+      for (int e = 0; e < YB; ++e) mmq_store_y(sm, t / TPC, TPC == 1 ? e : t % 2, yraw[e]);
       __syncthreads();
+      // The next slice's loads fly while this one is multiplied.
+      if (MMQ_PREFETCH && s + 1 < nslices) fetch(s + 1);
       mmq_multiply<MODE, BIG>(sm, acc, tx, ty);
       __syncthreads();  // the next slice overwrites the tiles
     }

@@ -82,135 +82,157 @@ template <class S> CRK_DEV void mmq_store_w(S &sm, int r, int h, const int (&v)[
 // ---------------------------------------------------------------------------
 // Weight loaders. Each type provides
 //   QK, BYTES, MODE, MX, MY   block size, block bytes, tile mode, tile shape
-//   load_half(sm, row, r, h, s, nb)
-// which fills half h (values 32h..32h+31) of slice s of tile row r: 8 tile
-// ints through mmq_store_w, and the scales of those 32 values. row points at
-// the weight row (already clamped to a real row); nb is the number of blocks
-// in a row. For 32-value types half h is block kb = 2s+h; a block kb >= nb
-// (when ncols_x % 64 == 32) lies past the row: it is stored as zeros, scales
-// included, and nothing is read for it. For 256-value (K) types slice s is
-// quarter q = s%4 of block s/4 (values 64q+32h..), sub-blocks of 16 values
-// 4q+2h and 4q+2h+1, of 32 values 2q+h; ncols_x is a multiple of 256 there,
-// so no block lies past the row.
+//   raw                       the words of one 32-value half, as loaded
+//   fetch(row, h, s, nb)      global loads of half h (values 32h..32h+31) of
+//                             slice s of a weight row: only loads, so that
+//                             the next slice can be in flight during a multiply
+//   store(sm, r, h, s, raw)   unpacks it into tile row r: 8 tile ints through
+//                             mmq_store_w and the scales of those 32 values
+// row points at the weight row (already clamped to a real row); nb is the
+// number of blocks in a row. For 32-value types half h is block kb = 2s+h; a
+// block kb >= nb (when ncols_x % 64 == 32) lies past the row: nothing is read
+// for it and its raw words are zeros, so its scales (and its min) are 0 and it
+// adds exactly 0. For 256-value (K) types slice s is quarter q = s%4 of block
+// s/4 (values 64q+32h..), sub-blocks of 16 values 4q+2h and 4q+2h+1, of 32
+// values 2q+h; ncols_x is a multiple of 256 there, so no block lies past the
+// row.
 // ---------------------------------------------------------------------------
-
-// q4_0 (18 B: d@0 qs@2): value j<16 = low nibble of qs[j], value j+16 = high
-// nibble; v = d*(q-8). qs int k (bytes 4k..4k+3) gives values 4k.. (low
-// nibbles, tile int k) and 16+4k.. (high nibbles, tile int 4+k).
-struct mmq_q4_0 {
-  static constexpr int QK = 32, BYTES = 18, MODE = MMQ_D, MX = 64, MY = 128;
-  template <class S> CRK_DEV void load_half(S &sm, const char *row, int r, int h, int s, int nb) {
-    const int kb = 2 * s + h;
-    int v[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    float d = 0.0f;
-    if (kb < nb) {
-      const block_q4_0 *x = (const block_q4_0 *)row + kb;
-      d = h2f(x->d);
-#pragma unroll
-      for (int k = 0; k < 4; ++k) {
-        const uint32_t q = (uint32_t)load_i32_a2(x->qs + 4 * k);
-        v[k] = mmq_sub_bytes((int)(q & 0x0F0F0F0Fu), 8);
-        v[4 + k] = mmq_sub_bytes((int)((q >> 4) & 0x0F0F0F0Fu), 8);
-      }
-    }
-    mmq_store_w(sm, r, h, v);
-    sm.w_d[r][h] = d;
-  }
-};
-
-// q4_1 (20 B: d@0 m@2 qs@4): nibbles as q4_0, v = d*q + m (q unsigned).
-struct mmq_q4_1 {
-  static constexpr int QK = 32, BYTES = 20, MODE = MMQ_DM, MX = 64, MY = 128;
-  template <class S> CRK_DEV void load_half(S &sm, const char *row, int r, int h, int s, int nb) {
-    const int kb = 2 * s + h;
-    int v[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    float d = 0.0f, m = 0.0f;
-    if (kb < nb) {
-      const block_q4_1 *x = (const block_q4_1 *)row + kb;
-      d = h2f(x->d);
-      m = h2f(x->m);
-#pragma unroll
-      for (int k = 0; k < 4; ++k) {
-        const uint32_t q = (uint32_t)mmq_load_a4(x->qs + 4 * k);
-        v[k] = (int)(q & 0x0F0F0F0Fu);
-        v[4 + k] = (int)((q >> 4) & 0x0F0F0F0Fu);
-      }
-    }
-    mmq_store_w(sm, r, h, v);
-    sm.w_d[r][h] = d;
-    sm.w_m[r][h] = m;
-  }
-};
 
 // Spread 4 bits to bit 4 of each byte: bit i of h -> bit 8i+4.
 CRK_DEV uint32_t mmq_bits_to_b4(uint32_t h) {
   return ((h & 1u) << 4) | ((h & 2u) << 11) | ((h & 4u) << 18) | ((h & 8u) << 25);
 }
 
+// Unpack 4 nibble-packed qs ints (32 values) to 8 tile ints: qs int k (bytes
+// 4k..4k+3) holds values 4k.. in its low nibbles (tile int k) and 16+4k.. in
+// its high nibbles (tile int 4+k). hi5: the 5th bits (bit j = value j) or 0.
+// off: subtracted from every value (8 for q4_0, 16 for q5_0, 0 with a min).
+CRK_DEV void mmq_unpack_nibbles(const uint32_t (&q)[4], uint32_t hi5, int off, int (&v)[8]) {
+#pragma unroll
+  for (int k = 0; k < 4; ++k) {
+    const uint32_t lo = (q[k] & 0x0F0F0F0Fu) | mmq_bits_to_b4((hi5 >> (4 * k)) & 15u);
+    const uint32_t hi = ((q[k] >> 4) & 0x0F0F0F0Fu) | mmq_bits_to_b4((hi5 >> (16 + 4 * k)) & 15u);
+    v[k] = off ? mmq_sub_bytes((int)lo, off) : (int)lo;
+    v[4 + k] = off ? mmq_sub_bytes((int)hi, off) : (int)hi;
+  }
+}
+
+// q4_0 (18 B: d@0 qs@2): value j<16 = low nibble of qs[j], value j+16 = high
+// nibble; v = d*(q-8).
+struct mmq_q4_0 {
+  static constexpr int QK = 32, BYTES = 18, MODE = MMQ_D, MX = 64, MY = 128;
+  struct raw { uint32_t q[4]; crk_half d; };
+  CRK_DEV raw fetch(const char *row, int h, int s, int nb) {
+    raw x = {{0, 0, 0, 0}, 0};
+    const int kb = 2 * s + h;
+    if (kb < nb) {
+      const block_q4_0 *b = (const block_q4_0 *)row + kb;
+#pragma unroll
+      for (int k = 0; k < 4; ++k) x.q[k] = (uint32_t)load_i32_a2(b->qs + 4 * k);
+      x.d = b->d;
+    }
+    return x;
+  }
+  template <class S> CRK_DEV void store(S &sm, int r, int h, int, const raw &x) {
+    int v[8];
+    mmq_unpack_nibbles(x.q, 0, 8, v);
+    mmq_store_w(sm, r, h, v);
+    sm.w_d[r][h] = h2f(x.d);
+  }
+};
+
+// q4_1 (20 B: d@0 m@2 qs@4): nibbles as q4_0, v = d*q + m (q unsigned).
+struct mmq_q4_1 {
+  static constexpr int QK = 32, BYTES = 20, MODE = MMQ_DM, MX = 64, MY = 128;
+  struct raw { uint32_t q[4]; uint32_t dm; };
+  CRK_DEV raw fetch(const char *row, int h, int s, int nb) {
+    raw x = {{0, 0, 0, 0}, 0};
+    const int kb = 2 * s + h;
+    if (kb < nb) {
+      const block_q4_1 *b = (const block_q4_1 *)row + kb;
+#pragma unroll
+      for (int k = 0; k < 4; ++k) x.q[k] = (uint32_t)mmq_load_a4(b->qs + 4 * k);
+      x.dm = (uint32_t)mmq_load_a4(b);
+    }
+    return x;
+  }
+  template <class S> CRK_DEV void store(S &sm, int r, int h, int, const raw &x) {
+    int v[8];
+    mmq_unpack_nibbles(x.q, 0, 0, v);
+    mmq_store_w(sm, r, h, v);
+    sm.w_d[r][h] = h2f((crk_half)(x.dm & 0xFFFFu));
+    sm.w_m[r][h] = h2f((crk_half)(x.dm >> 16));
+  }
+};
+
 // q5_0 (22 B: d@0 qh@2 qs@6): nibbles as q4_0, the 5th bit of value j is bit
 // j of the u32 qh; v = d*(q-16).
 struct mmq_q5_0 {
   static constexpr int QK = 32, BYTES = 22, MODE = MMQ_D, MX = 128, MY = 64;
-  template <class S> CRK_DEV void load_half(S &sm, const char *row, int r, int h, int s, int nb) {
+  struct raw { uint32_t q[4]; uint32_t qh; crk_half d; };
+  CRK_DEV raw fetch(const char *row, int h, int s, int nb) {
+    raw x = {{0, 0, 0, 0}, 0, 0};
     const int kb = 2 * s + h;
-    int v[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    float d = 0.0f;
     if (kb < nb) {
-      const block_q5_0 *x = (const block_q5_0 *)row + kb;
-      d = h2f(x->d);
-      const uint32_t qh = (uint32_t)load_i32_a2(x->qh);
+      const block_q5_0 *b = (const block_q5_0 *)row + kb;
 #pragma unroll
-      for (int k = 0; k < 4; ++k) {
-        const uint32_t q = (uint32_t)load_i32_a2(x->qs + 4 * k);
-        v[k] = mmq_sub_bytes((int)((q & 0x0F0F0F0Fu) | mmq_bits_to_b4((qh >> (4 * k)) & 15u)), 16);
-        v[4 + k] = mmq_sub_bytes((int)(((q >> 4) & 0x0F0F0F0Fu) | mmq_bits_to_b4((qh >> (16 + 4 * k)) & 15u)), 16);
-      }
+      for (int k = 0; k < 4; ++k) x.q[k] = (uint32_t)load_i32_a2(b->qs + 4 * k);
+      x.qh = (uint32_t)load_i32_a2(b->qh);
+      x.d = b->d;
     }
+    return x;
+  }
+  template <class S> CRK_DEV void store(S &sm, int r, int h, int, const raw &x) {
+    int v[8];
+    mmq_unpack_nibbles(x.q, x.qh, 16, v);
     mmq_store_w(sm, r, h, v);
-    sm.w_d[r][h] = d;
+    sm.w_d[r][h] = h2f(x.d);
   }
 };
 
 // q5_1 (24 B: d@0 m@2 qh@4 qs@8): as q5_0 without the -16, v = d*q + m.
 struct mmq_q5_1 {
   static constexpr int QK = 32, BYTES = 24, MODE = MMQ_DM, MX = 128, MY = 64;
-  template <class S> CRK_DEV void load_half(S &sm, const char *row, int r, int h, int s, int nb) {
+  struct raw { uint32_t q[4]; uint32_t qh, dm; };
+  CRK_DEV raw fetch(const char *row, int h, int s, int nb) {
+    raw x = {{0, 0, 0, 0}, 0, 0};
     const int kb = 2 * s + h;
-    int v[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    float d = 0.0f, m = 0.0f;
     if (kb < nb) {
-      const block_q5_1 *x = (const block_q5_1 *)row + kb;
-      d = h2f(x->d);
-      m = h2f(x->m);
-      const uint32_t qh = (uint32_t)mmq_load_a4(x->qh);
+      const block_q5_1 *b = (const block_q5_1 *)row + kb;
 #pragma unroll
-      for (int k = 0; k < 4; ++k) {
-        const uint32_t q = (uint32_t)mmq_load_a4(x->qs + 4 * k);
-        v[k] = (int)((q & 0x0F0F0F0Fu) | mmq_bits_to_b4((qh >> (4 * k)) & 15u));
-        v[4 + k] = (int)(((q >> 4) & 0x0F0F0F0Fu) | mmq_bits_to_b4((qh >> (16 + 4 * k)) & 15u));
-      }
+      for (int k = 0; k < 4; ++k) x.q[k] = (uint32_t)mmq_load_a4(b->qs + 4 * k);
+      x.qh = (uint32_t)mmq_load_a4(b->qh);
+      x.dm = (uint32_t)mmq_load_a4(b);
     }
+    return x;
+  }
+  template <class S> CRK_DEV void store(S &sm, int r, int h, int, const raw &x) {
+    int v[8];
+    mmq_unpack_nibbles(x.q, x.qh, 0, v);
     mmq_store_w(sm, r, h, v);
-    sm.w_d[r][h] = d;
-    sm.w_m[r][h] = m;
+    sm.w_d[r][h] = h2f((crk_half)(x.dm & 0xFFFFu));
+    sm.w_m[r][h] = h2f((crk_half)(x.dm >> 16));
   }
 };
 
 // q8_0 (34 B: d@0 qs@2): v = d*q.
 struct mmq_q8_0 {
   static constexpr int QK = 32, BYTES = 34, MODE = MMQ_D, MX = 128, MY = 64;
-  template <class S> CRK_DEV void load_half(S &sm, const char *row, int r, int h, int s, int nb) {
+  struct raw { int q[8]; crk_half d; };
+  CRK_DEV raw fetch(const char *row, int h, int s, int nb) {
+    raw x = {{0, 0, 0, 0, 0, 0, 0, 0}, 0};
     const int kb = 2 * s + h;
-    int v[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    float d = 0.0f;
     if (kb < nb) {
-      const block_q8_0 *x = (const block_q8_0 *)row + kb;
-      d = h2f(x->d);
+      const block_q8_0 *b = (const block_q8_0 *)row + kb;
 #pragma unroll
-      for (int k = 0; k < 8; ++k) v[k] = load_i32_a2(x->qs + 4 * k);
+      for (int k = 0; k < 8; ++k) x.q[k] = load_i32_a2(b->qs + 4 * k);
+      x.d = b->d;
     }
-    mmq_store_w(sm, r, h, v);
-    sm.w_d[r][h] = d;
+    return x;
+  }
+  template <class S> CRK_DEV void store(S &sm, int r, int h, int, const raw &x) {
+    mmq_store_w(sm, r, h, x.q);
+    sm.w_d[r][h] = h2f(x.d);
   }
 };
 
@@ -220,22 +242,31 @@ struct mmq_q8_0 {
 // Half h of quarter q: n = q/2, j = 2(q%2) + h.
 struct mmq_q2_K {
   static constexpr int QK = 256, BYTES = 84, MODE = MMQ_SC16M, MX = 64, MY = 128;
-  template <class S> CRK_DEV void load_half(S &sm, const char *row, int r, int h, int s, int) {
-    const int q = s & 3, n = q >> 1, j = 2 * (q & 1) + h;
-    const block_q2_K *x = (const block_q2_K *)row + (s >> 2);
+  struct raw { uint32_t q[8]; uint32_t sc, dd; };  // sc: scales[4q..4q+3]; dd: d | dmin << 16
+  CRK_DEV raw fetch(const char *row, int, int s, int) {
+    const int q = s & 3, n = q >> 1;
+    const block_q2_K *b = (const block_q2_K *)row + (s >> 2);
+    raw x;
+#pragma unroll
+    for (int k = 0; k < 8; ++k) x.q[k] = (uint32_t)mmq_load_a4(b->qs + 32 * n + 4 * k);
+    x.sc = (uint32_t)mmq_load_a4(b->scales + 4 * q);
+    x.dd = (uint32_t)mmq_load_a4(&b->d);
+    return x;
+  }
+  template <class S> CRK_DEV void store(S &sm, int r, int h, int s, const raw &x) {
+    const int j = 2 * (s & 1) + h;  // (s & 3) & 1
     int v[8];
 #pragma unroll
-    for (int k = 0; k < 8; ++k)
-      v[k] = (int)(((uint32_t)mmq_load_a4(x->qs + 32 * n + 4 * k) >> (2 * j)) & 0x03030303u);
+    for (int k = 0; k < 8; ++k) v[k] = (int)((x.q[k] >> (2 * j)) & 0x03030303u);
     mmq_store_w(sm, r, h, v);
-    const float dmin = h2f(x->dmin);
+    const float dmin = h2f((crk_half)(x.dd >> 16));
 #pragma unroll
     for (int e = 0; e < 2; ++e) {
-      const int sc = x->scales[4 * q + 2 * h + e];
-      sm.w_sc[r][2 * h + e] = (int8_t)(sc & 15);
+      const uint32_t sc = (x.sc >> (8 * (2 * h + e))) & 0xFFu;
+      sm.w_sc[r][2 * h + e] = (int8_t)(sc & 15u);
       sm.w_m16[r][2 * h + e] = -dmin * (float)(sc >> 4);
     }
-    if (h == 0) sm.w_d[r][0] = h2f(x->d);
+    if (h == 0) sm.w_d[r][0] = h2f((crk_half)(x.dd & 0xFFFFu));
   }
 };
 
@@ -243,41 +274,61 @@ struct mmq_q2_K {
 // 32j + l: low bits as q2_K, high bit = bit 4n+j of hmask[l]; q = low - 4 when
 // that bit is clear; v = d*(sc-32)*q. The 6-bit scale of sub-block i (v/16):
 // low 4 bits = nibble i/8 of scales[i%8], high 2 bits = bits 2(i/4).. of
-// scales[8 + i%4].
+// scales[8 + i%4]. Half h of quarter q: sub-blocks i = 4q+2h+e (e < 2), so
+// i%8 = 4(q%2)+2h+e, i/8 = q/2, i%4 = 2h+e, i/4 = q.
 struct mmq_q3_K {
   static constexpr int QK = 256, BYTES = 110, MODE = MMQ_SC16, MX = 128, MY = 128;
-  template <class S> CRK_DEV void load_half(S &sm, const char *row, int r, int h, int s, int) {
+  // sl: scales[4(q%2)..+3] (low nibbles), sh: scales[8..11] (high bits)
+  struct raw { uint32_t q[8], hm[8]; uint32_t sl, sh; crk_half d; };
+  CRK_DEV raw fetch(const char *row, int, int s, int) {
+    const int q = s & 3, n = q >> 1;
+    const block_q3_K *b = (const block_q3_K *)row + (s >> 2);
+    raw x;
+#pragma unroll
+    for (int k = 0; k < 8; ++k) {
+      x.q[k] = (uint32_t)load_i32_a2(b->qs + 32 * n + 4 * k);
+      x.hm[k] = (uint32_t)load_i32_a2(b->hmask + 4 * k);
+    }
+    x.sl = (uint32_t)load_i32_a2(b->scales + 4 * (q & 1));
+    x.sh = (uint32_t)load_i32_a2(b->scales + 8);
+    x.d = b->d;
+    return x;
+  }
+  template <class S> CRK_DEV void store(S &sm, int r, int h, int s, const raw &x) {
     const int q = s & 3, n = q >> 1, j = 2 * (q & 1) + h;
-    const block_q3_K *x = (const block_q3_K *)row + (s >> 2);
     int v[8];
 #pragma unroll
     for (int k = 0; k < 8; ++k) {
-      const uint32_t lo = ((uint32_t)load_i32_a2(x->qs + 32 * n + 4 * k) >> (2 * j)) & 0x03030303u;
-      const uint32_t hb = ((uint32_t)load_i32_a2(x->hmask + 4 * k) >> (4 * n + j)) & 0x01010101u;
+      const uint32_t lo = (x.q[k] >> (2 * j)) & 0x03030303u;
+      const uint32_t hb = (x.hm[k] >> (4 * n + j)) & 0x01010101u;
       v[k] = mmq_sub_bytes((int)(lo | (hb << 2)), 4);
     }
     mmq_store_w(sm, r, h, v);
 #pragma unroll
     for (int e = 0; e < 2; ++e) {
-      const int i = 4 * q + 2 * h + e;
-      const int lo = (x->scales[i % 8] >> (4 * (i / 8))) & 15;
-      const int hi = (x->scales[8 + i % 4] >> (2 * (i / 4))) & 3;
-      sm.w_sc[r][2 * h + e] = (int8_t)((lo | (hi << 4)) - 32);
+      const int m = 2 * h + e;  // byte of sl and sh
+      const int lo = (x.sl >> (8 * m + 4 * (q >> 1))) & 15;
+      const int hi = (x.sh >> (8 * m + 2 * q)) & 3;
+      sm.w_sc[r][m] = (int8_t)((lo | (hi << 4)) - 32);
     }
-    if (h == 0) sm.w_d[r][0] = h2f(x->d);
+    if (h == 0) sm.w_d[r][0] = h2f(x.d);
   }
 };
 
 // The 6-bit scale and min of sub-block i (0..7) of q4_K/q5_K (GGML's
-// get_scale_min_k4): i < 4: sc = s[i]&63, mn = s[i+4]&63; else
-// sc = (s[i+4]&15) | (s[i-4]>>6)<<4, mn = (s[i+4]>>4) | (s[i]>>6)<<4.
-CRK_DEV void mmq_scale_min_k4(const uint8_t *sc, int i, int *d, int *m) {
+// get_scale_min_k4) from the 12 scale bytes s held as 3 words w: i < 4:
+// sc = s[i]&63, mn = s[i+4]&63; else sc = (s[i+4]&15) | (s[i-4]>>6)<<4,
+// mn = (s[i+4]>>4) | (s[i]>>6)<<4. With k = i%4, s[k], s[k+4], s[k+8] are
+// byte k of w[0], w[1], w[2] (shifts and selects: no indexed array).
+CRK_DEV void mmq_scale_min_k4(const uint32_t (&w)[3], int i, int *d, int *m) {
+  const int k8 = 8 * (i & 3);
+  const int b0 = (int)((w[0] >> k8) & 0xFFu), b1 = (int)((w[1] >> k8) & 0xFFu), b2 = (int)((w[2] >> k8) & 0xFFu);
   if (i < 4) {
-    *d = sc[i] & 63;
-    *m = sc[i + 4] & 63;
+    *d = b0 & 63;
+    *m = b1 & 63;
   } else {
-    *d = (sc[i + 4] & 15) | ((sc[i - 4] >> 6) << 4);
-    *m = (sc[i + 4] >> 4) | ((sc[i] >> 6) << 4);
+    *d = (b2 & 15) | ((b0 >> 6) << 4);
+    *m = (b2 >> 4) | ((b1 >> 6) << 4);
   }
 }
 
@@ -286,18 +337,27 @@ CRK_DEV void mmq_scale_min_k4(const uint8_t *sc, int i, int *d, int *m) {
 // v = d*sc*q - dmin*mn. Quarter q is c = q.
 struct mmq_q4_K {
   static constexpr int QK = 256, BYTES = 144, MODE = MMQ_DM, MX = 64, MY = 128;
-  template <class S> CRK_DEV void load_half(S &sm, const char *row, int r, int h, int s, int) {
+  struct raw { uint32_t q[8]; uint32_t dm, sc[3]; };
+  CRK_DEV raw fetch(const char *row, int, int s, int) {
     const int q = s & 3;
-    const block_q4_K *x = (const block_q4_K *)row + (s >> 2);
+    const block_q4_K *b = (const block_q4_K *)row + (s >> 2);
+    raw x;
+#pragma unroll
+    for (int k = 0; k < 8; ++k) x.q[k] = (uint32_t)mmq_load_a4(b->qs + 32 * q + 4 * k);
+    x.dm = (uint32_t)mmq_load_a4(b);
+#pragma unroll
+    for (int k = 0; k < 3; ++k) x.sc[k] = (uint32_t)mmq_load_a4(b->scales + 4 * k);
+    return x;
+  }
+  template <class S> CRK_DEV void store(S &sm, int r, int h, int s, const raw &x) {
     int v[8];
 #pragma unroll
-    for (int k = 0; k < 8; ++k)
-      v[k] = (int)(((uint32_t)mmq_load_a4(x->qs + 32 * q + 4 * k) >> (4 * h)) & 0x0F0F0F0Fu);
+    for (int k = 0; k < 8; ++k) v[k] = (int)((x.q[k] >> (4 * h)) & 0x0F0F0F0Fu);
     mmq_store_w(sm, r, h, v);
     int sc, mn;
-    mmq_scale_min_k4(x->scales, 2 * q + h, &sc, &mn);
-    sm.w_d[r][h] = h2f(x->d) * (float)sc;
-    sm.w_m[r][h] = -h2f(x->dmin) * (float)mn;
+    mmq_scale_min_k4(x.sc, 2 * (s & 3) + h, &sc, &mn);
+    sm.w_d[r][h] = h2f((crk_half)(x.dm & 0xFFFFu)) * (float)sc;
+    sm.w_m[r][h] = -h2f((crk_half)(x.dm >> 16)) * (float)mn;
   }
 };
 
@@ -305,21 +365,32 @@ struct mmq_q4_K {
 // a 5th bit: bit 2c+h (= the sub-block) of qh[l].
 struct mmq_q5_K {
   static constexpr int QK = 256, BYTES = 176, MODE = MMQ_DM, MX = 64, MY = 128;
-  template <class S> CRK_DEV void load_half(S &sm, const char *row, int r, int h, int s, int) {
+  struct raw { uint32_t q[8], qh[8]; uint32_t dm, sc[3]; };
+  CRK_DEV raw fetch(const char *row, int, int s, int) {
     const int q = s & 3;
-    const block_q5_K *x = (const block_q5_K *)row + (s >> 2);
-    int v[8];
+    const block_q5_K *b = (const block_q5_K *)row + (s >> 2);
+    raw x;
 #pragma unroll
     for (int k = 0; k < 8; ++k) {
-      const uint32_t lo = ((uint32_t)mmq_load_a4(x->qs + 32 * q + 4 * k) >> (4 * h)) & 0x0F0F0F0Fu;
-      const uint32_t hb = ((uint32_t)mmq_load_a4(x->qh + 4 * k) >> (2 * q + h)) & 0x01010101u;
-      v[k] = (int)(lo | (hb << 4));
+      x.q[k] = (uint32_t)mmq_load_a4(b->qs + 32 * q + 4 * k);
+      x.qh[k] = (uint32_t)mmq_load_a4(b->qh + 4 * k);
     }
+    x.dm = (uint32_t)mmq_load_a4(b);
+#pragma unroll
+    for (int k = 0; k < 3; ++k) x.sc[k] = (uint32_t)mmq_load_a4(b->scales + 4 * k);
+    return x;
+  }
+  template <class S> CRK_DEV void store(S &sm, int r, int h, int s, const raw &x) {
+    const int sb = 2 * (s & 3) + h;  // the sub-block: also the qh bit
+    int v[8];
+#pragma unroll
+    for (int k = 0; k < 8; ++k)
+      v[k] = (int)(((x.q[k] >> (4 * h)) & 0x0F0F0F0Fu) | (((x.qh[k] >> sb) & 0x01010101u) << 4));
     mmq_store_w(sm, r, h, v);
     int sc, mn;
-    mmq_scale_min_k4(x->scales, 2 * q + h, &sc, &mn);
-    sm.w_d[r][h] = h2f(x->d) * (float)sc;
-    sm.w_m[r][h] = -h2f(x->dmin) * (float)mn;
+    mmq_scale_min_k4(x.sc, sb, &sc, &mn);
+    sm.w_d[r][h] = h2f((crk_half)(x.dm & 0xFFFFu)) * (float)sc;
+    sm.w_m[r][h] = -h2f((crk_half)(x.dm >> 16)) * (float)mn;
   }
 };
 
@@ -329,19 +400,32 @@ struct mmq_q5_K {
 // quarter q: n = q/2, j = 2(q%2) + h, so j%2 = h and j/2 = q%2.
 struct mmq_q6_K {
   static constexpr int QK = 256, BYTES = 210, MODE = MMQ_SC16, MX = 64, MY = 64;
-  template <class S> CRK_DEV void load_half(S &sm, const char *row, int r, int h, int s, int) {
-    const int q = s & 3, n = q >> 1, j = 2 * (q & 1) + h;
-    const block_q6_K *x = (const block_q6_K *)row + (s >> 2);
+  struct raw { uint32_t ql[8], qh[8]; uint32_t sc; crk_half d; };  // sc: scales[4q+2h..+1] in the low half
+  CRK_DEV raw fetch(const char *row, int h, int s, int) {
+    const int q = s & 3, n = q >> 1;
+    const block_q6_K *b = (const block_q6_K *)row + (s >> 2);
+    raw x;
+#pragma unroll
+    for (int k = 0; k < 8; ++k) {
+      x.ql[k] = (uint32_t)load_i32_a2(b->ql + 64 * n + 32 * h + 4 * k);
+      x.qh[k] = (uint32_t)load_i32_a2(b->qh + 32 * n + 4 * k);
+    }
+    x.sc = *(const uint16_t *)(b->scales + 4 * q + 2 * h);
+    x.d = b->d;
+    return x;
+  }
+  template <class S> CRK_DEV void store(S &sm, int r, int h, int s, const raw &x) {
+    const int q = s & 3, j = 2 * (q & 1) + h;
     int v[8];
 #pragma unroll
     for (int k = 0; k < 8; ++k) {
-      const uint32_t lo = ((uint32_t)load_i32_a2(x->ql + 64 * n + 32 * h + 4 * k) >> (4 * (q & 1))) & 0x0F0F0F0Fu;
-      const uint32_t hi = ((uint32_t)load_i32_a2(x->qh + 32 * n + 4 * k) >> (2 * j)) & 0x03030303u;
+      const uint32_t lo = (x.ql[k] >> (4 * (q & 1))) & 0x0F0F0F0Fu;
+      const uint32_t hi = (x.qh[k] >> (2 * j)) & 0x03030303u;
       v[k] = mmq_sub_bytes((int)(lo | (hi << 4)), 32);
     }
     mmq_store_w(sm, r, h, v);
-#pragma unroll
-    for (int e = 0; e < 2; ++e) sm.w_sc[r][2 * h + e] = x->scales[4 * q + 2 * h + e];
-    if (h == 0) sm.w_d[r][0] = h2f(x->d);
+    sm.w_sc[r][2 * h] = (int8_t)(x.sc & 0xFFu);
+    sm.w_sc[r][2 * h + 1] = (int8_t)(x.sc >> 8);
+    if (h == 0) sm.w_d[r][0] = h2f(x.d);
   }
 };
