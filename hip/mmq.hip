@@ -78,11 +78,27 @@ CRK_DEV int mmq_dot4_first(int a, int b) {
 
 // int -> float for the per-block integer sums. NVIDIA's I2F runs at a quarter
 // of the integer rate, so there |x| < 2^22 goes through the 1.5*2^23 bias
-// trick (an integer add and a float subtract, both exact). AMD converts at
-// full rate. BIG: the sum may reach 2^22 (q6_K); use the plain conversion.
+// trick: the float with bits 0x4B400000 + x is 1.5*2^23 + x exactly, so one
+// float subtract recovers x. AMD converts at full rate. BIG: the sum may
+// reach 2^22 (q6_K); use the plain conversion.
+#define MMQ_BIAS 0x4B400000
 template <bool BIG> CRK_DEV float mmq_i2f(int x) {
 #if CRK_NVIDIA
-  if (!BIG) return __int_as_float(x + 0x4B400000) - 12582912.0f;
+  if (!BIG) return __int_as_float(x + MMQ_BIAS) - 12582912.0f;
+#endif
+  return (float)x;
+}
+// The same for a dot4 chain that mmq_chain_start began: on NVIDIA (!BIG) the
+// chain starts at the bias instead of 0, which saves the integer add.
+template <bool BIG> CRK_DEV int mmq_chain_start(int a, int b) {
+#if CRK_NVIDIA
+  if (!BIG) return dot4_i8(a, b, MMQ_BIAS);
+#endif
+  return mmq_dot4_first(a, b);
+}
+template <bool BIG> CRK_DEV float mmq_chain_f(int x) {
+#if CRK_NVIDIA
+  if (!BIG) return __int_as_float(x) - 12582912.0f;
 #endif
   return (float)x;
 }
@@ -197,21 +213,25 @@ CRK_DEV void mmq_multiply(const mmq_smem<MODE, MX, MY> &sm, float (&acc)[MX * MY
       }
 #pragma unroll
       for (int i = 0; i < NR; ++i) {
-        int lo = mmq_dot4_first(w[i][0], ya0.x);
-        lo = dot4_i8(w[i][1], ya0.y, lo);
-        lo = dot4_i8(w[i][2], ya0.z, lo);
-        lo = dot4_i8(w[i][3], ya0.w, lo);
         if (PER32) {
           // one scale for the 32 values: sum them all, v = d*q (+ m)
-          int sum = dot4_i8(w[i][4], yc0.x, lo);
+          int sum = mmq_chain_start<BIG>(w[i][0], ya0.x);
+          sum = dot4_i8(w[i][1], ya0.y, sum);
+          sum = dot4_i8(w[i][2], ya0.z, sum);
+          sum = dot4_i8(w[i][3], ya0.w, sum);
+          sum = dot4_i8(w[i][4], yc0.x, sum);
           sum = dot4_i8(w[i][5], yc0.y, sum);
           sum = dot4_i8(w[i][6], yc0.z, sum);
           sum = dot4_i8(w[i][7], yc0.w, sum);
-          acc[j][i] = fmaf(wd[i], mmq_i2f<BIG>(sum) * yd0, acc[j][i]);
+          acc[j][i] = fmaf(wd[i], mmq_chain_f<BIG>(sum) * yd0, acc[j][i]);
           // min term: m * sum of the block's activations = m * s
           if (MODE == MMQ_DM) acc[j][i] = fmaf(wm[i], ys0, acc[j][i]);
         } else {
           // a scale per 16 values: lo covers values 0..15, hi 16..31
+          int lo = mmq_dot4_first(w[i][0], ya0.x);
+          lo = dot4_i8(w[i][1], ya0.y, lo);
+          lo = dot4_i8(w[i][2], ya0.z, lo);
+          lo = dot4_i8(w[i][3], ya0.w, lo);
           int hi = mmq_dot4_first(w[i][4], yc0.x);
           hi = dot4_i8(w[i][5], yc0.y, hi);
           hi = dot4_i8(w[i][6], yc0.z, hi);
