@@ -85,6 +85,15 @@ CRK_DEV float dmmv_sum8(const dmmv_f4 *y) {
   return dmmv_hsum(dmmv_lo(s) + dmmv_hi(s));
 }
 
+// All of a step's loads are issued above this point and no arithmetic is
+// hoisted above it: the scheduler then cannot trade y loads in flight for
+// dequantized weights held early (which costs more registers).
+CRK_DEV void dmmv_loads_issued() {
+#if defined(__AMDGCN__)
+  __builtin_amdgcn_sched_barrier(0);
+#endif
+}
+
 // Bits 0..3 of h spread to bit 0 of bytes 0..3 (the 5th bits of q5_0/q5_1):
 // the four shifted copies of h cannot overlap, so the multiply never carries.
 CRK_DEV uint32_t dmmv_spread4(uint32_t h) { return ((h & 15u) * 0x00204081u) & 0x01010101u; }
@@ -152,6 +161,7 @@ CRK_DEV float dmmv_q4_0_block(const dmmv_at &at) {
   const float d = dmmv_half(at, 0);
   dmmv_f4 yv[8];
   dmmv_y32(at, yv);
+  dmmv_loads_issued();
   const uint32_t sh = dmmv_mis8(at, 2);
   dmmv_f2 acc = dmmv_zero2();
 #pragma unroll
@@ -169,6 +179,7 @@ CRK_DEV float dmmv_q4_1_block(const dmmv_at &at) {
   dmmv_w<5>(at, 0, w);
   dmmv_f4 yv[8];
   dmmv_y32(at, yv);
+  dmmv_loads_issued();
   const float d = h2f((crk_half)w[0]), m = h2f((crk_half)(w[0] >> 16));
   dmmv_f2 acc = dmmv_zero2();
 #pragma unroll
@@ -187,6 +198,7 @@ CRK_DEV float dmmv_q5_0_block(const dmmv_at &at) {
   const float d = dmmv_half(at, 0);
   dmmv_f4 yv[8];
   dmmv_y32(at, yv);
+  dmmv_loads_issued();
   const uint32_t sh = dmmv_mis8(at, 2);
   const uint32_t qh = dq_funnel(w[0], w[1], sh);
   dmmv_f2 acc = dmmv_zero2();
@@ -207,6 +219,7 @@ CRK_DEV float dmmv_q5_1_block(const dmmv_at &at) {
   dmmv_w<6>(at, 0, w);
   dmmv_f4 yv[8];
   dmmv_y32(at, yv);
+  dmmv_loads_issued();
   const float d = h2f((crk_half)w[0]), m = h2f((crk_half)(w[0] >> 16));
   const uint32_t qh = w[1];
   dmmv_f2 acc = dmmv_zero2();
@@ -230,6 +243,7 @@ CRK_DEV float dmmv_q8_0_block(const dmmv_at &at) {
   const float d = dmmv_half(at, 0);
   dmmv_f4 yv[8];
   dmmv_y32(at, yv);
+  dmmv_loads_issued();
   const uint32_t sh = dmmv_mis8(at, 2);
   dmmv_f2 acc = dmmv_zero2();
 #pragma unroll
@@ -277,6 +291,7 @@ CRK_DEV float dmmv_q2_K_lane(const dmmv_at &at, int sub) {
   dmmv_w<1>(at, 80, dd);
   dmmv_f4 yv[8];
   dmmv_y_hl(at, h, l0, yv);
+  dmmv_loads_issued();
   const float d = h2f((crk_half)dd[0]), dmin = h2f((crk_half)(dd[0] >> 16));
   float sum = 0.0f, mins = 0.0f;
 #pragma unroll
