@@ -156,9 +156,10 @@ CRK_DEV void mmq_multiply(const mmq_smem<MODE, MX, MY> &sm, float (&acc)[MX * MY
 #pragma unroll
   for (int k = 0; k < 4; ++k) wq[k] = sm.w_qs + rl * MMQ_KI + ((k ^ sw) << 2);
   const int *yq = sm.y_qs + cb * MMQ_KI;       // column cb; column cb+4CL*j at +4CL*j*MMQ_KI
+  constexpr int WDS = MODE == MMQ_SC16 ? 1 : 2;  // floats per row of w_d
   const float *wdp = &sm.w_d[rl][0];           // row rl; row rl+RL*i at +RL*i rows
   const float *wmp = &sm.w_m[MODE == MMQ_DM ? rl : 0][0];
-  const float *wm16p = &sm.w_m16[MODE == MMQ_SC16M ? rl : 0][0];
+  const int8_t *wmnp = &sm.w_mn[MODE == MMQ_SC16M ? rl : 0][0];
   const int8_t *wscp = &sm.w_sc[PER32 ? 0 : rl][0];
   const float *ydp = &sm.y_d[cb][0];
   const float *ysp = &sm.y_s[MODE == MMQ_DM ? cb : 0][0];
@@ -178,17 +179,18 @@ CRK_DEV void mmq_multiply(const mmq_smem<MODE, MX, MY> &sm, float (&acc)[MX * MY
       w[i][0] = a.x; w[i][1] = a.y; w[i][2] = a.z; w[i][3] = a.w;
       w[i][4] = c.x; w[i][5] = c.y; w[i][6] = c.z; w[i][7] = c.w;
       if (PER32) {
-        wd[i] = wdp[RL * i * 2 + b];
+        wd[i] = wdp[RL * i * WDS + b];
         wm[i] = MODE == MMQ_DM ? wmp[RL * i * 2 + b] : 0.0f;
       } else {
-        wd[i] = wdp[RL * i];
+        wd[i] = wdp[RL * i * WDS];
         // int8 scales of the sub-blocks 2b (values 0..15 of the block) and
         // 2b+1 (16..31)
         sc[i][0] = wscp[RL * i * 4 + 2 * b];
         sc[i][1] = wscp[RL * i * 4 + 2 * b + 1];
-        if (MODE == MMQ_SC16M) {
-          wm16[i][0] = wm16p[RL * i * 4 + 2 * b];
-          wm16[i][1] = wm16p[RL * i * 4 + 2 * b + 1];
+        if (MODE == MMQ_SC16M) {  // -dmin * mn of the two sub-blocks
+          const float ndmin = -wdp[RL * i * WDS + 1];
+          wm16[i][0] = ndmin * (float)wmnp[RL * i * 4 + 2 * b];
+          wm16[i][1] = ndmin * (float)wmnp[RL * i * 4 + 2 * b + 1];
         }
       }
     }

@@ -63,13 +63,13 @@ template <int MODE, int MX, int MY> struct alignas(16) mmq_smem {
   static constexpr bool PER32 = MODE == MMQ_D || MODE == MMQ_DM;
   int w_qs[MY * MMQ_KI];                  // int8 weights, chunks at mmq_chunk(r, k)
   int y_qs[MX * MMQ_KI];                  // int8 activations, column c at c*MMQ_KI
-  float w_d[MY][PER32 ? 2 : 1];           // MMQ_D/DM: d of each 32-block; SC16*: block d
+  float w_d[MY][MODE == MMQ_SC16 ? 1 : 2]; // D/DM: d of each 32-block; SC16: block d; SC16M: d, dmin
   float w_m[MODE == MMQ_DM ? MY : 1][2];  // MMQ_DM: min of each 32-block
-  float w_m16[MODE == MMQ_SC16M ? MY : 1][4]; // SC16M: -dmin*mn per 16 values
   float y_d[MX][2];                       // d of each q8_1 block
   float y_s[MODE == MMQ_DM ? MX : 1][2];  // MMQ_DM: s of each q8_1 block
   float y_m16[MODE == MMQ_SC16M ? MX : 1][4]; // SC16M: d * (sum of 16 q) per 16 values
   int8_t w_sc[PER32 ? 1 : MY][4];         // SC16*: int8 scale per 16 values
+  int8_t w_mn[MODE == MMQ_SC16M ? MY : 1][4]; // SC16M: min per 16 values (times -dmin)
 };
 
 // Store the 8 ints of one 32-value half h of tile row r: values 32h..32h+31.
@@ -259,14 +259,16 @@ struct mmq_q2_K {
 #pragma unroll
     for (int k = 0; k < 8; ++k) v[k] = (int)((x.q[k] >> (2 * j)) & 0x03030303u);
     mmq_store_w(sm, r, h, v);
-    const float dmin = h2f((crk_half)(x.dd >> 16));
 #pragma unroll
     for (int e = 0; e < 2; ++e) {
       const uint32_t sc = (x.sc >> (8 * (2 * h + e))) & 0xFFu;
       sm.w_sc[r][2 * h + e] = (int8_t)(sc & 15u);
-      sm.w_m16[r][2 * h + e] = -dmin * (float)(sc >> 4);
+      sm.w_mn[r][2 * h + e] = (int8_t)(sc >> 4);
     }
-    if (h == 0) sm.w_d[r][0] = h2f((crk_half)(x.dd & 0xFFFFu));
+    if (h == 0) {
+      sm.w_d[r][0] = h2f((crk_half)(x.dd & 0xFFFFu));
+      sm.w_d[r][1] = h2f((crk_half)(x.dd >> 16));
+    }
   }
 };
 
