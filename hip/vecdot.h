@@ -7,18 +7,19 @@
 // weight row, i.e. exactly one q8_1 activation block. A group is a whole
 // block for the 32-value types and one eighth of a superblock for the
 // K-quants (group g = 0..7 of superblock sb holds values 32g..32g+31). One
-// lane handles one group per step, so each lane streams the contiguous bytes
-// of its group with a few wide loads and needs exactly one q8_1 block of
-// each activation vector.
+// lane handles one group (or one 16-value half of it, section 3) per step,
+// so each lane streams the contiguous bytes of its group with a few wide
+// loads and needs exactly one q8_1 block of each activation vector.
 //
-// Per type, a struct kv_w_<type> holds one group of one row, decoded into
-//   q[8]  eight words of four int8 lanes: byte i of q[k] is the quant of value
-//         4k+i of the group (so q[k] pairs with word k of the q8_1 block),
-//         already offset to its signed value where the type has an offset,
+// Per type, a struct kv_w_<type><NQ> holds one lane's unit of one row,
+// decoded into
+//   q[NQ]  words of four int8 lanes: byte i of q[k] is the quant of value
+//          4k+i of the unit (so q[k] pairs with word k of the activations),
+//          already offset to its signed value where the type has an offset,
 //   plus the group's float/int scales.
-// load(row, gi) fills it from the weight row and group index gi; dot(y)
-// returns sum over the 32 values of w * y, y being the dequantized q8_1 block
-// (y.d * q; the types with a min also use y.s, see kv_y).
+// load(row, gi, h) fills it from the weight row, group index gi and half h;
+// dot(y) returns the sum over the unit's values of w * y, y being the
+// dequantized q8_1 values (y.d * q; the types with a min also use y.s).
 //
 // Integer sums go through dot4_i8 (common.h) and are exact; the largest, of
 // q6_K, stays below 2^24 in magnitude (see kv_w_q6_K), so converting a
