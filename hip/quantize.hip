@@ -13,7 +13,10 @@ quantize_q8_1(const float *__restrict__ x, void *__restrict__ vy, int kx, int kx
   const float amax = warp_max(fabsf(v));
   const float sum = warp_sum(v);
   const float d = amax / 127.0f;
-  const int8_t q = amax == 0.0f ? 0 : (int8_t)roundf(v / d);
+  // The spec writes `amax == 0 ? 0 : roundf(x/d)`. Testing d instead agrees
+  // with it wherever it is defined and also covers a subnormal amax whose
+  // amax/127 underflows to 0, where x/d would be inf and the cast undefined.
+  const int8_t q = d == 0.0f ? 0 : (int8_t)roundf(v / d);
 
   block_q8_1 *y = (block_q8_1 *)vy + ((int64_t)row * kx_padded + col) / QK8_1;
   const int lane = col % QK8_1;

@@ -84,6 +84,16 @@ static void check_hand_blocks(void) {
             blk_s(b) == 0x3e00,
         "q8_1: d stored as half, q from the float d", "d 0x%04x q %d %d s 0x%04x", blk_d(b), blk_q(b, 7),
         blk_q(b, 8), blk_s(b));
+
+  /* A subnormal amax whose amax/127 underflows to 0: every q is 0, not the
+   * undefined conversion of inf (the kernel tests d, not amax). */
+  for (int i = 0; i < 32; i++) x[i] = 0.0f;
+  x[3] = 0x1p-148f; x[4] = -0x1p-149f;
+  one_block(x, b);
+  zeros = 1;
+  for (int i = 0; i < 32; i++) zeros &= blk_q(b, i) == 0;
+  CHECK(0x1p-148f / 127.0f == 0.0f && blk_d(b) == 0 && zeros, "q8_1: subnormal amax underflowing d gives q = 0",
+        "d 0x%04x q[3] %d q[4] %d", blk_d(b), blk_q(b, 3), blk_q(b, 4));
 }
 
 /* One block computed from scratch, for the layout checks below. */

@@ -30,7 +30,7 @@ static void quantize_block(const float *v, uint8_t *p) {
   const float d = amax / 127.0f;
   for (int i = 0; i < 32; i++) {
     /* |v/d| <= 127 up to one rounding, which roundf brings back to 127. */
-    const int q = amax == 0.0f ? 0 : (int)roundf(v[i] / d);
+    const int q = d == 0.0f ? 0 : (int)roundf(v[i] / d); /* as the kernel: also a subnormal amax */
     p[4 + i] = (uint8_t)(int8_t)q;
   }
   ref_st16(p, ref_f32_to_f16(d));
