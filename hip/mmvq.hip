@@ -7,6 +7,10 @@
 // reads and writes only that one. The y-dimension warps split the row's
 // columns (vecdot.h, kv_mmvq_sums); each weight byte is read once for all B
 // vectors.
+//
+// Pointers: vx and vy are allocation bases (16-byte aligned), as every host
+// passes them; q4_K/q5_K rows are then 16-byte aligned and read with aligned
+// 16-byte loads, the other types cope with any 2-byte alignment of a row.
 #include "vecdot.h"
 
 // On AMD, hold every kernel to 64 VGPRs: 8 waves per SIMD on gfx90a/gfx942

@@ -10,7 +10,8 @@
 //
 // Host launch: grid (n, batch, topk), workgroup (32, 4, 1): one row of one
 // task per workgroup, the four warps splitting the row's columns, exactly
-// the mmvq B == 1 scheme (vecdot.h).
+// the mmvq B == 1 scheme (vecdot.h). w and xq are allocation bases (16-byte
+// aligned), as in mmvq.hip.
 #include "vecdot.h"
 
 // At most 64 VGPRs on AMD, as the mmvq kernels.
