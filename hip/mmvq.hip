@@ -29,6 +29,11 @@
 template <int B>
 CRK_DEV constexpr int kv_mmvq_nq() { return B >= 5 ? 4 : 8; }
 
+// NVIDIA register bounds (KV_LAUNCH_BOUNDS): B == 1, 128 threads, 10 per
+// multiprocessor: <= 48 registers; B = 2..4, 128 threads, 5: <= 96; B >= 5,
+// 64 threads, 10: <= 96. None of them spills.
+#define KV_NV_MIN_BLOCKS(B) ((B) == 1 ? 10 : (B) <= 4 ? 5 : 10)
+
 template <template <int> class WT, int B>
 CRK_DEV void kv_mmvq(const void *__restrict__ vx, const void *__restrict__ vy, float *__restrict__ dst,
                      int ncols_x, int nrows_x, int nrows_y, int nrows_dst) {
@@ -48,7 +53,8 @@ CRK_DEV void kv_mmvq(const void *__restrict__ vx, const void *__restrict__ vy, f
 }
 
 #define KV_MMVQ_KERNEL(T, B)                                                                      \
-  CRK_KERNEL void __launch_bounds__(B <= 4 ? 128 : 64) KV_OCCUPANCY mul_mat_vec_##T##_q8_1_cuda##B( \
+  CRK_KERNEL void KV_LAUNCH_BOUNDS(B <= 4 ? 128 : 64, KV_NV_MIN_BLOCKS(B)) KV_OCCUPANCY                \
+  mul_mat_vec_##T##_q8_1_cuda##B(                                                                  \
       const void *vx, const void *vy, float *dst, int ncols_x, int nrows_x, int nrows_y,          \
       int nrows_dst) {                                                                            \
     kv_mmvq<kv_w_##T, B>(vx, vy, dst, ncols_x, nrows_x, nrows_y, nrows_dst);                      \

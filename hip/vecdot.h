@@ -31,6 +31,17 @@
 // Member functions cannot be `static` like CRK_DEV functions.
 #define KV_MEMBER __device__ __forceinline__
 
+// Launch bounds of the kernels: T = the host's workgroup size. On NVIDIA
+// the second argument, minimum workgroups per multiprocessor, bounds the
+// registers: ptxas compiling relocatable code (the NVIDIA build uses -rdc)
+// otherwise takes up to 63 registers for the one-row kernels and 158 for
+// B = 8. It is the counterpart of the 64-VGPR bound the AMD kernels carry.
+#if CRK_AMD
+#define KV_LAUNCH_BOUNDS(T, NV_MIN_BLOCKS) __launch_bounds__(T)
+#else
+#define KV_LAUNCH_BOUNDS(T, NV_MIN_BLOCKS) __launch_bounds__(T, NV_MIN_BLOCKS)
+#endif
+
 // A point the AMD instruction scheduler may not move code across.
 #if CRK_AMD
 #define KV_SCHED_BARRIER() __builtin_amdgcn_sched_barrier(0)
