@@ -252,6 +252,42 @@ done:
   free(got), free(want);
 }
 
+/* Tiny activations. Row 0, block 0: amax = 0x1p-148f, whose amax/127
+ * underflows to d = 0, so every q must be 0 (not the undefined conversion of
+ * x/0 = inf). Block 1: amax = 0x1p-130f, d a nonzero subnormal, q defined.
+ * Block 2: normal values. Row 1: the same blocks in another order, with the
+ * subnormal-amax block last, its neighbours large. */
+static void test_quantize_subnormal(void *fn) {
+  const int kx = 96, rows = 2;
+  float x[2 * 96];
+  rng r;
+  rng_seed(&r, case_seed("subnormal"));
+  for (int i = 0; i < 32; i++) {
+    float u = (float)(int32_t)rng_u32(&r) * 0x1p-31f; /* (-1, 1) */
+    x[i] = i == 3 ? 0x1p-148f : i == 4 ? -0x1p-149f : i % 5 == 0 ? 0x1p-149f * (float)(i % 3) : 0.0f;
+    x[32 + i] = u * 0x1p-130f;
+    x[64 + i] = u * 4.0f;
+  }
+  x[32 + 7] = -0x1p-130f; /* amax exactly 0x1p-130f */
+  for (int i = 0; i < 32; i++) {
+    x[96 + i] = x[64 + i] * 1000.0f;
+    x[128 + i] = x[32 + i];
+    x[160 + i] = x[i];
+  }
+  /* The reference must itself give d = 0 and q = 0 for the underflowing
+   * blocks, else the comparison below proves nothing. */
+  unsigned char want[2 * 512 / 32 * 36];
+  ref_quantize_q8_1(x, want, kx, pad512(kx), rows);
+  const unsigned char *b0 = want, *b1 = want + (size_t)(pad512(kx) / 32 + 2) * 36;
+  int nz = 0;
+  for (int i = 0; i < 36; i++) nz += (i < 2 || i >= 4) && (b0[i] != 0 || b1[i] != 0);
+  if (nz) {
+    fail_line("2x96 subnormal amax", "reference: %d nonzero d/q bytes where amax/127 underflows", nz);
+    return;
+  }
+  quantize_case(fn, "2x96 subnormal amax (d underflows to 0: q = 0) and subnormal d", x, kx, rows);
+}
+
 static void test_quantize(void *fn) {
   static const struct { int kx, rows; const char *what; } shapes[] = {
     {768, 37, "37x768"}, {96, 5, "5x96, padded to 512"}, {4096, 8, "8x4096"},
@@ -270,6 +306,8 @@ static void test_quantize(void *fn) {
   /* GGML's edge rows: an all-zero block (amax 0), constants, an outlier, tiny and large values. */
   const ggml_case *e = ggml_find(ggml, nggml, "q8_0", "edge");
   if (e) quantize_case(fn, "1x1536 ggml q8_0_edge inputs", e->src, e->cols, e->rows);
+  if (gpu_lost()) return;
+  test_quantize_subnormal(fn);
 }
 
 /* ---- dequantize_block ---------------------------------------------------------- */
