@@ -1,6 +1,7 @@
 /* bench.c: how fast the QUANTIZED kernels run, as a ratio to the memory limit.
  *
- *   bench [--out FILE.md] [--commit ID] [--device N] [--quick]
+ *   bench [--out FILE.md] [--commit ID] [--device N] [--quick] [--only LIST]
+ *         [--notes FILE.md]
  *
  * On LLM-sized weights (N x K = 4096x4096, 4096x14336, 14336x4096) and for
  * each quant type: mul_mat_vec with B = 1 and 8 q8_1 activation vectors,
@@ -22,7 +23,10 @@
  * dequantize and quantize count bytes read plus written, like the copy.
  *
  * Writes the markdown tables to FILE.md (date, GPU, driver, commit) and
- * prints them. Without a GPU it says so, writes nothing and exits 0.
+ * prints them; --notes appends FILE.md's text (hand-written notes on the
+ * numbers) after them. --only mmvq,dmmv,mmq,dequant,quantize measures and
+ * prints only those families (to compare builds quickly). Without a GPU it
+ * says so, writes nothing and exits 0.
  */
 #include "candle_rocm_kernels.h"
 #include "gpu.h"
@@ -50,6 +54,15 @@ static int device;
 static size_t pool_bytes;
 static kernel_desc kernels[KERNEL_COUNT];
 static int nkernels;
+static const char *only; /* comma-separated families to measure, NULL: all */
+
+static int measured(const char *family) {
+  if (!only) return 1;
+  size_t n = strlen(family);
+  for (const char *p = only; (p = strstr(p, family)) != NULL; p += n)
+    if ((p == only || p[-1] == ',') && (p[n] == ',' || p[n] == 0)) return 1;
+  return 0;
+}
 
 static void die(const char *fmt, ...) {
   va_list ap;
@@ -243,33 +256,34 @@ static void bench_type_shape(int ti, int si, int quick) {
   wctx x = {NULL, t, n, k, 1, &wp, dvy, dy, ddst};
   double gb = (double)wbytes / 1e9;
 
+  R->mmvq1 = R->mmvq8 = R->dmmv = R->mmq_ms = R->mmq_tops = R->mmq_gbs = R->deq32 = R->deq16 = -1;
   kname(name, sizeof name, FAM_MMVQ, t, 1);
-  x.fn = kernel(name), x.b = 1;
+  x.fn = measured("mmvq") ? kernel(name) : NULL, x.b = 1;
   R->mmvq1 = x.fn ? gb / (time_launches(run_mmvq, &x, wp.copies) * 1e-3) : -1;
   kname(name, sizeof name, FAM_MMVQ, t, 8);
-  x.fn = kernel(name), x.b = 8;
+  x.fn = measured("mmvq") ? kernel(name) : NULL, x.b = 8;
   R->mmvq8 = x.fn ? gb / (time_launches(run_mmvq, &x, wp.copies) * 1e-3) : -1;
   kname(name, sizeof name, FAM_DMMV, t, 0);
-  x.fn = kernel(name);
+  x.fn = measured("dmmv") ? kernel(name) : NULL;
   R->dmmv = x.fn ? gb / (time_launches(run_dmmv, &x, wp.copies) * 1e-3) : -1;
   kname(name, sizeof name, FAM_MMQ, t, 0);
-  x.fn = kernel(name), x.b = TOKENS;
+  x.fn = measured("mmq") ? kernel(name) : NULL, x.b = TOKENS;
   R->mmq_ms = x.fn ? time_launches(run_mmq, &x, quick ? 2 : wp.copies) : -1;
   R->mmq_tops = R->mmq_ms > 0 ? 2.0 * n * k * TOKENS / (R->mmq_ms * 1e-3) / 1e12 : -1;
   R->mmq_gbs = R->mmq_ms > 0 ? gb / (R->mmq_ms * 1e-3) : -1;
   double nvals = (double)n * k;
   kname(name, sizeof name, FAM_DEQUANT, t, 0);
-  x.fn = kernel(name);
+  x.fn = measured("dequant") ? kernel(name) : NULL;
   R->deq32 = x.fn ? (gb + nvals * 4 / 1e9) / (time_launches(run_dequant, &x, wp.copies) * 1e-3) : -1;
   kname(name, sizeof name, FAM_DEQUANT, t, 1);
-  x.fn = kernel(name);
+  x.fn = measured("dequant") ? kernel(name) : NULL;
   R->deq16 = x.fn ? (gb + nvals * 2 / 1e9) / (time_launches(run_dequant, &x, wp.copies) * 1e-3) : -1;
   gpu_free(dvy), gpu_free(dy), gpu_free(ddst);
   pool_free(&wp);
 }
 
 static void bench_quantize(void) {
-  void *fn = kernel("quantize_q8_1");
+  void *fn = measured("quantize") ? kernel("quantize_q8_1") : NULL;
   for (int si = 0; si < 2; si++) { /* K = 4096 and 14336 */
     int k = shapes[si][1];
     for (int ri = 0; ri < 2; ri++) {
@@ -316,23 +330,7 @@ static int fast_type(int t) {
   return t == CRK_Q4_0 || t == CRK_Q4_K || t == CRK_Q5_K || t == CRK_Q6_K || t == CRK_Q8_0;
 }
 
-static void report(const gpu_info *info, const char *commit, double copy, double secs) {
-  char date[64];
-  time_t now = time(NULL);
-  strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", gmtime(&now));
-  out("# Benchmarks\n\n");
-  out("Written by `make bench` (bench/bench.c); do not edit by hand.\n\n");
-  out("| | |\n|---|---|\n");
-  out("| date | %s |\n| GPU | %s (%s), %d multiprocessors, %.0f MB L2, %.0f GiB |\n", date, info->name,
-      info->arch, info->multiprocessors, info->l2_bytes / 1e6, info->mem_bytes / 1073741824.0);
-  out("| driver | %s |\n| commit | %s |\n", info->driver, commit);
-  out("| copy bandwidth | **%.0f GB/s** (device-to-device copy of 1 GiB, bytes read + written) |\n", copy);
-  out("| inputs rotated through | %.0f MiB of copies (L2 is %.0f MB) |\n", pool_bytes / 1048576.0,
-      info->l2_bytes / 1e6);
-  out("| run time | %.0f s |\n\n", secs);
-  out("Ratios are to the copy bandwidth. Shapes are N x K: N weight rows (outputs), K columns.\n");
-  out("A dash: the kernel is not in the module yet.\n\n");
-
+static void report_matvec(double copy) {
   out("## mul_mat_vec: weight bytes read per second\n\n");
   out("q8_1 activations (`mul_mat_vec_T_q8_1_cudaB`), B = 1 and 8; `dequantize_mul_mat_vec` (float activations) for comparison. ");
   out("Targets: B=1 >= 0.80 for q4_0 q4_K q5_K q6_K q8_0, >= 0.70 others; B=8 >= 0.60.\n\n");
@@ -351,8 +349,11 @@ static void report(const gpu_info *info, const char *commit, double copy, double
         out(" B=1 %s %.2f, B=8 %s 0.60 |\n", R->mmvq1 / copy >= t1 ? "meets" : "**below**", t1,
             R->mmvq8 / copy >= 0.6 ? "meets" : "**below**");
     }
+  out("\n");
+}
 
-  out("\n## mul_mat at %d tokens\n\n", TOKENS);
+static void report_mmq(double copy) {
+  out("## mul_mat at %d tokens\n\n", TOKENS);
   out("| type | N x K | ms | TOPS | weight GB/s | ratio |\n|---|---|---|---|---|---|\n");
   for (int ti = 0; ti < NTYPES; ti++)
     for (int si = 0; si < NSHAPES; si++) {
@@ -361,8 +362,11 @@ static void report(const gpu_info *info, const char *commit, double copy, double
       if (R->mmq_ms < 0) out(" — | — | — | — |\n");
       else out(" %.3f | %.1f | %.0f | %.2f |\n", R->mmq_ms, R->mmq_tops, R->mmq_gbs, R->mmq_gbs / copy);
     }
+  out("\n");
+}
 
-  out("\n## dequantize: bytes read + written per second\n\n");
+static void report_dequant(double copy) {
+  out("## dequantize: bytes read + written per second\n\n");
   out("| type | N x K | to f32 GB/s | ratio | to f16 GB/s | ratio |\n|---|---|---|---|---|---|\n");
   for (int ti = 0; ti < NTYPES; ti++)
     for (int si = 0; si < NSHAPES; si++) {
@@ -372,8 +376,11 @@ static void report(const gpu_info *info, const char *commit, double copy, double
       cell(R->deq16, copy);
       out("\n");
     }
+  out("\n");
+}
 
-  out("\n## quantize_q8_1: bytes read + written per second\n\n");
+static void report_quantize(double copy) {
+  out("## quantize_q8_1: bytes read + written per second\n\n");
   out("One row is one small launch: its figure is launch latency, not bandwidth.\n\n");
   out("| K | 1 row GB/s | ratio | %d rows GB/s | ratio |\n|---|---|---|---|---|\n", TOKENS);
   for (int si = 0; si < 2; si++) { /* K = 4096 and 14336 */
@@ -382,17 +389,55 @@ static void report(const gpu_info *info, const char *commit, double copy, double
     cell(quant_gbs[si][1], copy);
     out("\n");
   }
+  out("\n");
+}
+
+static void report(const gpu_info *info, const char *commit, double copy, double secs, const char *notes) {
+  char date[64];
+  time_t now = time(NULL);
+  strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", gmtime(&now));
+  out("# Benchmarks\n\n");
+  out("Written by `make bench` (bench/bench.c); do not edit by hand.\n\n");
+  out("| | |\n|---|---|\n");
+  out("| date | %s |\n| GPU | %s (%s), %d multiprocessors, %.0f MB L2, %.0f GiB |\n", date, info->name,
+      info->arch, info->multiprocessors, info->l2_bytes / 1e6, info->mem_bytes / 1073741824.0);
+  out("| driver | %s |\n| commit | %s |\n", info->driver, commit);
+  out("| copy bandwidth | **%.0f GB/s** (device-to-device copy of 1 GiB, bytes read + written) |\n", copy);
+  out("| inputs rotated through | %.0f MiB of copies (L2 is %.0f MB) |\n", pool_bytes / 1048576.0,
+      info->l2_bytes / 1e6);
+  out("| run time | %.0f s |\n\n", secs);
+  out("Ratios are to the copy bandwidth. Shapes are N x K: N weight rows (outputs), K columns.\n");
+  out("A dash: the kernel is not in the module yet.\n\n");
+  if (only) out("Measured here: %s only.\n\n", only);
+
+  if (measured("mmvq") || measured("dmmv")) report_matvec(copy);
+  if (measured("mmq")) report_mmq(copy);
+  if (measured("dequant")) report_dequant(copy);
+  if (measured("quantize")) report_quantize(copy);
+  if (notes) { /* hand-written, kept beside the generated tables */
+    FILE *f = fopen(notes, "r");
+    if (!f) die("cannot read %s", notes);
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf - 1, f)) > 0) {
+      buf[n] = 0;
+      out("%s", buf);
+    }
+    fclose(f);
+  }
 }
 
 int main(int argc, char **argv) {
-  const char *outpath = NULL, *commit = "unknown";
+  const char *outpath = NULL, *commit = "unknown", *notes = NULL;
   int quick = 0;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--out") == 0 && i + 1 < argc) outpath = argv[++i];
     else if (strcmp(argv[i], "--commit") == 0 && i + 1 < argc) commit = argv[++i];
     else if (strcmp(argv[i], "--device") == 0 && i + 1 < argc) device = atoi(argv[++i]);
     else if (strcmp(argv[i], "--quick") == 0) quick = 1;
-    else die("usage: bench [--out FILE.md] [--commit ID] [--device N] [--quick]");
+    else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) only = argv[++i];
+    else if (strcmp(argv[i], "--notes") == 0 && i + 1 < argc) notes = argv[++i];
+    else die("usage: bench [--out FILE.md] [--commit ID] [--device N] [--quick] [--only LIST] [--notes FILE.md]");
   }
   gpu_info info;
   char why[512];
@@ -425,7 +470,7 @@ int main(int argc, char **argv) {
     if (!(f = fopen(tmp, "w"))) die("cannot write %s", tmp);
     outs[nouts++] = f;
   }
-  report(&info, commit, copy, difftime(time(NULL), t0));
+  report(&info, commit, copy, difftime(time(NULL), t0), notes);
   if (f) {
     char tmp[1024];
     snprintf(tmp, sizeof tmp, "%s.tmp", outpath);

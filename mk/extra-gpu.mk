@@ -65,6 +65,7 @@ test-build: gpu-build
 GPU_TEST_ARGS ?=
 BENCH_ARGS    ?=
 BENCH_MD      ?= docs/BENCHMARKS.md
+BENCH_NOTES   ?= bench/notes.md
 SANITIZER     ?= $(firstword $(wildcard $(CUDA_PATH)/bin/compute-sanitizer) compute-sanitizer)
 GIT_COMMIT     = $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
@@ -85,7 +86,7 @@ else
 endif
 
 bench: $(BENCH_BIN)
-	$(Q)$(BENCH_BIN) --out $(BENCH_MD) --commit $(GIT_COMMIT) $(BENCH_ARGS)
+	$(Q)$(BENCH_BIN) --out $(BENCH_MD) --commit $(GIT_COMMIT) $(if $(wildcard $(BENCH_NOTES)),--notes $(BENCH_NOTES)) $(BENCH_ARGS)
 
 else
 gpu-test gpu-memcheck bench:
