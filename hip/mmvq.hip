@@ -26,13 +26,25 @@
 // Whole groups per lane, except for the two-row kernels with many vectors,
 // where half groups keep the decoded weights of both rows, the B x 2 sums
 // and one activation block within 64 VGPRs.
+// (KV_NV_B8_WHOLE: whole groups for every B in the NVIDIA build, a tuning knob.)
+#if CRK_NVIDIA && defined(KV_NV_B8_WHOLE) && KV_NV_B8_WHOLE
+template <int B>
+CRK_DEV constexpr int kv_mmvq_nq() { return 8; }
+#else
 template <int B>
 CRK_DEV constexpr int kv_mmvq_nq() { return B >= 5 ? 4 : 8; }
+#endif
 
 // NVIDIA register bounds (KV_LAUNCH_BOUNDS): B == 1, 128 threads, 10 per
 // multiprocessor: <= 48 registers; B = 2..4, 128 threads, 5: <= 96; B >= 5,
 // 64 threads, 10: <= 96. None of them spills.
-#define KV_NV_MIN_BLOCKS(B) ((B) == 1 ? 10 : (B) <= 4 ? 5 : 10)
+#ifndef KV_NV_B1_MIN_BLOCKS
+#define KV_NV_B1_MIN_BLOCKS 10
+#endif
+#ifndef KV_NV_B8_MIN_BLOCKS
+#define KV_NV_B8_MIN_BLOCKS 10
+#endif
+#define KV_NV_MIN_BLOCKS(B) ((B) == 1 ? KV_NV_B1_MIN_BLOCKS : (B) <= 4 ? 5 : KV_NV_B8_MIN_BLOCKS)
 
 template <template <int> class WT, int B>
 CRK_DEV void kv_mmvq(const void *__restrict__ vx, const void *__restrict__ vy, float *__restrict__ dst,

@@ -119,11 +119,28 @@ CRK_DEV uint32_t kv_funnel(uint32_t lo, uint32_t hi, uint32_t sh) {
 #endif
 }
 
+// Tuning knobs of the NVIDIA proxy build (defaults: the committed choice;
+// bench A/B builds set them with NVCC_FLAGS=-D...):
+//   KV_NV_LDG     16-byte chunks read through __ldg (1) or plain loads (0)
+//   KV_NV_STREAM  weight chunks read with the evict-first hint (__ldcs), so
+//                 that they do not push the activations out of L1
+#ifndef KV_NV_LDG
+#define KV_NV_LDG 1
+#endif
+#ifndef KV_NV_STREAM
+#define KV_NV_STREAM 0
+#endif
+//   KV_NV_UNROLL  unroll of the mat-vec step loop (loads of the next step
+//                 issued before the arithmetic of this one)
+#ifndef KV_NV_UNROLL
+#define KV_NV_UNROLL 1
+#endif
+
+#if CRK_AMD
 // N dwords at base + off, off 4-aligned.
 template <int N>
 CRK_DEV void kv_ld_dw(const uint8_t *__restrict__ base, uint32_t off, uint32_t *w) {
   const uint32_t *q = (const uint32_t *)(base + off);
-#if CRK_AMD
   int i = 0;
 #pragma unroll
   for (; i + 4 <= N; i += 4) {
@@ -136,18 +153,18 @@ CRK_DEV void kv_ld_dw(const uint8_t *__restrict__ base, uint32_t off, uint32_t *
     i += 2;
   }
   if (N - i == 1) w[i] = q[i];
-#else
-#pragma unroll
-  for (int i = 0; i < N; ++i) w[i] = __ldg(q + i);
-#endif
 }
+#endif
 
-// 16 bytes at base + off, off 16-aligned, as 4 words.
+// 16 bytes at base + off, off 16-aligned, as 4 words. Y: an activation
+// (q8_1) load, W: a weight load.
+template <int Y = 0>
 CRK_DEV void kv_ld16(const uint8_t *__restrict__ base, uint32_t off, uint32_t *w) {
 #if CRK_AMD
   kv_ld_dw<4>(base, off, w);
 #else
-  const uint4 v = __ldg((const uint4 *)(base + off));
+  const uint4 *p = (const uint4 *)(base + off);
+  const uint4 v = (KV_NV_STREAM && !Y) ? __ldcs(p) : KV_NV_LDG ? __ldg(p) : *p;
   w[0] = v.x; w[1] = v.y; w[2] = v.z; w[3] = v.w;
 #endif
 }
@@ -167,7 +184,7 @@ CRK_DEV uint32_t kv_ld_u32(const uint8_t *__restrict__ base, uint32_t off) {
 // [off, off + NB), except on AMD with A == 2, where the last dword can reach
 // 2 bytes past off + NB (into the next block, or into the slack the ABI
 // puts after the last weight row).
-template <int NB, int A>
+template <int NB, int A, int Y = 0>
 CRK_DEV void kv_gather(const uint8_t *__restrict__ base, uint32_t off, uint32_t *out) {
   static_assert(A == 2 || A == 4, "alignment");
   constexpr int NW = (NB + 3) / 4;
@@ -189,7 +206,7 @@ CRK_DEV void kv_gather(const uint8_t *__restrict__ base, uint32_t off, uint32_t 
   const uint32_t last = (o + NB - 1) >> 4;    // last chunk holding a wanted byte
   uint32_t raw[4 * C + 4];
 #pragma unroll
-  for (int c = 0; c < C; ++c) kv_ld16(base, c0 + 16 * ((uint32_t)c < last ? c : last), raw + 4 * c);
+  for (int c = 0; c < C; ++c) kv_ld16<Y>(base, c0 + 16 * ((uint32_t)c < last ? c : last), raw + 4 * c);
 #pragma unroll
   for (int i = 4 * C; i < 4 * C + 4; ++i) raw[i] = 0;
   // u[k] = raw[o/4 + k], by two selects on the bits of o/4.
@@ -281,13 +298,13 @@ CRK_DEV void kv_load_y(const kv_src &row, int gi, int h, kv_y<NQ> &y) {
   uint32_t ds;
   if constexpr (NQ == 8) {
     uint32_t w[9];  // w0 = d | s << 16, w1..w8 = qs
-    kv_gather<36, 4>(row.base, off, w);
+    kv_gather<36, 4, 1>(row.base, off, w);
     ds = w[0];
 #pragma unroll
     for (int k = 0; k < 8; ++k) y.q[k] = (int)w[k + 1];
   } else {
     uint32_t w[4];  // qs[16h .. 16h+15]
-    kv_gather<16, 4>(row.base, off + 4 + 16 * h, w);
+    kv_gather<16, 4, 1>(row.base, off + 4 + 16 * h, w);
     ds = kv_ld_u32(row.base, off);
 #pragma unroll
     for (int k = 0; k < 4; ++k) y.q[k] = (int)w[k];
@@ -684,6 +701,10 @@ CRK_DEV void kv_mmvq_sums(const kv_src &w0, const kv_src &w1, const uint8_t *__r
 #pragma unroll
     for (int r = 0; r < R; ++r) acc[j][r] = 0.0f;
   const int nunits = ngroups * UPG;
+#if CRK_NVIDIA && KV_NV_UNROLL > 1
+  constexpr int kv_unroll = KV_NV_UNROLL;  // (the pragma takes no macro)
+#pragma unroll kv_unroll
+#endif
   for (int u0 = (int)(threadIdx.y * CRK_WARP + threadIdx.x); u0 < nunits; u0 += NWARPS * CRK_WARP) {
     // On AMD the loop counter is hidden from the optimizer here: otherwise
     // loop strength reduction keeps one 64-bit pointer per stream (B + R
