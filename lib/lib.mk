@@ -35,7 +35,13 @@ $(LIB_SO): $(LIB_OBJS)
 lib: $(LIB_A) $(LIB_SO)
 
 PC_FILE := $(OUT)/$(LIBNAME).pc
-$(PC_FILE): lib/lib.mk
+# The .pc file names the install dirs: it is remade whenever they change
+# (a file whose content changes only then, as with the arch list).
+PC_DIRS := $(OUT)/install-dirs
+$(PC_DIRS): FORCE
+	$(Q)mkdir -p $(@D)
+	$(Q)echo '$(PREFIX) $(LIBDIR) $(INCDIR)' | cmp -s - $@ 2>/dev/null || echo '$(PREFIX) $(LIBDIR) $(INCDIR)' > $@
+$(PC_FILE): lib/lib.mk $(PC_DIRS)
 	$(Q)mkdir -p $(@D)
 	$(Q)printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCDIR)' '' \
 	  'Name: candle-rocm-kernels' 'Description: quantized GPU kernels of candle, for AMD GPUs' \
