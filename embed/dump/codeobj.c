@@ -19,7 +19,7 @@
 
 int crk_is_amdgpu_elf(const void *data, size_t len) {
   const unsigned char *b = data;
-  return crk_elf_is(data, len) && len >= 20 && b[5] == 1 && (b[18] | b[19] << 8) == CRK_EM_AMDGPU;
+  return dump_elf_is(data, len) && len >= 20 && b[5] == 1 && (b[18] | b[19] << 8) == CRK_EM_AMDGPU;
 }
 
 const char *crk_feature_name(int f) {
@@ -111,11 +111,11 @@ static int merge_metadata(crk_codeobj *co, crk_codeobj *more, int first, char *e
  * counts them. 0, or -1 on error. *v2 is set when a v2 YAML note is seen. */
 static int scan_notes(crk_codeobj *co, const unsigned char *p, uint64_t n, uint64_t align,
                       int *found, int *v2, char *err, size_t errlen) {
-  crk_elf_note_iter it;
-  crk_elf_note note;
+  dump_elf_note_iter it;
+  dump_elf_note note;
   int rc;
-  crk_elf_notes(&it, p, (size_t)n, align);
-  while ((rc = crk_elf_note_next(&it, &note, err, errlen)) == 1) {
+  dump_elf_notes(&it, p, (size_t)n, align);
+  while ((rc = dump_elf_note_next(&it, &note, err, errlen)) == 1) {
     int amdgpu = note.namesz == 7 && memcmp(note.name, "AMDGPU", 7) == 0;
     int amd = note.namesz == 4 && memcmp(note.name, "AMD", 4) == 0;
     if (amd && note.type == NT_AMD_HSA_METADATA) *v2 = 1;
@@ -134,15 +134,15 @@ static int scan_notes(crk_codeobj *co, const unsigned char *p, uint64_t n, uint6
   return rc; /* 0 at the end, -1 on a bad note */
 }
 
-static int find_metadata(crk_codeobj *co, const crk_elf *e, char *err, size_t errlen) {
+static int find_metadata(crk_codeobj *co, const dump_elf *e, char *err, size_t errlen) {
   int v2 = 0, rc = 0, found = 0;
   /* Note ranges may overlap or repeat in a hostile file: scanning stops
    * once the bytes scanned exceed the file's size twice over. */
   uint64_t budget = 2 * (uint64_t)e->len + 64, seen_notes = 0;
   if (e->shnum > 0) {
     for (uint32_t i = 1; i < e->shnum && rc == 0; i++) {
-      crk_elf_shdr sh;
-      if (crk_elf_section(e, i, &sh, err, errlen) != 0) return -1;
+      dump_elf_shdr sh;
+      if (dump_elf_section(e, i, &sh, err, errlen) != 0) return -1;
       if (sh.type != CRK_SHT_NOTE) continue;
       seen_notes++;
       if (sh.size > budget) {
@@ -154,8 +154,8 @@ static int find_metadata(crk_codeobj *co, const crk_elf *e, char *err, size_t er
     }
   } else {
     for (uint32_t i = 0; i < e->phnum && rc == 0; i++) {
-      crk_elf_phdr ph;
-      if (crk_elf_segment(e, i, &ph, err, errlen) != 0) return -1;
+      dump_elf_phdr ph;
+      if (dump_elf_segment(e, i, &ph, err, errlen) != 0) return -1;
       if (ph.type != CRK_PT_NOTE) continue;
       seen_notes++;
       if (ph.filesz > budget) {
@@ -179,9 +179,9 @@ static int find_metadata(crk_codeobj *co, const crk_elf *e, char *err, size_t er
 }
 
 int crk_codeobj_parse(crk_codeobj *co, const void *data, size_t len, char *err, size_t errlen) {
-  crk_elf e;
+  dump_elf e;
   memset(co, 0, sizeof *co);
-  if (crk_elf_open(&e, data, len, err, errlen) != 0) return -1;
+  if (dump_elf_open(&e, data, len, err, errlen) != 0) return -1;
   if (e.machine != CRK_EM_AMDGPU) {
     snprintf(err, errlen, "ELF machine %u is not AMDGPU (%u)", e.machine, CRK_EM_AMDGPU);
     return -1;
@@ -208,8 +208,8 @@ int crk_codeobj_parse(crk_codeobj *co, const void *data, size_t len, char *err, 
   decode_flags(co, e.flags);
   /* Every section's bytes must lie in the file, not only the notes'. */
   for (uint32_t i = 1; i < e.shnum; i++) {
-    crk_elf_shdr sh;
-    if (crk_elf_section(&e, i, &sh, err, errlen) != 0) return -1;
+    dump_elf_shdr sh;
+    if (dump_elf_section(&e, i, &sh, err, errlen) != 0) return -1;
   }
   if (find_metadata(co, &e, err, errlen) != 0) {
     crk_codeobj_free(co);

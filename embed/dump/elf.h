@@ -26,51 +26,51 @@ typedef struct {
   uint32_t shnum, phnum;   /* after extended numbering */
   uint32_t shstrndx;
   uint16_t shentsize, phentsize;
-} crk_elf;
+} dump_elf;
 
 typedef struct {
   uint32_t name, type;
   uint64_t flags, addr, offset, size, align;
-} crk_elf_shdr;
+} dump_elf_shdr;
 
 typedef struct {
   uint32_t type;
   uint64_t offset, filesz, align;
-} crk_elf_phdr;
+} dump_elf_phdr;
 
 typedef struct {
   const char *name;        /* namesz bytes, usually NUL-terminated */
   uint32_t namesz, type;
   const unsigned char *desc;
   uint32_t descsz;
-} crk_elf_note;
+} dump_elf_note;
 
 typedef struct {
   const unsigned char *p, *end;
   unsigned align;          /* 4 or 8 */
-} crk_elf_note_iter;
+} dump_elf_note_iter;
 
 /* Nonzero when the buffer starts with the ELF magic. */
-int crk_elf_is(const void *data, size_t len);
+int dump_elf_is(const void *data, size_t len);
 
 /* Checks the header and that the section and program header tables lie
  * inside the buffer. Returns 0, or -1 with the reason in err. */
-int crk_elf_open(crk_elf *e, const void *data, size_t len, char *err, size_t errlen);
+int dump_elf_open(dump_elf *e, const void *data, size_t len, char *err, size_t errlen);
 
 /* Reads section header i (< e->shnum); checks that a section with file
  * bytes (not SHT_NOBITS) lies inside the buffer. 0, or -1 with err. */
-int crk_elf_section(const crk_elf *e, uint32_t i, crk_elf_shdr *out, char *err, size_t errlen);
+int dump_elf_section(const dump_elf *e, uint32_t i, dump_elf_shdr *out, char *err, size_t errlen);
 
 /* The section's name from the section name table, or "?" when the table or
  * the name is out of bounds or unterminated. Never NULL. */
-const char *crk_elf_section_name(const crk_elf *e, const crk_elf_shdr *sh);
+const char *dump_elf_section_name(const dump_elf *e, const dump_elf_shdr *sh);
 
 /* Reads program header i (< e->phnum), checking its bytes lie in the buffer. */
-int crk_elf_segment(const crk_elf *e, uint32_t i, crk_elf_phdr *out, char *err, size_t errlen);
+int dump_elf_segment(const dump_elf *e, uint32_t i, dump_elf_phdr *out, char *err, size_t errlen);
 
 /* Iterates the notes in [p, p+n): align is the section's (4 or 8). */
-void crk_elf_notes(crk_elf_note_iter *it, const unsigned char *p, size_t n, uint64_t align);
+void dump_elf_notes(dump_elf_note_iter *it, const unsigned char *p, size_t n, uint64_t align);
 /* 1 with the next note, 0 at the end, -1 with err when a note runs past the end. */
-int crk_elf_note_next(crk_elf_note_iter *it, crk_elf_note *out, char *err, size_t errlen);
+int dump_elf_note_next(dump_elf_note_iter *it, dump_elf_note *out, char *err, size_t errlen);
 
 #endif
