@@ -119,23 +119,6 @@ CRK_DEV uint32_t kv_funnel(uint32_t lo, uint32_t hi, uint32_t sh) {
 #endif
 }
 
-// Tuning knobs of the NVIDIA proxy build (defaults: the committed choice;
-// bench A/B builds set them with NVCC_FLAGS=-D...):
-//   KV_NV_LDG     16-byte chunks read through __ldg (1) or plain loads (0)
-//   KV_NV_STREAM  weight chunks read with the evict-first hint (__ldcs), so
-//                 that they do not push the activations out of L1
-#ifndef KV_NV_LDG
-#define KV_NV_LDG 1
-#endif
-#ifndef KV_NV_STREAM
-#define KV_NV_STREAM 0
-#endif
-//   KV_NV_UNROLL  unroll of the mat-vec step loop (loads of the next step
-//                 issued before the arithmetic of this one)
-#ifndef KV_NV_UNROLL
-#define KV_NV_UNROLL 1
-#endif
-
 #if CRK_AMD
 // N dwords at base + off, off 4-aligned.
 template <int N>
@@ -156,15 +139,13 @@ CRK_DEV void kv_ld_dw(const uint8_t *__restrict__ base, uint32_t off, uint32_t *
 }
 #endif
 
-// 16 bytes at base + off, off 16-aligned, as 4 words. Y: an activation
-// (q8_1) load, W: a weight load.
-template <int Y = 0>
+// 16 bytes at base + off, off 16-aligned, as 4 words. (On NVIDIA a plain
+// load: __ldg, the read-only path, measured no faster on the H100.)
 CRK_DEV void kv_ld16(const uint8_t *__restrict__ base, uint32_t off, uint32_t *w) {
 #if CRK_AMD
   kv_ld_dw<4>(base, off, w);
 #else
-  const uint4 *p = (const uint4 *)(base + off);
-  const uint4 v = (KV_NV_STREAM && !Y) ? __ldcs(p) : KV_NV_LDG ? __ldg(p) : *p;
+  const uint4 v = *(const uint4 *)(base + off);
   w[0] = v.x; w[1] = v.y; w[2] = v.z; w[3] = v.w;
 #endif
 }
@@ -184,7 +165,7 @@ CRK_DEV uint32_t kv_ld_u32(const uint8_t *__restrict__ base, uint32_t off) {
 // [off, off + NB), except on AMD with A == 2, where the last dword can reach
 // 2 bytes past off + NB (into the next block, or into the slack the ABI
 // puts after the last weight row).
-template <int NB, int A, int Y = 0>
+template <int NB, int A>
 CRK_DEV void kv_gather(const uint8_t *__restrict__ base, uint32_t off, uint32_t *out) {
   static_assert(A == 2 || A == 4, "alignment");
   constexpr int NW = (NB + 3) / 4;
@@ -206,7 +187,7 @@ CRK_DEV void kv_gather(const uint8_t *__restrict__ base, uint32_t off, uint32_t 
   const uint32_t last = (o + NB - 1) >> 4;    // last chunk holding a wanted byte
   uint32_t raw[4 * C + 4];
 #pragma unroll
-  for (int c = 0; c < C; ++c) kv_ld16<Y>(base, c0 + 16 * ((uint32_t)c < last ? c : last), raw + 4 * c);
+  for (int c = 0; c < C; ++c) kv_ld16(base, c0 + 16 * ((uint32_t)c < last ? c : last), raw + 4 * c);
 #pragma unroll
   for (int i = 4 * C; i < 4 * C + 4; ++i) raw[i] = 0;
   // u[k] = raw[o/4 + k], by two selects on the bits of o/4.
@@ -298,13 +279,13 @@ CRK_DEV void kv_load_y(const kv_src &row, int gi, int h, kv_y<NQ> &y) {
   uint32_t ds;
   if constexpr (NQ == 8) {
     uint32_t w[9];  // w0 = d | s << 16, w1..w8 = qs
-    kv_gather<36, 4, 1>(row.base, off, w);
+    kv_gather<36, 4>(row.base, off, w);
     ds = w[0];
 #pragma unroll
     for (int k = 0; k < 8; ++k) y.q[k] = (int)w[k + 1];
   } else {
     uint32_t w[4];  // qs[16h .. 16h+15]
-    kv_gather<16, 4, 1>(row.base, off + 4 + 16 * h, w);
+    kv_gather<16, 4>(row.base, off + 4 + 16 * h, w);
     ds = kv_ld_u32(row.base, off);
 #pragma unroll
     for (int k = 0; k < 4; ++k) y.q[k] = (int)w[k];
@@ -684,9 +665,9 @@ struct kv_w_q6_K {
 // row once and uses it for all B vectors; partial sums are then added
 // across lanes and warps (kv_mmvq_store).
 // ---------------------------------------------------------------------------
-template <template <int> class WT, int B, int R, int NWARPS, int NQ>
-CRK_DEV void kv_mmvq_sums(const kv_src &w0, const kv_src &w1, const uint8_t *__restrict__ vy,
-                          size_t ystride_bytes, int ngroups, float (&acc)[B][R]) {
+template <template <int> class WT, int B, int R, int NCW, int NQ>
+CRK_DEV void kv_mmvq_sums(const kv_src (&w)[R], const uint8_t *__restrict__ vy,
+                          size_t ystride_bytes, int ngroups, int cw, float (&acc)[B][R]) {
   using W = WT<NQ>;
   constexpr int UPG = 8 / NQ;  // units per group
   // The q8_1 rows are pad(ncols)/32 blocks of 36 bytes apart, a multiple of
@@ -701,11 +682,7 @@ CRK_DEV void kv_mmvq_sums(const kv_src &w0, const kv_src &w1, const uint8_t *__r
 #pragma unroll
     for (int r = 0; r < R; ++r) acc[j][r] = 0.0f;
   const int nunits = ngroups * UPG;
-#if CRK_NVIDIA && KV_NV_UNROLL > 1
-  constexpr int kv_unroll = KV_NV_UNROLL;  // (the pragma takes no macro)
-#pragma unroll kv_unroll
-#endif
-  for (int u0 = (int)(threadIdx.y * CRK_WARP + threadIdx.x); u0 < nunits; u0 += NWARPS * CRK_WARP) {
+  for (int u0 = cw * CRK_WARP + (int)threadIdx.x; u0 < nunits; u0 += NCW * CRK_WARP) {
     // On AMD the loop counter is hidden from the optimizer here: otherwise
     // loop strength reduction keeps one 64-bit pointer per stream (B + R
     // register pairs) instead of one 32-bit offset next to scalar bases.
@@ -714,15 +691,14 @@ CRK_DEV void kv_mmvq_sums(const kv_src &w0, const kv_src &w1, const uint8_t *__r
     __asm__ volatile("" : "+v"(u));
 #endif
     const int gi = u / UPG, h = u % UPG;
-    // Row by row: decoding both rows at once would hold both rows' raw
-    // words and decode temporaries together.
+    // Row by row: decoding several rows at once would hold their raw words
+    // and decode temporaries together.
     W wr[R];
-    wr[0].load(w0, gi, h);
-    wr[0].pin();
-    if (R == 2) {
-      KV_SCHED_BARRIER();
-      wr[R - 1].load(w1, gi, h);
-      wr[R - 1].pin();
+#pragma unroll
+    for (int r = 0; r < R; ++r) {
+      if (r > 0) KV_SCHED_BARRIER();
+      wr[r].load(w[r], gi, h);
+      wr[r].pin();
     }
     // One vector's block at a time: the scheduling barrier keeps the
     // compiler from hoisting all B loads at once.
@@ -747,12 +723,13 @@ CRK_DEV void kv_mmvq_sums(const kv_src &w0, const kv_src &w1, const uint8_t *__r
 // N/2, N/4, ... shuffles. After log2(N) steps lane l holds a partial sum of
 // output (l >> (5 - log2 N)) & (N - 1); the remaining masks add the partners.
 // One float per warp and output then goes through LDS.
-template <int B, int R, int NWARPS>
+template <int B, int R, int NWARPS, int VS>
 CRK_DEV void kv_mmvq_store(float (&acc)[B][R], float *__restrict__ dst, int64_t dst_stride, int nr) {
   constexpr int O = B * R;
-  constexpr int N = O <= 1 ? 1 : O <= 2 ? 2 : O <= 4 ? 4 : O <= 8 ? 8 : 16;
-  static_assert(O <= 16, "at most 16 sums per thread");
-  constexpr int LOGN = N == 1 ? 0 : N == 2 ? 1 : N == 4 ? 2 : N == 8 ? 3 : 4;
+  constexpr int N = O <= 1 ? 1 : O <= 2 ? 2 : O <= 4 ? 4 : O <= 8 ? 8 : O <= 16 ? 16 : 32;
+  static_assert(O <= 32, "at most 32 sums per thread");
+  constexpr int LOGN = N == 1 ? 0 : N == 2 ? 1 : N == 4 ? 2 : N == 8 ? 3 : N == 16 ? 4 : 5;
+  constexpr int NCW = NWARPS / VS;  // warps whose sums are added
   const int lane = threadIdx.x, warp = threadIdx.y;
   float v[N];
 #pragma unroll
@@ -770,15 +747,23 @@ CRK_DEV void kv_mmvq_store(float (&acc)[B][R], float *__restrict__ dst, int64_t 
   }
 #pragma unroll
   for (int m = 16 >> LOGN; m > 0; m >>= 1) v[0] += crk_shfl_xor(v[0], m);
+  const bool holder = (lane & ((32 >> LOGN) - 1)) == 0;  // holds output o
+  const int o = lane >> (5 - LOGN);
 
-  __shared__ float kv_red[NWARPS][N];
-  if ((lane & ((32 >> LOGN) - 1)) == 0) kv_red[warp][lane >> (5 - LOGN)] = v[0];
-  __syncthreads();
-  if (warp == 0 && lane < O) {
-    float t = 0.0f;
+  if constexpr (NCW == 1) {  // the warp has the whole sums
+    if (holder && o < O && o % R < nr) dst[(o / R) * dst_stride + o % R] = v[0];
+  } else {
+    // Warp w = c * VS + s holds column part c of vector set s; one float per
+    // warp and output goes through LDS, and warp s adds its set's parts.
+    __shared__ float kv_red[NWARPS][N];
+    if (holder) kv_red[warp][o] = v[0];
+    __syncthreads();
+    if (warp < VS && lane < O) {
+      float t = 0.0f;
 #pragma unroll
-    for (int w = 0; w < NWARPS; ++w) t += kv_red[w][lane];
-    const int j = lane / R, r = lane % R;
-    if (r < nr) dst[j * dst_stride + r] = t;
+      for (int c = 0; c < NCW; ++c) t += kv_red[c * VS + warp][lane];
+      const int j = lane / R, r = lane % R;
+      if (r < nr) dst[j * dst_stride + r] = t;
+    }
   }
 }
