@@ -1,9 +1,17 @@
 # kernels-amd.mk: hip/*.hip -> per-arch code objects -> one offload bundle.
 #
-#   hip/F.hip --clang -x hip--> $(OUT)/ARCH/F.bc     device bitcode, device libs linked
-#             --clang -c---->   $(OUT)/ARCH/F.o      relocatable code object (ELF)
-#   all F.o   --ld.lld------>   $(OUT)/ARCH.hsaco    the arch's code object
-#   all ARCH  --bundler----->   $(OUT)/quantized.hsaco   the QUANTIZED bundle
+#   hip/F.hip  --clang -x hip-->  $(OUT)/ARCH/F.bc          device bitcode, device libs linked
+#   all F.bc   --llvm-link---->   $(OUT)/ARCH.bc            the arch's whole module
+#              --clang -c----->   $(OUT)/ARCH.o             relocatable code object (ELF)
+#              --ld.lld------->   $(OUT)/ARCH.hsaco         the arch's code object
+#   all ARCH   --bundler------>   $(OUT)/quantized.hsaco    the QUANTIZED bundle
+#
+# The families are joined as bitcode, not as linked ELF objects: ld.lld would
+# keep one AMDGPU metadata note per family, and a runtime whose code-object
+# reader takes the first note only would see only the first family's
+# kernels. One module per arch gives one note, as clang's own HIP link does.
+# The code generated is the same as per family (the optimizer works within a
+# function), so resource use does not change.
 #
 # Every step writes a temporary and renames it, so an interrupted build never
 # leaves a file that looks finished.
@@ -34,6 +42,12 @@ $(DEVLIB_DIR)/oclc_isa_version_%.bc: | $(DEVLIB_STAMP)
 	else sh mk/isa-bitcode.sh gfx$* $@ $(CLANG) $(LLVM_AS); fi
 endif
 
+# Likewise the list of families: removing a .hip relinks without it.
+FAMILY_LIST := $(OUT)/families.list
+$(FAMILY_LIST): FORCE
+	$(Q)mkdir -p $(@D)
+	$(Q)echo '$(KERNEL_NAMES)' | cmp -s - $@ 2>/dev/null || echo '$(KERNEL_NAMES)' > $@
+
 # The arch list is a file whose content changes only when BUILD_ARCHS does:
 # a new ARCH re-bundles, and only the archs asked for go into the bundle.
 $(ARCH_LIST): FORCE
@@ -48,11 +62,14 @@ $(OUT)/$(1)/%.bc: hip/%.hip $(DEVLIB_STAMP) $(DEVLIB_DIR)/oclc_isa_version_$(cal
 	$$(call say,HIP,$$@)mkdir -p $$(@D) && $(CLANG) $(HIP_FLAGS) --offload-arch=$(1) -emit-llvm -c $$< \
 	  -MD -MP -MF $$@.d -MT $$@ -o $$@.tmp && mv $$@.tmp $$@
 
-$(OUT)/$(1)/%.o: $(OUT)/$(1)/%.bc
+$(OUT)/$(1).bc: $(foreach n,$(KERNEL_NAMES),$(OUT)/$(1)/$(n).bc) $(FAMILY_LIST)
+	$$(call say,LINK-BC,$$@)$(LLVM_LINK) $$(filter %.bc,$$^) -o $$@.tmp && mv $$@.tmp $$@
+
+$(OUT)/$(1).o: $(OUT)/$(1).bc
 	$$(call say,CODEGEN,$$@)$(CLANG) --target=amdgcn-amd-amdhsa -mcpu=$(1) -nogpulib \
 	  -mcode-object-version=$(CODE_OBJECT_VERSION) $(HIP_CXXFLAGS) -c $$< -o $$@.tmp && mv $$@.tmp $$@
 
-$(OUT)/$(1).hsaco: $(foreach n,$(KERNEL_NAMES),$(OUT)/$(1)/$(n).o)
+$(OUT)/$(1).hsaco: $(OUT)/$(1).o
 	$$(call say,LINK,$$@)$(LLD) -shared --no-undefined -o $$@.tmp $$^ && mv $$@.tmp $$@
 
 -include $(foreach n,$(KERNEL_NAMES),$(OUT)/$(1)/$(n).bc.d)

@@ -2,7 +2,8 @@
 #
 # AMD: a ROCm install at $(ROCM_PATH) wins (its own clang, bundler and device
 # libs); otherwise Debian's clang-19 packages with rocm-device-libs. Every
-# tool can be overridden on the command line: CLANG= BUNDLER= LLD= LLVM_AS=.
+# tool can be overridden on the command line: CLANG= BUNDLER= LLD= LLVM_AS=
+# LLVM_LINK=.
 # NVIDIA: nvcc from $(CUDA_PATH) or PATH, overridable with NVCC=.
 
 ifeq ($(PLATFORM),amd)
@@ -17,6 +18,7 @@ ifneq ($(ROCM_CLANG),)
   BUNDLER      ?= $(LLVM_BIN)/clang-offload-bundler
   LLD          ?= $(LLVM_BIN)/ld.lld
   LLVM_AS      ?= $(LLVM_BIN)/llvm-as
+  LLVM_LINK    ?= $(LLVM_BIN)/llvm-link
   # ROCm's clang finds its HIP headers and device libs from --rocm-path.
   HIP_DEVFLAGS := --rocm-path=$(ROCM_PATH)
   DEVLIB_SRC   :=
@@ -28,6 +30,7 @@ else
   BUNDLER      ?= clang-offload-bundler-$(LLVM_VER)
   LLD          ?= ld.lld-$(LLVM_VER)
   LLVM_AS      ?= llvm-as-$(LLVM_VER)
+  LLVM_LINK    ?= llvm-link-$(LLVM_VER)
   # rocm-device-libs installs under the multiarch lib dir.
   DEVLIB_SRC   ?= $(firstword $(wildcard /usr/lib/*/amdgcn/bitcode /usr/lib/amdgcn/bitcode))
   # Device libs are assembled under build/: links to the packaged bitcode
@@ -36,7 +39,7 @@ else
   HIP_DEVFLAGS := --rocm-path=/usr --rocm-device-lib-path=$(DEVLIB_DIR)
 endif
 
-REQUIRED_TOOLS := $(CLANG) $(BUNDLER) $(LLD) $(if $(DEVLIB_SRC),$(LLVM_AS))
+REQUIRED_TOOLS := $(CLANG) $(BUNDLER) $(LLD) $(LLVM_LINK) $(if $(DEVLIB_SRC),$(LLVM_AS))
 INSTALL_HINT := run scripts/install-deps.sh (Debian: clang-$(LLVM_VER) lld-$(LLVM_VER) llvm-$(LLVM_VER) rocm-device-libs libamdhip64-dev), or point ROCM_PATH at a ROCm install
 
 # Archs: what was asked, minus what the compiler cannot target. An arch asked

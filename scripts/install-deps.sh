@@ -7,14 +7,16 @@
 #   rocm-device-libs          ocml/ockl device bitcode (5.2.3; newer archs'
 #                             ISA bitcode is generated at build time)
 #   hipcc libamdhip64-dev     HIP headers and the HIP runtime the loader uses
-#   xxd make gcc pkg-config   the host side
+#   make gcc pkg-config       the host side
+#   zlib1g-dev libzstd-dev    crk-dump reads compressed offload bundles
+#   libclang-rt-19-dev        libFuzzer, for `make fuzz` only
 #
 # With a ROCm install at $ROCM_PATH (default /opt/rocm) the build uses it
 # instead, but these packages do no harm.
 set -eu
 
 PKGS="clang-19 lld-19 llvm-19 clang-tools-19 rocm-device-libs hipcc libamdhip64-dev
-      xxd make gcc libc6-dev pkg-config"
+      make gcc libc6-dev pkg-config zlib1g-dev libzstd-dev libclang-rt-19-dev"
 PKGS="$PKGS ${CRK_EXTRA_PKGS:-}"
 
 missing=""

@@ -162,6 +162,20 @@ int main(void) {
           b.nobjs, *why ? ": " : "", why);
   }
 
+  /* One metadata note per code object: a runtime that reads only the first
+   * note would miss the kernels of every other (see mk/kernels-amd.mk). */
+  {
+    char why[512] = "";
+    int ok = 1;
+    for (size_t i = 0; i < b.nobjs; i++)
+      if (b.objs[i].co.md_notes != 1) {
+        char n[16];
+        snprintf(n, sizeof n, "%d", b.objs[i].co.md_notes);
+        ok = 0, note(why, sizeof why, "%s has %s metadata notes", b.objs[i].co.arch, n);
+      }
+    CHECK(ok, "build: every code object has exactly one metadata note", "%s", why);
+  }
+
   /* Done families: any arch holds one of the family's kernels. */
   int done[NFAM] = {0};
   for (size_t i = 0; i < b.nobjs; i++)

@@ -175,6 +175,7 @@ static int find_metadata(crk_codeobj *co, const dump_elf *e, char *err, size_t e
                (unsigned long long)seen_notes, e->shnum > 0 ? "sections" : "segments");
     return -1;
   }
+  co->md_notes = found;
   return 0;
 }
 

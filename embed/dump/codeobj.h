@@ -49,6 +49,7 @@ typedef struct {
   uint32_t e_flags;
   char *md_target;            /* amdhsa.target, or NULL */
   int md_version[2];          /* amdhsa.version */
+  int md_notes;               /* metadata notes merged (ld.lld keeps one per input object) */
   crk_kernel *kernels;
   size_t nkernels;
   size_t kernels_cap;         /* allocated slots (merging notes grows it geometrically) */

@@ -38,6 +38,7 @@ const TRACKED_ENV: &[&str] = &[
     "BUNDLER",
     "LLD",
     "LLVM_AS",
+    "LLVM_LINK",
     "LLVM_VER",
     "HIP_CXXFLAGS",
     "CODE_OBJECT_VERSION",
