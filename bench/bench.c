@@ -1,7 +1,7 @@
 /* bench.c: how fast the QUANTIZED kernels run, as a ratio to the memory limit.
  *
  *   bench [--out FILE.md] [--commit ID] [--device N] [--quick] [--only LIST]
- *         [--notes FILE.md]
+ *         [--types LIST] [--notes FILE.md]
  *
  * On LLM-sized weights (N x K = 4096x4096, 4096x14336, 14336x4096) and for
  * each quant type: mul_mat_vec with B = 1 and 8 q8_1 activation vectors,
@@ -25,7 +25,8 @@
  * Writes the markdown tables to FILE.md (date, GPU, driver, commit) and
  * prints them; --notes appends FILE.md's text (hand-written notes on the
  * numbers) after them. --only mmvq,dmmv,mmq,dequant,quantize measures and
- * prints only those families (to compare builds quickly). Without a GPU it
+ * prints only those families, --types q4_0,q6_K only those types (to
+ * compare builds quickly, or to profile a few kernels). Without a GPU it
  * says so, writes nothing and exits 0.
  */
 #include "candle_rocm_kernels.h"
@@ -54,15 +55,17 @@ static int device;
 static size_t pool_bytes;
 static kernel_desc kernels[KERNEL_COUNT];
 static int nkernels;
-static const char *only; /* comma-separated families to measure, NULL: all */
+static const char *only;  /* comma-separated families to measure, NULL: all */
+static const char *types; /* comma-separated types to measure, NULL: all */
 
-static int measured(const char *family) {
-  if (!only) return 1;
-  size_t n = strlen(family);
-  for (const char *p = only; (p = strstr(p, family)) != NULL; p += n)
-    if ((p == only || p[-1] == ',') && (p[n] == ',' || p[n] == 0)) return 1;
+static int in_list(const char *list, const char *word) {
+  if (!list) return 1;
+  size_t n = strlen(word);
+  for (const char *p = list; (p = strstr(p, word)) != NULL; p += n)
+    if ((p == list || p[-1] == ',') && (p[n] == ',' || p[n] == 0)) return 1;
   return 0;
 }
+static int measured(const char *family) { return in_list(only, family); }
 
 static void die(const char *fmt, ...) {
   va_list ap;
@@ -437,7 +440,8 @@ int main(int argc, char **argv) {
     else if (strcmp(argv[i], "--quick") == 0) quick = 1;
     else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) only = argv[++i];
     else if (strcmp(argv[i], "--notes") == 0 && i + 1 < argc) notes = argv[++i];
-    else die("usage: bench [--out FILE.md] [--commit ID] [--device N] [--quick] [--only LIST] [--notes FILE.md]");
+    else if (strcmp(argv[i], "--types") == 0 && i + 1 < argc) types = argv[++i];
+    else die("usage: bench [--out FILE.md] [--commit ID] [--device N] [--quick] [--only LIST] [--types LIST] [--notes FILE.md]");
   }
   gpu_info info;
   char why[512];
@@ -458,6 +462,11 @@ int main(int argc, char **argv) {
   bench_quantize();
   for (int ti = 0; ti < NTYPES; ti++)
     for (int si = 0; si < NSHAPES; si++) {
+      if (!in_list(types, type_name(dot_types[ti]))) {
+        result *R = &res[ti][si];
+        R->mmvq1 = R->mmvq8 = R->dmmv = R->mmq_ms = R->mmq_tops = R->mmq_gbs = R->deq32 = R->deq16 = -1;
+        continue;
+      }
       bench_type_shape(ti, si, quick);
       fprintf(stderr, "bench: %s %dx%d done\n", type_name(dot_types[ti]), shapes[si][0], shapes[si][1]);
     }

@@ -100,7 +100,7 @@ CRK_DEV void kv_mmvq(const void *__restrict__ vx, const void *__restrict__ vy, f
   const int vset = (int)threadIdx.y % VS, cw = (int)threadIdx.y / VS;
   const size_t ystride = (size_t)(nrows_y / QK8_1) * sizeof(block_q8_1);
   float acc[BV][R];
-  kv_mmvq_sums<WT, BV, R, NWARPS / VS, kv_mmvq_nq<B>()>(w, (const uint8_t *)vy + vset * BV * ystride, ystride,
+  kv_mmvq_sums<WT, BV, R, NWARPS, NWARPS / VS, kv_mmvq_nq<B>()>(w, (const uint8_t *)vy + vset * BV * ystride, ystride,
                                                       ncols_x / 32, cw, acc);
   kv_mmvq_store<BV, R, NWARPS, VS>(acc, dst + row0 + (int64_t)vset * BV * nrows_dst, nrows_dst, nr);
 }

@@ -15,7 +15,9 @@
 // decoded into
 //   q[NQ]  words of four int8 lanes: byte i of q[k] is the quant of value
 //          4k+i of the unit (so q[k] pairs with word k of the activations),
-//          already offset to its signed value where the type has an offset,
+//          offset to its signed value where the type has an offset (or,
+//          with whole groups, left unsigned and the offset subtracted as
+//          offset x sum of the activation quants: kv_offset_in_y),
 //   plus the group's float/int scales.
 // load(row, gi, h) fills it from the weight row, group index gi and half h;
 // dot(y) returns the sum over the unit's values of w * y, y being the
@@ -294,6 +296,16 @@ CRK_DEV void kv_load_y(const kv_src &row, int gi, int h, kv_y<NQ> &y) {
   y.s = h2f((crk_half)(ds >> 16));
 }
 
+// The same from the block's 9 words (d | s << 16, then qs) in LDS.
+template <int NQ>
+CRK_DEV void kv_load_y_words(const uint32_t *w, int h, kv_y<NQ> &y) {
+  const uint32_t ds = w[0];
+#pragma unroll
+  for (int k = 0; k < NQ; ++k) y.q[k] = (int)w[1 + (NQ == 8 ? 0 : 4 * h) + k];
+  y.d = h2f((crk_half)(ds & 0xffffu));
+  y.s = h2f((crk_half)(ds >> 16));
+}
+
 // Exact integer dot of a lane's NQ quant words with its activation words.
 template <int NQ>
 CRK_DEV int kv_dotq(const int *a, const int *b) {
@@ -301,6 +313,35 @@ CRK_DEV int kv_dotq(const int *a, const int *b) {
 #pragma unroll
   for (int i = 0; i < NQ / 4; ++i) s += kv_dot16(a + 4 * i, b + 4 * i);
   return s;
+}
+
+// Types whose quants carry an offset (q4_0 8, q5_0 16, q3_K 4, q6_K 32):
+// sum (q - o) y = sum q y - o sum y. With whole groups (NQ = 8: the kernels
+// with one row or few vectors) the quants stay unsigned and the offset is
+// taken once per activation unit (NQ dot4 with ones, shared by the rows),
+// instead of once per weight word and row (three ALU ops each); with half
+// groups (many vectors, two rows) the weight words are offset in place.
+template <int NQ>
+CRK_DEV constexpr bool kv_offset_in_y() { return NQ == 8; }
+template <int NQ>
+CRK_DEV int kv_sumq(const int *b) {
+  int s = 0;
+#pragma unroll
+  for (int i = 0; i < NQ / 4; ++i) s += kv_sum16(b + 4 * i);
+  return s;
+}
+// A quant word with offset o: offset in place, or kept for kv_offset_in_y.
+template <int NQ>
+CRK_DEV int kv_offq(uint32_t x, uint32_t o) { return kv_offset_in_y<NQ>() ? (int)x : kv_bsub(x, o); }
+// The integer dot of NQ words of offset-o quants with activations.
+template <int NQ>
+CRK_DEV int kv_dotq_off(const int *a, const int *b, int o) {
+  return kv_offset_in_y<NQ>() ? kv_dotq<NQ>(a, b) - o * kv_sumq<NQ>(b) : kv_dotq<NQ>(a, b);
+}
+// Same over 4 words (a 16-value half with its own scale).
+template <int NQ>
+CRK_DEV int kv_dot16_off(const int *a, const int *b, int o) {
+  return kv_offset_in_y<NQ>() ? kv_dot16(a, b) - o * kv_sum16(b) : kv_dot16(a, b);
 }
 
 // ---------------------------------------------------------------------------
@@ -325,10 +366,10 @@ struct kv_w_q4_0 {
     for (int i = 0; i < NQ / 4; ++i) {
       const uint32_t sh = 4 * kv_half<NQ>(i, h);
 #pragma unroll
-      for (int k = 0; k < 4; ++k) q[4 * i + k] = kv_bsub((kv_funnel(w[k], w[k + 1], 16) >> sh) & 0x0f0f0f0fu, 8);
+      for (int k = 0; k < 4; ++k) q[4 * i + k] = kv_offq<NQ>((kv_funnel(w[k], w[k + 1], 16) >> sh) & 0x0f0f0f0fu, 8);
     }
   }
-  KV_MEMBER float dot(const kv_y<NQ> &y) const { return d * y.d * (float)kv_dotq<NQ>(q, y.q); }
+  KV_MEMBER float dot(const kv_y<NQ> &y) const { return d * y.d * (float)kv_dotq_off<NQ>(q, y.q, 8); }
 };
 
 // q4_1 (20 B: d@0, m@2, qs[16]@4): v = d * nibble + m.
@@ -365,7 +406,7 @@ CRK_DEV void kv_q5_quants(const uint32_t *qs, uint32_t qh, int h, int offset, in
     for (int k = 0; k < 4; ++k) {
       const uint32_t lo = (qs[k] >> (4 * hh)) & 0x0f0f0f0fu;
       const uint32_t hi = kv_spread4((qh >> (16 * hh + 4 * k)) & 15u) << 4;
-      q[4 * i + k] = kv_bsub(lo | hi, offset);
+      q[4 * i + k] = offset ? kv_offq<NQ>(lo | hi, offset) : (int)(lo | hi);
     }
   }
 }
@@ -386,7 +427,7 @@ struct kv_w_q5_0 {
     for (int k = 0; k < 4; ++k) qs[k] = kv_funnel(w[k + 1], w[k + 2], 16);
     kv_q5_quants<NQ>(qs, kv_funnel(w[0], w[1], 16), h, 16, q);
   }
-  KV_MEMBER float dot(const kv_y<NQ> &y) const { return d * y.d * (float)kv_dotq<NQ>(q, y.q); }
+  KV_MEMBER float dot(const kv_y<NQ> &y) const { return d * y.d * (float)kv_dotq_off<NQ>(q, y.q, 16); }
 };
 
 // q5_1 (24 B: d@0, m@2, qh[4]@4, qs[16]@8): v = d * q + m.
@@ -524,13 +565,13 @@ struct kv_w_q3_K {
 #pragma unroll
     for (int k = 0; k < NQ; ++k) {
       const uint32_t v = ((qs[k] >> (2 * j)) & 0x03030303u) | (((hm[k] >> g) & 0x01010101u) << 2);
-      q[k] = kv_bsub(v, 4);
+      q[k] = kv_offq<NQ>(v, 4);
     }
   }
   KV_MEMBER float dot(const kv_y<NQ> &y) const {
     int sumq = 0;
 #pragma unroll
-    for (int i = 0; i < NQ / 4; ++i) sumq += sc[i] * kv_dot16(q + 4 * i, y.q + 4 * i);
+    for (int i = 0; i < NQ / 4; ++i) sumq += sc[i] * kv_dot16_off<NQ>(q + 4 * i, y.q + 4 * i, 4);
     return d * y.d * (float)sumq;
   }
 };
@@ -642,13 +683,13 @@ struct kv_w_q6_K {
 #pragma unroll
     for (int k = 0; k < NQ; ++k) {
       const uint32_t v = ((ql[k] >> shl) & 0x0f0f0f0fu) | (((qh[k] >> shh) & 0x03030303u) << 4);
-      q[k] = kv_bsub(v, 32);
+      q[k] = kv_offq<NQ>(v, 32);
     }
   }
   KV_MEMBER float dot(const kv_y<NQ> &y) const {
     int sumq = 0;
 #pragma unroll
-    for (int i = 0; i < NQ / 4; ++i) sumq += sc[i] * kv_dot16(q + 4 * i, y.q + 4 * i);
+    for (int i = 0; i < NQ / 4; ++i) sumq += sc[i] * kv_dot16_off<NQ>(q + 4 * i, y.q + 4 * i, 32);
     return d * y.d * (float)sumq;
   }
 };
@@ -665,7 +706,34 @@ struct kv_w_q6_K {
 // row once and uses it for all B vectors; partial sums are then added
 // across lanes and warps (kv_mmvq_store).
 // ---------------------------------------------------------------------------
-template <template <int> class WT, int B, int R, int NCW, int NQ>
+// Where a step's activation blocks come from: global memory (kv_load_y) or
+// a warp's LDS copy of its window of groups g0.. (kv_load_y_words).
+struct kv_ydirect {};
+template <int NCH>
+struct kv_ystaged {
+  const uint4 (*buf)[NCH];
+  int g0;
+};
+template <int NQ>
+CRK_DEV void kv_get_y(const kv_ydirect &, const kv_src &ys, int, int gi, int h, kv_y<NQ> &y) {
+  kv_load_y<NQ>(ys, gi, h, y);
+}
+template <int NQ, int NCH>
+CRK_DEV void kv_get_y(const kv_ystaged<NCH> &st, const kv_src &, int j, int gi, int h, kv_y<NQ> &y) {
+  kv_load_y_words<NQ>((const uint32_t *)st.buf[j] + 9 * (gi - st.g0), h, y);
+}
+
+// NVIDIA build only: the activation blocks of a warp's step are first
+// copied to LDS with aligned, coalesced 16-byte loads, and each lane then
+// reads its 36-byte blocks as words. AMD reads them directly (dword loads
+// need only 4-byte alignment); NVIDIA's 16-byte loads need 16, and picking
+// a lane's words out of aligned chunks (kv_gather) costs two selects per
+// word. KV_NV_YSTAGE=0 turns it off.
+#ifndef KV_NV_YSTAGE
+#define KV_NV_YSTAGE 1
+#endif
+
+template <template <int> class WT, int B, int R, int NWT, int NCW, int NQ>
 CRK_DEV void kv_mmvq_sums(const kv_src (&w)[R], const uint8_t *__restrict__ vy,
                           size_t ystride_bytes, int ngroups, int cw, float (&acc)[B][R]) {
   using W = WT<NQ>;
@@ -682,14 +750,10 @@ CRK_DEV void kv_mmvq_sums(const kv_src (&w)[R], const uint8_t *__restrict__ vy,
 #pragma unroll
     for (int r = 0; r < R; ++r) acc[j][r] = 0.0f;
   const int nunits = ngroups * UPG;
-  for (int u0 = cw * CRK_WARP + (int)threadIdx.x; u0 < nunits; u0 += NCW * CRK_WARP) {
-    // On AMD the loop counter is hidden from the optimizer here: otherwise
-    // loop strength reduction keeps one 64-bit pointer per stream (B + R
-    // register pairs) instead of one 32-bit offset next to scalar bases.
-    int u = u0;
-#if CRK_AMD
-    __asm__ volatile("" : "+v"(u));
-#endif
+
+  // One step: the lane's unit u of every row, against every vector; ysrc
+  // says where the activation blocks come from (kv_get_y).
+  auto step = [&](int u, const auto &ysrc) {
     const int gi = u / UPG, h = u % UPG;
     // Row by row: decoding several rows at once would hold their raw words
     // and decode temporaries together.
@@ -705,12 +769,50 @@ CRK_DEV void kv_mmvq_sums(const kv_src (&w)[R], const uint8_t *__restrict__ vy,
 #pragma unroll
     for (int j = 0; j < B; ++j) {
       kv_y<NQ> yv;
-      kv_load_y<NQ>(ys[j], gi, h, yv);
+      kv_get_y<NQ>(ysrc, ys[j], j, gi, h, yv);
 #pragma unroll
       for (int r = 0; r < R; ++r) acc[j][r] = KV_OPAQUE_F(acc[j][r] + KV_OPAQUE_F(wr[r].dot(yv)));
       KV_SCHED_BARRIER();
     }
+  };
+
+#if CRK_NVIDIA && KV_NV_YSTAGE
+  // The warp's step covers groups g0 .. g0 + GPW - 1: GPW * 36 bytes of each
+  // vector, 16-byte aligned (activation rows are allocation bases plus
+  // multiples of 576 bytes), copied whole; a last, partial window copies
+  // the chunks holding its groups, which stay inside the padded row.
+  constexpr int GPW = CRK_WARP / UPG, NCH = GPW * 9 / 4;
+  __shared__ uint4 kv_ystage[NWT][B][NCH];
+  const int lane = (int)threadIdx.x;
+  uint4 (&buf)[B][NCH] = kv_ystage[threadIdx.y];
+  for (int ub = cw * CRK_WARP; ub < nunits; ub += NCW * CRK_WARP) {
+    const int g0 = ub / UPG;
+    const int nch = ((ngroups - g0 < GPW ? ngroups - g0 : GPW) * 9 + 3) / 4;
+#pragma unroll
+    for (int j = 0; j < B; ++j) {
+      const uint4 *src = (const uint4 *)(ys[j].base + ys[j].start + (size_t)g0 * 36u);
+#pragma unroll
+      for (int i = 0; i < (NCH + CRK_WARP - 1) / CRK_WARP; ++i) {
+        const int c = lane + CRK_WARP * i;
+        if (c < nch) buf[j][c] = src[c];
+      }
+    }
+    __syncwarp();
+    if (ub + lane < nunits) step(ub + lane, kv_ystaged<NCH>{buf, g0});
+    __syncwarp();  // the next window overwrites buf
   }
+#else
+  for (int u0 = cw * CRK_WARP + (int)threadIdx.x; u0 < nunits; u0 += NCW * CRK_WARP) {
+    // On AMD the loop counter is hidden from the optimizer here: otherwise
+    // loop strength reduction keeps one 64-bit pointer per stream (B + R
+    // register pairs) instead of one 32-bit offset next to scalar bases.
+    int u = u0;
+#if CRK_AMD
+    __asm__ volatile("" : "+v"(u));
+#endif
+    step(u, kv_ydirect{});
+  }
+#endif
 }
 
 // Adds acc over the workgroup and writes dst[j*dst_stride + r] for j < B,
