@@ -3,10 +3,10 @@
 //
 // Host launch: workgroup (32, B <= 4 ? 4 : 2, 1); grid (B == 1 ? nrows_x :
 // ceil(nrows_x / 2), 1, 1). So a workgroup owns one row for B == 1 and two
-// rows for B >= 2; with odd nrows_x the last workgroup has one real row and
-// reads and writes only that one. The y-dimension warps split the row's
-// columns (vecdot.h, kv_mmvq_sums); each weight byte is read once for all B
-// vectors.
+// rows for B >= 2 (times M, kv_plan, where workgroups are merged); with odd
+// nrows_x the last workgroup has fewer real rows and reads and writes only
+// those. The y-dimension warps split the row's columns (vecdot.h,
+// kv_mmvq_sums); each weight byte is read once for all B vectors.
 //
 // Pointers: vx and vy are allocation bases (16-byte aligned), as every host
 // passes them; q4_K/q5_K rows are then 16-byte aligned and read with aligned
@@ -23,68 +23,54 @@
 #define KV_OCCUPANCY
 #endif
 
-// Whole groups per lane, except for the two-row kernels with many vectors,
-// where half groups keep the decoded weights of both rows, the B x 2 sums
-// and one activation block within 64 VGPRs.
-// (KV_NV_B8_WHOLE: whole groups for B = 8 in the NVIDIA build, a tuning knob.)
-#if CRK_NVIDIA && defined(KV_NV_B8_WHOLE) && KV_NV_B8_WHOLE
-#define KV_B8_NQ 8
+// The plan of each kernel (type WT, B vectors):
+//   NQ  whole groups per lane (8), or half groups (4) for the two-row kernels
+//       with many vectors, where halves keep the decoded weights of both
+//       rows, the B x 2 sums and one activation block within 64 VGPRs;
+//   M   merged workgroups: of every M consecutive workgroups of the host's
+//       grid the first computes the rows of all M and the others exit at
+//       once, so a lane reads M times the rows per step (more bytes in
+//       flight, each activation block used for more rows) and the reduction
+//       and workgroup start are paid once per M workgroups;
+//   MIN_BLOCKS  (NVIDIA) workgroups per multiprocessor the registers must
+//       allow (KV_LAUNCH_BOUNDS), the counterpart of the AMD 64-VGPR cap.
+// AMD: M = 1 everywhere. The rows of a step are loaded one after the other
+// (scheduling barrier in kv_mmvq_sums, to stay within 64 VGPRs), so merged
+// rows would add their latencies rather than overlap them; and the B = 8
+// kernels with four rows do not fit 64 VGPRs. Not measured on AMD yet.
+// NVIDIA (the proxy build, measured on an H100, docs/BENCHMARKS.md): one
+// row per workgroup leaves the kernels latency-bound, so B = 1 merges 2
+// workgroups (<= 64 registers) and B = 8 merges 2 with whole groups (four
+// rows of eight vectors, <= 168 registers), except q8_0, whose 34-byte
+// blocks already keep enough bytes in flight (whole groups, two rows).
+template <template <int> class A, template <int> class B>
+struct kv_same_type { static constexpr bool value = false; };
+template <template <int> class A>
+struct kv_same_type<A, A> { static constexpr bool value = true; };
+
+template <template <int> class WT, int B>
+struct kv_plan {
+#if CRK_NVIDIA
+  static constexpr int NQ = B == 8 ? 8 : B >= 5 ? 4 : 8;
+  static constexpr int M = B == 1 ? 2 : B == 8 && !kv_same_type<WT, kv_w_q8_0>::value ? 2 : 1;
+  // 128 threads: 8 -> <= 64 registers, 5 -> <= 96; 64 threads: 10 -> <= 96,
+  // 6 -> <= 168, 4 -> <= 255 (q3_K and q5_K, which spill at 168). None
+  // spills or uses local memory.
+  static constexpr bool WIDE = kv_same_type<WT, kv_w_q3_K>::value || kv_same_type<WT, kv_w_q5_K>::value;
+  static constexpr int MIN_BLOCKS = B == 1 ? 8 : B <= 4 ? 5 : M == 1 ? 10 : WIDE ? 4 : 6;
 #else
-#define KV_B8_NQ 4
+  static constexpr int NQ = B >= 5 ? 4 : 8;
+  static constexpr int M = 1;
+  static constexpr int MIN_BLOCKS = 1;  // (unused: AMD bounds VGPRs instead)
 #endif
-template <int B>
-CRK_DEV constexpr int kv_mmvq_nq() { return B == 8 ? KV_B8_NQ : B >= 5 ? 4 : 8; }
-
-// NVIDIA register bounds (KV_LAUNCH_BOUNDS): B == 1, 128 threads, 10 per
-// multiprocessor: <= 48 registers; B = 2..4, 128 threads, 5: <= 96; B >= 5,
-// 64 threads, 10: <= 96. None of them spills.
-#ifndef KV_NV_B1_MIN_BLOCKS
-#define KV_NV_B1_MIN_BLOCKS 10
-#endif
-#ifndef KV_NV_B4_MIN_BLOCKS
-#define KV_NV_B4_MIN_BLOCKS 5
-#endif
-#ifndef KV_NV_B8_MIN_BLOCKS
-#define KV_NV_B8_MIN_BLOCKS 10
-#endif
-#define KV_NV_MIN_BLOCKS(B) \
-  ((B) == 1 ? KV_NV_B1_MIN_BLOCKS : (B) <= 4 ? KV_NV_B4_MIN_BLOCKS : (B) < 8 ? 10 : KV_NV_B8_MIN_BLOCKS)
-
-// Merged workgroups: of every M consecutive workgroups of the host's grid
-// the first computes the rows of all M and the others exit at once, so a
-// lane reads M rows' units per step (more bytes in flight per lane) and the
-// reduction and workgroup start are paid once per M workgroups. M for B = 1,
-// B = 2..4, B = 5..7 and B = 8:
-#ifndef KV_MERGE1
-#define KV_MERGE1 1
-#endif
-#ifndef KV_MERGE4
-#define KV_MERGE4 1
-#endif
-#ifndef KV_MERGE5
-#define KV_MERGE5 1
-#endif
-#ifndef KV_MERGE8
-#define KV_MERGE8 1
-#endif
-template <int B>
-CRK_DEV constexpr int kv_merge() { return B == 1 ? KV_MERGE1 : B <= 4 ? KV_MERGE4 : B < 8 ? KV_MERGE5 : KV_MERGE8; }
-
-// Vector sets: the workgroup's warps split the B vectors into VS sets (each
-// warp its set's vectors over its share of the columns) rather than only
-// the columns, so a lane holds B/VS x R sums instead of B x R. VS = 2 for
-// B = 8 (two warps, four vectors each, every column), 1 otherwise.
-#ifndef KV_VSPLIT8
-#define KV_VSPLIT8 1
-#endif
-template <int B>
-CRK_DEV constexpr int kv_vsplit() { return B == 8 ? KV_VSPLIT8 : 1; }
+};
 
 template <template <int> class WT, int B>
 CRK_DEV void kv_mmvq(const void *__restrict__ vx, const void *__restrict__ vy, float *__restrict__ dst,
                      int ncols_x, int nrows_x, int nrows_y, int nrows_dst) {
+  using P = kv_plan<WT, B>;
   constexpr int NWARPS = B <= 4 ? 4 : 2;
-  constexpr int M = kv_merge<B>();
+  constexpr int M = P::M;
   constexpr int R = (B == 1 ? 1 : 2) * M;  // the host's rows per workgroup, times M
   if (blockIdx.x % M != 0) return;         // the whole workgroup: no barrier is skipped
   const int row0 = (int)(blockIdx.x / M) * R;
@@ -96,17 +82,14 @@ CRK_DEV void kv_mmvq(const void *__restrict__ vx, const void *__restrict__ vy, f
   kv_src w[R];
 #pragma unroll
   for (int r = 0; r < R; ++r) w[r] = kv_make_src(r < nr ? x0 + r * row_bytes : x0);
-  constexpr int VS = kv_vsplit<B>(), BV = B / VS;
-  const int vset = (int)threadIdx.y % VS, cw = (int)threadIdx.y / VS;
-  const size_t ystride = (size_t)(nrows_y / QK8_1) * sizeof(block_q8_1);
-  float acc[BV][R];
-  kv_mmvq_sums<WT, BV, R, NWARPS, NWARPS / VS, kv_mmvq_nq<B>()>(w, (const uint8_t *)vy + vset * BV * ystride, ystride,
-                                                      ncols_x / 32, cw, acc);
-  kv_mmvq_store<BV, R, NWARPS, VS>(acc, dst + row0 + (int64_t)vset * BV * nrows_dst, nrows_dst, nr);
+  float acc[B][R];
+  kv_mmvq_sums<WT, B, R, NWARPS, P::NQ>(w, (const uint8_t *)vy, (size_t)(nrows_y / QK8_1) * sizeof(block_q8_1),
+                                       ncols_x / 32, (int)threadIdx.y, acc);
+  kv_mmvq_store<B, R, NWARPS>(acc, dst + row0, nrows_dst, nr);
 }
 
 #define KV_MMVQ_KERNEL(T, B)                                                                      \
-  CRK_KERNEL void KV_LAUNCH_BOUNDS(B <= 4 ? 128 : 64, KV_NV_MIN_BLOCKS(B)) KV_OCCUPANCY                \
+  CRK_KERNEL void KV_LAUNCH_BOUNDS(B <= 4 ? 128 : 64, (kv_plan<kv_w_##T, B>::MIN_BLOCKS)) KV_OCCUPANCY  \
   mul_mat_vec_##T##_q8_1_cuda##B(                                                                  \
       const void *vx, const void *vy, float *dst, int ncols_x, int nrows_x, int nrows_y,          \
       int nrows_dst) {                                                                            \

@@ -33,8 +33,8 @@ CRK_DEV void kv_moe(const void *__restrict__ w, const void *__restrict__ xq, con
   const int64_t xrow = input_dim1 == 1 ? (int64_t)b : t;
   const uint8_t *x = (const uint8_t *)xq + (size_t)xrow * (size_t)(k_padded / QK8_1) * sizeof(block_q8_1);
   float acc[1][1];
-  kv_mmvq_sums<WT, 1, 1, 4, 4, 8>(w0, x, 0, k / 32, (int)threadIdx.y, acc);
-  kv_mmvq_store<1, 1, 4, 1>(acc, out + t * n + r, 0, 1);
+  kv_mmvq_sums<WT, 1, 1, 4, 8>(w0, x, 0, k / 32, (int)threadIdx.y, acc);
+  kv_mmvq_store<1, 1, 4>(acc, out + t * n + r, 0, 1);
 }
 
 #define KV_MOE_KERNEL(NAME, T)                                                                        \

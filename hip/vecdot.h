@@ -296,16 +296,6 @@ CRK_DEV void kv_load_y(const kv_src &row, int gi, int h, kv_y<NQ> &y) {
   y.s = h2f((crk_half)(ds >> 16));
 }
 
-// The same from the block's 9 words (d | s << 16, then qs) in LDS.
-template <int NQ>
-CRK_DEV void kv_load_y_words(const uint32_t *w, int h, kv_y<NQ> &y) {
-  const uint32_t ds = w[0];
-#pragma unroll
-  for (int k = 0; k < NQ; ++k) y.q[k] = (int)w[1 + (NQ == 8 ? 0 : 4 * h) + k];
-  y.d = h2f((crk_half)(ds & 0xffffu));
-  y.s = h2f((crk_half)(ds >> 16));
-}
-
 // Exact integer dot of a lane's NQ quant words with its activation words.
 template <int NQ>
 CRK_DEV int kv_dotq(const int *a, const int *b) {
@@ -706,34 +696,7 @@ struct kv_w_q6_K {
 // row once and uses it for all B vectors; partial sums are then added
 // across lanes and warps (kv_mmvq_store).
 // ---------------------------------------------------------------------------
-// Where a step's activation blocks come from: global memory (kv_load_y) or
-// a warp's LDS copy of its window of groups g0.. (kv_load_y_words).
-struct kv_ydirect {};
-template <int NCH>
-struct kv_ystaged {
-  const uint4 (*buf)[NCH];
-  int g0;
-};
-template <int NQ>
-CRK_DEV void kv_get_y(const kv_ydirect &, const kv_src &ys, int, int gi, int h, kv_y<NQ> &y) {
-  kv_load_y<NQ>(ys, gi, h, y);
-}
-template <int NQ, int NCH>
-CRK_DEV void kv_get_y(const kv_ystaged<NCH> &st, const kv_src &, int j, int gi, int h, kv_y<NQ> &y) {
-  kv_load_y_words<NQ>((const uint32_t *)st.buf[j] + 9 * (gi - st.g0), h, y);
-}
-
-// NVIDIA build only: the activation blocks of a warp's step are first
-// copied to LDS with aligned, coalesced 16-byte loads, and each lane then
-// reads its 36-byte blocks as words. AMD reads them directly (dword loads
-// need only 4-byte alignment); NVIDIA's 16-byte loads need 16, and picking
-// a lane's words out of aligned chunks (kv_gather) costs two selects per
-// word. KV_NV_YSTAGE=0 turns it off.
-#ifndef KV_NV_YSTAGE
-#define KV_NV_YSTAGE 1
-#endif
-
-template <template <int> class WT, int B, int R, int NWT, int NCW, int NQ>
+template <template <int> class WT, int B, int R, int NCW, int NQ>
 CRK_DEV void kv_mmvq_sums(const kv_src (&w)[R], const uint8_t *__restrict__ vy,
                           size_t ystride_bytes, int ngroups, int cw, float (&acc)[B][R]) {
   using W = WT<NQ>;
@@ -750,10 +713,14 @@ CRK_DEV void kv_mmvq_sums(const kv_src (&w)[R], const uint8_t *__restrict__ vy,
 #pragma unroll
     for (int r = 0; r < R; ++r) acc[j][r] = 0.0f;
   const int nunits = ngroups * UPG;
-
-  // One step: the lane's unit u of every row, against every vector; ysrc
-  // says where the activation blocks come from (kv_get_y).
-  auto step = [&](int u, const auto &ysrc) {
+  for (int u0 = cw * CRK_WARP + (int)threadIdx.x; u0 < nunits; u0 += NCW * CRK_WARP) {
+    // On AMD the loop counter is hidden from the optimizer here: otherwise
+    // loop strength reduction keeps one 64-bit pointer per stream (B + R
+    // register pairs) instead of one 32-bit offset next to scalar bases.
+    int u = u0;
+#if CRK_AMD
+    __asm__ volatile("" : "+v"(u));
+#endif
     const int gi = u / UPG, h = u % UPG;
     // Row by row: decoding several rows at once would hold their raw words
     // and decode temporaries together.
@@ -769,50 +736,12 @@ CRK_DEV void kv_mmvq_sums(const kv_src (&w)[R], const uint8_t *__restrict__ vy,
 #pragma unroll
     for (int j = 0; j < B; ++j) {
       kv_y<NQ> yv;
-      kv_get_y<NQ>(ysrc, ys[j], j, gi, h, yv);
+      kv_load_y<NQ>(ys[j], gi, h, yv);
 #pragma unroll
       for (int r = 0; r < R; ++r) acc[j][r] = KV_OPAQUE_F(acc[j][r] + KV_OPAQUE_F(wr[r].dot(yv)));
       KV_SCHED_BARRIER();
     }
-  };
-
-#if CRK_NVIDIA && KV_NV_YSTAGE
-  // The warp's step covers groups g0 .. g0 + GPW - 1: GPW * 36 bytes of each
-  // vector, 16-byte aligned (activation rows are allocation bases plus
-  // multiples of 576 bytes), copied whole; a last, partial window copies
-  // the chunks holding its groups, which stay inside the padded row.
-  constexpr int GPW = CRK_WARP / UPG, NCH = GPW * 9 / 4;
-  __shared__ uint4 kv_ystage[NWT][B][NCH];
-  const int lane = (int)threadIdx.x;
-  uint4 (&buf)[B][NCH] = kv_ystage[threadIdx.y];
-  for (int ub = cw * CRK_WARP; ub < nunits; ub += NCW * CRK_WARP) {
-    const int g0 = ub / UPG;
-    const int nch = ((ngroups - g0 < GPW ? ngroups - g0 : GPW) * 9 + 3) / 4;
-#pragma unroll
-    for (int j = 0; j < B; ++j) {
-      const uint4 *src = (const uint4 *)(ys[j].base + ys[j].start + (size_t)g0 * 36u);
-#pragma unroll
-      for (int i = 0; i < (NCH + CRK_WARP - 1) / CRK_WARP; ++i) {
-        const int c = lane + CRK_WARP * i;
-        if (c < nch) buf[j][c] = src[c];
-      }
-    }
-    __syncwarp();
-    if (ub + lane < nunits) step(ub + lane, kv_ystaged<NCH>{buf, g0});
-    __syncwarp();  // the next window overwrites buf
   }
-#else
-  for (int u0 = cw * CRK_WARP + (int)threadIdx.x; u0 < nunits; u0 += NCW * CRK_WARP) {
-    // On AMD the loop counter is hidden from the optimizer here: otherwise
-    // loop strength reduction keeps one 64-bit pointer per stream (B + R
-    // register pairs) instead of one 32-bit offset next to scalar bases.
-    int u = u0;
-#if CRK_AMD
-    __asm__ volatile("" : "+v"(u));
-#endif
-    step(u, kv_ydirect{});
-  }
-#endif
 }
 
 // Adds acc over the workgroup and writes dst[j*dst_stride + r] for j < B,
@@ -825,47 +754,44 @@ CRK_DEV void kv_mmvq_sums(const kv_src (&w)[R], const uint8_t *__restrict__ vy,
 // N/2, N/4, ... shuffles. After log2(N) steps lane l holds a partial sum of
 // output (l >> (5 - log2 N)) & (N - 1); the remaining masks add the partners.
 // One float per warp and output then goes through LDS.
-template <int B, int R, int NWARPS, int VS>
+// One halving step of kv_mmvq_store per level (a recursion, so that every
+// index into v is a constant: a runtime index would put v in local memory).
+template <int N, int MASK>
+CRK_DEV void kv_halve(float *v, int lane) {
+  if constexpr (N > 1) {
+    const bool up = (lane & MASK) != 0;
+#pragma unroll
+    for (int i = 0; i < N / 2; ++i) {
+      const float keep = up ? v[i + N / 2] : v[i];
+      const float send = up ? v[i] : v[i + N / 2];
+      v[i] = keep + crk_shfl_xor(send, MASK);
+    }
+    kv_halve<N / 2, MASK / 2>(v, lane);
+  }
+}
+
+template <int B, int R, int NWARPS>
 CRK_DEV void kv_mmvq_store(float (&acc)[B][R], float *__restrict__ dst, int64_t dst_stride, int nr) {
   constexpr int O = B * R;
   constexpr int N = O <= 1 ? 1 : O <= 2 ? 2 : O <= 4 ? 4 : O <= 8 ? 8 : O <= 16 ? 16 : 32;
   static_assert(O <= 32, "at most 32 sums per thread");
   constexpr int LOGN = N == 1 ? 0 : N == 2 ? 1 : N == 4 ? 2 : N == 8 ? 3 : N == 16 ? 4 : 5;
-  constexpr int NCW = NWARPS / VS;  // warps whose sums are added
   const int lane = threadIdx.x, warp = threadIdx.y;
   float v[N];
 #pragma unroll
   for (int o = 0; o < N; ++o) v[o] = o < O ? acc[o / R][o % R] : 0.0f;
-#pragma unroll
-  for (int st = 0, n = N; st < LOGN; ++st, n /= 2) {
-    const int m = 16 >> st;
-    const bool up = (lane & m) != 0;
-#pragma unroll
-    for (int i = 0; i < n / 2; ++i) {
-      const float keep = up ? v[i + n / 2] : v[i];
-      const float send = up ? v[i] : v[i + n / 2];
-      v[i] = keep + crk_shfl_xor(send, m);
-    }
-  }
+  kv_halve<N, 16>(v, lane);
 #pragma unroll
   for (int m = 16 >> LOGN; m > 0; m >>= 1) v[0] += crk_shfl_xor(v[0], m);
-  const bool holder = (lane & ((32 >> LOGN) - 1)) == 0;  // holds output o
-  const int o = lane >> (5 - LOGN);
 
-  if constexpr (NCW == 1) {  // the warp has the whole sums
-    if (holder && o < O && o % R < nr) dst[(o / R) * dst_stride + o % R] = v[0];
-  } else {
-    // Warp w = c * VS + s holds column part c of vector set s; one float per
-    // warp and output goes through LDS, and warp s adds its set's parts.
-    __shared__ float kv_red[NWARPS][N];
-    if (holder) kv_red[warp][o] = v[0];
-    __syncthreads();
-    if (warp < VS && lane < O) {
-      float t = 0.0f;
+  __shared__ float kv_red[NWARPS][N];
+  if ((lane & ((32 >> LOGN) - 1)) == 0) kv_red[warp][lane >> (5 - LOGN)] = v[0];
+  __syncthreads();
+  if (warp == 0 && lane < O) {
+    float t = 0.0f;
 #pragma unroll
-      for (int c = 0; c < NCW; ++c) t += kv_red[c * VS + warp][lane];
-      const int j = lane / R, r = lane % R;
-      if (r < nr) dst[j * dst_stride + r] = t;
-    }
+    for (int w = 0; w < NWARPS; ++w) t += kv_red[w][lane];
+    const int j = lane / R, r = lane % R;
+    if (r < nr) dst[j * dst_stride + r] = t;
   }
 }
