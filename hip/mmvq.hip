@@ -36,13 +36,12 @@
 //       allow (KV_LAUNCH_BOUNDS), the counterpart of the AMD 64-VGPR cap.
 // AMD: M = 1 everywhere. The rows of a step are loaded one after the other
 // (scheduling barrier in kv_mmvq_sums, to stay within 64 VGPRs), so merged
-// rows would add their latencies rather than overlap them; and the B = 8
-// kernels with four rows do not fit 64 VGPRs. Not measured on AMD yet.
+// rows would add their latencies rather than overlap them. Not measured on
+// AMD yet.
 // NVIDIA (the proxy build, measured on an H100, docs/BENCHMARKS.md): one
-// row per workgroup leaves the kernels latency-bound, so B = 1 merges 2
-// workgroups (<= 64 registers) and B = 8 merges 2 with whole groups (four
-// rows of eight vectors, <= 168 registers), except q8_0, whose 34-byte
-// blocks already keep enough bytes in flight (whole groups, two rows).
+// row per workgroup leaves B = 1 latency-bound, so it merges 2 workgroups
+// (<= 64 registers); B = 8 reads whole groups (<= 96 registers), as fast as
+// merging its workgroups into four rows (which needs up to 176 registers).
 template <template <int> class A, template <int> class B>
 struct kv_same_type { static constexpr bool value = false; };
 template <template <int> class A>
@@ -52,12 +51,11 @@ template <template <int> class WT, int B>
 struct kv_plan {
 #if CRK_NVIDIA
   static constexpr int NQ = B == 8 ? 8 : B >= 5 ? 4 : 8;
-  static constexpr int M = B == 1 ? 2 : B == 8 && !kv_same_type<WT, kv_w_q8_0>::value ? 2 : 1;
+  static constexpr int M = B == 1 ? 2 : 1;
   // 128 threads: 8 -> <= 64 registers, 5 -> <= 96; 64 threads: 10 -> <= 96,
-  // 6 -> <= 168, 4 -> <= 255 (q3_K and q5_K, which spill at 168). None
-  // spills or uses local memory.
-  static constexpr bool WIDE = kv_same_type<WT, kv_w_q3_K>::value || kv_same_type<WT, kv_w_q5_K>::value;
-  static constexpr int MIN_BLOCKS = B == 1 ? 8 : B <= 4 ? 5 : M == 1 ? 10 : WIDE ? 4 : 6;
+  // 8 -> <= 128 (q5_K at B = 8, which spills at 96). None spills or uses
+  // local memory.
+  static constexpr int MIN_BLOCKS = B == 1 ? 8 : B <= 4 ? 5 : B == 8 && kv_same_type<WT, kv_w_q5_K>::value ? 8 : 10;
 #else
   static constexpr int NQ = B >= 5 ? 4 : 8;
   static constexpr int M = 1;
