@@ -14,7 +14,9 @@
 // aligned), as in mmvq.hip.
 #include "vecdot.h"
 
-// At most 64 VGPRs on AMD, 48 registers on NVIDIA, as the mmvq B == 1 kernels.
+// At most 64 VGPRs on AMD (as mmvq.hip); on NVIDIA at most 48 registers (10
+// workgroups per multiprocessor: one row each, unmerged, since a workgroup
+// here is one row of one task).
 #if CRK_AMD
 #define KV_MOE_OCCUPANCY __attribute__((amdgpu_num_vgpr(64)))
 #else
