@@ -14,9 +14,7 @@
 // aligned), as in mmvq.hip.
 #include "vecdot.h"
 
-// At most 64 VGPRs on AMD (as mmvq.hip); on NVIDIA at most 48 registers (10
-// workgroups per multiprocessor: one row each, unmerged, since a workgroup
-// here is one row of one task).
+// At most 64 VGPRs on AMD, 48 registers on NVIDIA, as the mmvq B == 1 kernels.
 #if CRK_AMD
 #define KV_MOE_OCCUPANCY __attribute__((amdgpu_num_vgpr(64)))
 #else
