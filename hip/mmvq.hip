@@ -23,44 +23,29 @@
 #define KV_OCCUPANCY
 #endif
 
-// The plan of each kernel (type WT, B vectors):
+// The plan of each kernel (type WT, B vectors), the same on every platform:
 //   NQ  whole groups per lane (8), or half groups (4) for the two-row kernels
 //       with many vectors, where halves keep the decoded weights of both
 //       rows, the B x 2 sums and one activation block within 64 VGPRs;
 //   M   merged workgroups: of every M consecutive workgroups of the host's
 //       grid the first computes the rows of all M and the others exit at
-//       once, so a lane reads M times the rows per step (more bytes in
-//       flight, each activation block used for more rows) and the reduction
-//       and workgroup start are paid once per M workgroups;
+//       once. M = 1: the rows of a step are loaded one after the other
+//       (scheduling barrier in kv_mmvq_sums, to stay within 64 VGPRs), so
+//       merged rows would add their latencies on AMD rather than overlap
+//       them. (On the H100 proxy, merging two B = 1 workgroups was worth
+//       +0.05 to +0.1 of copy bandwidth; it is not used there either, so
+//       that the proxy times the code AMD runs: see docs/BENCHMARKS.md.)
 //   MIN_BLOCKS  (NVIDIA) workgroups per multiprocessor the registers must
-//       allow (KV_LAUNCH_BOUNDS), the counterpart of the AMD 64-VGPR cap.
-// AMD: M = 1 everywhere. The rows of a step are loaded one after the other
-// (scheduling barrier in kv_mmvq_sums, to stay within 64 VGPRs), so merged
-// rows would add their latencies rather than overlap them. Not measured on
-// AMD yet.
-// NVIDIA (the proxy build, measured on an H100, docs/BENCHMARKS.md): one
-// row per workgroup leaves B = 1 latency-bound, so it merges 2 workgroups
-// (<= 64 registers); B = 8 reads whole groups (<= 96 registers), as fast as
-// merging its workgroups into four rows (which needs up to 176 registers).
-template <template <int> class A, template <int> class B>
-struct kv_same_type { static constexpr bool value = false; };
-template <template <int> class A>
-struct kv_same_type<A, A> { static constexpr bool value = true; };
-
+//       allow (KV_LAUNCH_BOUNDS): the counterpart of the AMD 64-VGPR cap.
+//       NVIDIA has no scalar registers, so pointers and loop state that sit
+//       in SGPRs on AMD take vector registers there: 64 registers a thread
+//       (65536 / (threads * MIN_BLOCKS)) for B = 1, 96 for the two-row
+//       kernels, where 64 spills.
 template <template <int> class WT, int B>
 struct kv_plan {
-#if CRK_NVIDIA
-  static constexpr int NQ = B == 8 ? 8 : B >= 5 ? 4 : 8;
-  static constexpr int M = B == 1 ? 2 : 1;
-  // 128 threads: 8 -> <= 64 registers, 5 -> <= 96; 64 threads: 10 -> <= 96,
-  // 8 -> <= 128 (q5_K at B = 8, which spills at 96). None spills or uses
-  // local memory.
-  static constexpr int MIN_BLOCKS = B == 1 ? 8 : B <= 4 ? 5 : B == 8 && kv_same_type<WT, kv_w_q5_K>::value ? 8 : 10;
-#else
   static constexpr int NQ = B >= 5 ? 4 : 8;
   static constexpr int M = 1;
-  static constexpr int MIN_BLOCKS = 1;  // (unused: AMD bounds VGPRs instead)
-#endif
+  static constexpr int MIN_BLOCKS = B == 1 ? 8 : B <= 4 ? 5 : 10;  // 128, 128, 64 threads
 };
 
 template <template <int> class WT, int B>

@@ -14,7 +14,7 @@
 // aligned), as in mmvq.hip.
 #include "vecdot.h"
 
-// At most 64 VGPRs on AMD, 48 registers on NVIDIA, as the mmvq B == 1 kernels.
+// At most 64 VGPRs on AMD and 64 registers on NVIDIA, as the mmvq B == 1 kernels.
 #if CRK_AMD
 #define KV_MOE_OCCUPANCY __attribute__((amdgpu_num_vgpr(64)))
 #else
@@ -38,7 +38,7 @@ CRK_DEV void kv_moe(const void *__restrict__ w, const void *__restrict__ xq, con
 }
 
 #define KV_MOE_KERNEL(NAME, T)                                                                        \
-  CRK_KERNEL void KV_LAUNCH_BOUNDS(128, 10) KV_MOE_OCCUPANCY indexed_moe_forward_##NAME##_q8_1(       \
+  CRK_KERNEL void KV_LAUNCH_BOUNDS(128, 8) KV_MOE_OCCUPANCY indexed_moe_forward_##NAME##_q8_1(       \
       const void *w, const void *xq, const uint32_t *ids, float *out, int n, int k, int batch, int topk, \
       int k_padded, int input_dim1) {                                                                 \
     (void)batch; /* the grid's y extent */                                                            \
