@@ -174,17 +174,6 @@ static unsigned char *make_weights(int t, int n, int k, size_t *bytes) {
   return w;
 }
 
-static unsigned char *make_q8_1(int rows, int k) {
-  rng r;
-  rng_seed(&r, 77u + (uint64_t)k);
-  float *f = xmalloc((size_t)rows * k * sizeof(float));
-  for (size_t i = 0; i < (size_t)rows * k; i++) f[i] = rng_normal(&r);
-  unsigned char *q = xmalloc((size_t)rows * pad512(k) / 32 * 36);
-  ref_quantize_q8_1(f, q, k, pad512(k), rows);
-  free(f);
-  return q;
-}
-
 /* ---- the measured kernels ------------------------------------------------------------ */
 
 typedef struct {
@@ -243,7 +232,7 @@ static void bench_type_shape(int ti, int si, int quick) {
   pool wp;
   pool_make(&wp, w, wbytes, weight_slack_bytes(t));
   free(w);
-  unsigned char *vy = make_q8_1(TOKENS, k);
+  unsigned char *vy = random_q8_1(TOKENS, k, 77u + (uint64_t)k);
   gpu_ptr dvy, dy, ddst;
   G(gpu_alloc(&dvy, (size_t)TOKENS * pad512(k) / 32 * 36));
   G(gpu_upload(dvy, vy, (size_t)TOKENS * pad512(k) / 32 * 36));

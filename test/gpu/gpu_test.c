@@ -558,18 +558,6 @@ done:
   free(got), free(again);
 }
 
-/* q8_1 activations of ny rows for k columns, as a host makes them. */
-static unsigned char *random_q8_1(int ny, int k, uint64_t seed) {
-  rng r;
-  rng_seed(&r, seed);
-  float *y = xmalloc((size_t)ny * k * sizeof(float));
-  for (size_t i = 0; i < (size_t)ny * k; i++) y[i] = rng_normal(&r);
-  unsigned char *vy = xmalloc((size_t)ny * pad512(k) / 32 * 36);
-  ref_quantize_q8_1(y, vy, k, pad512(k), ny);
-  free(y);
-  return vy;
-}
-
 /* ---- dequantize_mul_mat_vec --------------------------------------------------------- */
 
 typedef struct { void *fn; gpu_ptr y; int ncols, nrows; } dmmv_ctx;

@@ -1,5 +1,6 @@
 /* hostdata.c: see hostdata.h. */
 #include "hostdata.h"
+#include "ref.h"
 
 #include <errno.h>
 #include <math.h>
@@ -131,4 +132,15 @@ const ggml_case *ggml_find(const ggml_case *cases, int n, const char *type, cons
 void ggml_free(ggml_case *cases, int n) {
   for (int i = 0; i < n; i++) free(cases[i].src), free(cases[i].q), free(cases[i].deq);
   free(cases);
+}
+
+unsigned char *random_q8_1(int ny, int k, uint64_t seed) {
+  rng r;
+  rng_seed(&r, seed);
+  float *y = xmalloc((size_t)ny * k * sizeof(float));
+  for (size_t i = 0; i < (size_t)ny * k; i++) y[i] = rng_normal(&r);
+  unsigned char *vy = xmalloc((size_t)ny * ref_pad(k) / 32 * 36);
+  ref_quantize_q8_1(y, vy, k, ref_pad(k), ny);
+  free(y);
+  return vy;
 }

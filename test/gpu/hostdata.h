@@ -22,6 +22,9 @@ float rng_normal(rng *r);           /* standard normal */
 /* n values of normal noise, each row of `cols` scaled by its own factor in
  * [0.1, 2] (weights of real models vary by row). */
 void fill_weights(rng *r, float *x, int64_t rows, int64_t cols);
+/* q8_1 activations of ny rows of k columns (normal noise from seed), as a
+ * host makes them: rows of pad(k)/32 blocks, by the CPU reference. */
+unsigned char *random_q8_1(int ny, int k, uint64_t seed);
 
 /* A GGML case of MANIFEST.tsv with its three files loaded. */
 typedef struct {
