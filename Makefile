@@ -5,6 +5,7 @@
 #   make ARCH=gfx1100         one arch;  make ARCH="gfx90a gfx1100"  several
 #   make PLATFORM=nvidia ARCH=sm_90   the NVIDIA proxy build (nvcc)
 #   make test | install PREFIX=... DESTDIR=... | clean | V=1
+#   make emu-test TINYGRAD=...   the AMD code objects in an ISA emulator (test/emu/)
 #
 # Every output goes under $(BUILD)/$(PLATFORM). The pieces live in fragments
 # beside what they build: mk/ (toolchain and kernels), embed/, lib/, test/.
@@ -57,6 +58,8 @@ include embed/embed.mk
 include lib/lib.mk
 -include test/test.mk
 -include mk/extra-*.mk
+# After the GPU harness (mk/extra-gpu.mk), whose objects it links.
+-include test/emu/emu.mk
 
 all: lib
 

@@ -132,13 +132,17 @@ int dump_elf_section(const dump_elf *e, uint32_t i, dump_elf_shdr *out, char *er
     out->addr = rd_le(s + 16, 8);
     out->offset = rd_le(s + 24, 8);
     out->size = rd_le(s + 32, 8);
+    out->link = (uint32_t)rd_le(s + 40, 4);
     out->align = rd_le(s + 48, 8);
+    out->entsize = rd_le(s + 56, 8);
   } else {
     out->flags = rd_le(s + 8, 4);
     out->addr = rd_le(s + 12, 4);
     out->offset = rd_le(s + 16, 4);
     out->size = rd_le(s + 20, 4);
+    out->link = (uint32_t)rd_le(s + 24, 4);
     out->align = rd_le(s + 32, 4);
+    out->entsize = rd_le(s + 36, 4);
   }
   /* Section 0 is the null section; its size field is reused by extended
    * numbering and describes no bytes. */

@@ -31,6 +31,8 @@ typedef struct {
 typedef struct {
   uint32_t name, type;
   uint64_t flags, addr, offset, size, align;
+  uint32_t link;           /* a symbol table's string table */
+  uint64_t entsize;        /* bytes per entry of a table section */
 } dump_elf_shdr;
 
 typedef struct {

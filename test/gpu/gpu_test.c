@@ -1,7 +1,7 @@
 /* gpu_test.c: every kernel of the QUANTIZED module, run on the GPU and
  * checked against the CPU reference (test/ref).
  *
- *   gpu_test [--device N] [--list] [SUBSTRING...]
+ *   gpu_test [--device N] [--small] [--shard I/N] [--list] [SUBSTRING...]
  *
  * Each kernel is looked up by name through the loader and launched with the
  * exact shapes of kernel-abi.md (test/gpu/kernels.c), on GGML's own vectors
@@ -13,6 +13,14 @@
  * last row holds NaN bytes (results must equal those with zero slack, bit
  * for bit). Outputs are poisoned with NaN bytes before each launch, and a
  * guard past every output must come back untouched.
+ *
+ * --small keeps every one of those cases at sizes an ISA emulator runs in
+ * minutes (make emu-test): fewer random rows and columns (still odd, still
+ * no multiple of 512), and the host's limits lowered (host_rows_per_launch,
+ * host_gy_cap: 3) so that quantize's split launches and get_rows' capped gy
+ * happen at a few rows and columns instead of 65536. --shard I/N runs only
+ * the kernels whose catalog index is I modulo N, so that N processes share
+ * the kernels (the catalog is checked by shard 0 alone).
  *
  * Bounds, per family:
  *   quantize_q8_1       bit-exact (the reference sums in the kernel's order)
@@ -63,6 +71,8 @@ static kernel_desc kernels[KERNEL_COUNT];
 static int nkernels;
 static int device;
 static unsigned kernel_timeout = 300;
+static int small; /* --small: emulator-sized shapes */
+static int shard, shards = 1;
 
 /* ---- reporting (in the child) ------------------------------------------ */
 
@@ -289,11 +299,16 @@ static void test_quantize_subnormal(void *fn) {
 }
 
 static void test_quantize(void *fn) {
-  static const struct { int kx, rows; const char *what; } shapes[] = {
+  typedef struct { int kx, rows; const char *what; } qshape;
+  static const qshape full[] = {
     {768, 37, "37x768"}, {96, 5, "5x96, padded to 512"}, {4096, 8, "8x4096"},
     {64, 65537, "65537x64, two launches"},
+  }, reduced[] = {
+    {768, 5, "5x768"}, {96, 5, "5x96, padded to 512"}, {4096, 2, "2x4096"},
+    {64, 7, "7x64, three launches of at most 3 rows"},
   };
-  for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
+  const qshape *shapes = small ? reduced : full;
+  for (size_t s = 0; s < sizeof full / sizeof *full; s++) {
     rng r;
     rng_seed(&r, case_seed(shapes[s].what));
     size_t n = (size_t)shapes[s].kx * shapes[s].rows;
@@ -352,7 +367,7 @@ static void test_dequantize(void *fn, const kernel_desc *k) {
   }
   /* Random blocks: a count that is no multiple of the workgroup's span. */
   int be = type_block_elems(k->type);
-  int64_t n = be == 32 ? 32 * 4097 : 256 * 1001;
+  int64_t n = be == 32 ? 32 * (small ? 129 : 4097) : 256 * (small ? 11 : 1001);
   snprintf(shape, sizeof shape, "n=%lld random", (long long)n);
   unsigned char *w = random_weights(k->type, 1, (int)n, case_seed(shape));
   dequant_case(fn, k->type, k->f16_out, shape, w, n, NULL);
@@ -438,8 +453,8 @@ static void test_get_rows(void *fn, const kernel_desc *k) {
     get_rows_case(fn, t, "7 ids of 37x300", tab, 37, 300, (size_t)300 * type_block_bytes(t), v, ids7, 7);
     free(tab), free(v);
     if (gpu_lost()) return;
-    /* gy = ceil(ne00/256) = 65536 is capped at 65535: the kernel must still cover the row. */
-    const int64_t big = 65535LL * 256 + 256;
+    /* gy = ceil(ne00/256) = cap + 1 is capped: the kernel must still cover the row. */
+    const int64_t big = (int64_t)host_gy_cap * 256 + 256;
     static const uint32_t ids3[] = {1, 0, 1};
     tab = float_table(t, 2, big, &v, case_seed("big"));
     snprintf(shape, sizeof shape, "3 ids of 2x%lld, gy capped", (long long)big);
@@ -459,10 +474,10 @@ static void test_get_rows(void *fn, const kernel_desc *k) {
     free(s);
     if (gpu_lost()) return;
   }
-  /* 32-value types: gy = ceil(ne00/512) = 65536 is capped at 65535.
+  /* 32-value types: gy = ceil(ne00/512) = cap + 1 is capped.
    * K-quants: gy = ne00/256 exactly, so a modest odd count of blocks. */
   int be = type_block_elems(t);
-  int64_t ne00 = be == 32 ? 65536LL * 512 : 2816;
+  int64_t ne00 = be == 32 ? ((int64_t)host_gy_cap + 1) * 512 : 2816;
   int rows = be == 32 ? 2 : 5;
   static const uint32_t ids_big[] = {1, 0}, ids_k[] = {4, 0, 2};
   snprintf(shape, sizeof shape, "%d ids of random %dx%lld%s", be == 32 ? 2 : 3, rows,
@@ -489,7 +504,8 @@ typedef struct {
 } weights;
 
 /* The shapes every product kernel sees: GGML's 37x768 (odd rows, 768 a
- * multiple of 256 but not of 512), a random 129x2816, and a single row. */
+ * multiple of 256 but not of 512), a random 129x2816 (--small: 17x1280,
+ * odd too, 1280 no multiple of 512 either), and a single row. */
 static int product_weights(int t, weights *out) {
   int n = 0;
   const ggml_case *g = ggml_find(ggml, nggml, type_name(t), "mat");
@@ -498,7 +514,8 @@ static int product_weights(int t, weights *out) {
     out[n].w = g->q, out[n].nrows = g->rows, out[n].ncols = g->cols, out[n].owned = NULL;
     n++;
   }
-  static const int shapes[][2] = {{129, 2816}, {1, 256}};
+  static const int full[][2] = {{129, 2816}, {1, 256}}, reduced[][2] = {{17, 1280}, {1, 256}};
+  const int (*shapes)[2] = small ? reduced : full;
   for (int s = 0; s < 2; s++) {
     snprintf(out[n].what, sizeof out[n].what, "random %dx%d", shapes[s][0], shapes[s][1]);
     out[n].owned = random_weights(t, shapes[s][0], shapes[s][1], case_seed(out[n].what) ^ (uint64_t)t);
@@ -631,8 +648,9 @@ static void test_mmvq(void *fn, const kernel_desc *k) {
   int nw = product_weights(k->type, ws);
   for (int i = 0; i < nw && !gpu_lost(); i++) {
     q8_1_product(fn, k, 0, &ws[i], k->batch, ws[i].nrows);
-    /* dst rows further apart than nrows: the gaps must stay untouched */
-    if (ws[i].nrows == 129 && !gpu_lost()) q8_1_product(fn, k, 0, &ws[i], k->batch, 131);
+    /* dst rows further apart than nrows (the random matrix): the gaps must stay untouched */
+    if (ws[i].owned && ws[i].nrows > 1 && !gpu_lost())
+      q8_1_product(fn, k, 0, &ws[i], k->batch, ws[i].nrows + 2);
   }
   free_weights(ws, nw);
 }
@@ -697,12 +715,16 @@ done:
 static void test_moe(void *fn, const kernel_desc *k) {
   moe_case(fn, k, 3, 37, 768, 3, 2, 1);
   if (!gpu_lost()) moe_case(fn, k, 3, 37, 768, 3, 2, 2);
-  if (!gpu_lost()) moe_case(fn, k, 4, 129, 2816, 5, 3, 1);
+  if (!gpu_lost()) {
+    if (small) moe_case(fn, k, 4, 17, 1280, 5, 3, 1);
+    else moe_case(fn, k, 4, 129, 2816, 5, 3, 1);
+  }
 }
 
 /* ---- the child: runs kernels from `start`, one progress line each to `fd` ---------------- */
 
 static int selected(const kernel_desc *k, int npat, char **pat) {
+  if ((k - kernels) % shards != shard) return 0;
   if (npat == 0) return 1;
   for (int i = 0; i < npat; i++)
     if (strstr(k->name, pat[i])) return 1;
@@ -747,6 +769,7 @@ static int child(int start, FILE *to, int npat, char **pat, int first) {
            info.multiprocessors, info.driver);
     printf("# module QUANTIZED: %zu bytes, archs: %s\n", (size_t)QUANTIZED_LEN, archs);
     if (nggml) printf("# GGML vectors: %d cases\n", nggml);
+    if (small) printf("# small shapes (--small): quantize rows per launch and get_rows gy capped at %d\n", host_gy_cap);
     fflush(stdout);
   }
   if (!nggml) {
@@ -822,6 +845,13 @@ int main(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--device") == 0 && i + 1 < argc) device = atoi(argv[++i]);
     else if (strcmp(argv[i], "--list") == 0) list = 1;
+    else if (strcmp(argv[i], "--small") == 0) small = 1, host_rows_per_launch = host_gy_cap = 3;
+    else if (strcmp(argv[i], "--shard") == 0 && i + 1 < argc) {
+      if (sscanf(argv[++i], "%d/%d", &shard, &shards) != 2 || shards < 1 || shard < 0 || shard >= shards) {
+        fprintf(stderr, "gpu_test: --shard takes I/N with 0 <= I < N, not %s\n", argv[i]);
+        return 2;
+      }
+    }
     else pat[npat++] = argv[i];
   }
   const char *to = getenv("CRK_GPU_TEST_TIMEOUT");
@@ -832,8 +862,8 @@ int main(int argc, char **argv) {
     return 0;
   }
   setvbuf(stdout, NULL, _IOLBF, 0);
-  int pass = 0, fail = check_catalog(), skip = 0, start = 0, first = 1, nodata_said = 0;
-  pass += !fail;
+  int pass = 0, fail = shard == 0 ? check_catalog() : 0, skip = 0, start = 0, first = 1, nodata_said = 0;
+  pass += shard == 0 && !fail;
   while (start < nkernels) {
     int fds[2];
     if (pipe(fds) != 0) { perror("pipe"); return 1; }

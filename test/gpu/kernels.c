@@ -106,10 +106,13 @@ int kernel_catalog(kernel_desc *out) {
 
 static unsigned ceil_div(int64_t a, int64_t b) { return (unsigned)((a + b - 1) / b); }
 
+int host_rows_per_launch = 65535;
+int host_gy_cap = 65535;
+
 int launch_quantize_q8_1(void *fn, gpu_ptr x, gpu_ptr vy, int kx, int rows) {
   int kx_padded = pad512(kx);
-  for (int r0 = 0; r0 < rows; r0 += 65535) {
-    int nr = rows - r0 < 65535 ? rows - r0 : 65535;
+  for (int r0 = 0; r0 < rows; r0 += host_rows_per_launch) {
+    int nr = rows - r0 < host_rows_per_launch ? rows - r0 : host_rows_per_launch;
     gpu_ptr xr = x + (gpu_ptr)r0 * (gpu_ptr)kx * sizeof(float);
     gpu_ptr yr = vy + (gpu_ptr)r0 * (gpu_ptr)(kx_padded / 32) * 36u;
     void *args[] = {&xr, &yr, &kx, &kx_padded};
@@ -150,7 +153,7 @@ unsigned get_rows_gy(int t, int64_t ne00) {
   if (t >= CRK_F32) gy = (ne00 + 255) / 256;
   else if (!is_k_quant(t)) gy = (ne00 + 511) / 512;
   else return (unsigned)(ne00 / 256); /* exact; the spec caps nothing here */
-  return (unsigned)(gy < 65535 ? gy : 65535);
+  return (unsigned)(gy < host_gy_cap ? gy : host_gy_cap);
 }
 
 int launch_get_rows(void *fn, int t, gpu_ptr src0, gpu_ptr ids, gpu_ptr dst, int n_ids,

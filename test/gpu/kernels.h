@@ -50,16 +50,24 @@ void mmq_tile(int type, int *mmq_x, int *mmq_y);
 /* pad(k) = ceil(k/512)*512, MATRIX_ROW_PADDING */
 static inline int pad512(int k) { return (k + 511) / 512 * 512; }
 
+/* The host's grid limits: 65535 rows of quantize_q8_1 per launch, get_rows'
+ * gy capped at 65535 (kernel-abi.md). The harness's small mode (gpu_test
+ * --small, for the ISA emulator) lowers both, so that the split launches and
+ * the capped gy reach the same kernel code at sizes it can run. */
+extern int host_rows_per_launch;
+extern int host_gy_cap;
+
 /* Launchers. Each returns gpu_launch's status; none synchronizes. */
-/* quantize_q8_1 over `rows` rows of kx floats; splits rows above 65535 into
- * several launches with offset pointers, as the host does. */
+/* quantize_q8_1 over `rows` rows of kx floats; splits rows above
+ * host_rows_per_launch into several launches with offset pointers, as the
+ * host does. */
 int launch_quantize_q8_1(void *fn, gpu_ptr x, gpu_ptr vy, int kx, int rows);
 /* dequantize_block_{type}: n values (a multiple of the block). */
 int launch_dequantize(void *fn, int type, gpu_ptr vx, gpu_ptr y, int64_t n);
 /* get_rows_{type}: n_ids rows of ne00 values gathered to dst. */
 int launch_get_rows(void *fn, int type, gpu_ptr src0, gpu_ptr ids, gpu_ptr dst, int n_ids,
                     int64_t ne00, size_t nb01);
-/* The gy the host picks for get_rows (capped at 65535 where the spec says). */
+/* The gy the host picks for get_rows (capped at host_gy_cap where the spec caps it). */
 unsigned get_rows_gy(int type, int64_t ne00);
 int launch_dmmv(void *fn, gpu_ptr vx, gpu_ptr y, gpu_ptr dst, int ncols, int nrows);
 int launch_mmvq(void *fn, int batch, gpu_ptr vx, gpu_ptr vy, gpu_ptr dst, int ncols_x, int nrows_x,

@@ -1,0 +1,113 @@
+#!/bin/sh
+# emu-test.sh: `make emu-test`. Runs, for every arch of EMU_ARCH, the loader
+# checks and the GPU harness (small shapes) on the stand-in HIP runtime over
+# tinygrad's ISA emulator, EMU_JOBS processes at a time, then prints each
+# arch's result and time, every failing line, and the total as
+# "N passed, N failed, N skipped". Exit status 0 only when nothing failed.
+#
+# Set by make: EMU_OUT BUILD_ARCHS EMU_ARCH EMU_JOBS TINYGRAD GPU_TEST
+# EMU_LOADER CRK_SHARED. TINYGRAD unset: nothing is run (exit 0).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+
+if [ -z "${TINYGRAD:-}" ]; then
+  echo "emu-test: TINYGRAD is not set (a tinygrad checkout with the emulator; see test/emu/README.md): nothing run"
+  exit 0
+fi
+emu_py=$TINYGRAD/test/mockgpu/amd/emu.py
+if [ ! -f "$emu_py" ]; then
+  echo "emu-test: TINYGRAD=$TINYGRAD has no test/mockgpu/amd/emu.py: not a tinygrad checkout" >&2
+  exit 2
+fi
+# The base patch (the project's shared emulator notes) adds TRACE_HOOK; ours
+# go on top of it, in order, each once: a patch whose first added line is
+# already in emu.py is there (later patches may have changed its context, so
+# a reverse check would not say).
+if ! grep -q '^TRACE_HOOK' "$emu_py"; then
+  echo "emu-test: $TINYGRAD lacks the base emulator patch (tinygrad-emu.patch, see test/emu/README.md): apply it first" >&2
+  exit 2
+fi
+for p in "$here"/patches/*.patch; do
+  mark=$(grep -m1 '^+[^+]' "$p" | cut -c2-)
+  if grep -qF -- "$mark" "$emu_py"; then continue; fi
+  if ! (cd "$TINYGRAD" && git apply "$p"); then
+    echo "emu-test: cannot apply $(basename "$p") to $TINYGRAD (another tinygrad commit?)" >&2
+    exit 2
+  fi
+  echo "# applied $(basename "$p") to $TINYGRAD"
+done
+
+# What is asked but cannot run here.
+runnable="" notrun=""
+for a in $EMU_ARCH; do
+  case " $BUILD_ARCHS " in *" $a "*) ;; *) echo "emu-test: $a is not in this build (ARCH=\"$BUILD_ARCHS\")" >&2; exit 2 ;; esac
+  case $a in gfx9*|gfx11*|gfx12*) runnable="$runnable $a" ;; *) notrun="$notrun $a" ;; esac
+done
+for a in $BUILD_ARCHS; do
+  case " $EMU_ARCH " in *" $a "*) ;; *) case $a in gfx9*|gfx11*|gfx12*) ;; *) notrun="$notrun $a" ;; esac ;; esac
+done
+[ -n "$runnable" ] || { echo "emu-test: no arch to run (EMU_ARCH=\"$EMU_ARCH\")" >&2; exit 2; }
+
+# One arch gets the jobs as shards of the kernel list; several archs one
+# process each.
+set -- $runnable
+narch=$#
+shards=1
+[ "$narch" -lt "$EMU_JOBS" ] && shards=$EMU_JOBS
+logs=$EMU_OUT/logs
+rm -rf "$logs" && mkdir -p "$logs"
+
+export LD_LIBRARY_PATH="$EMU_OUT${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" TINYGRAD CRK_EMU_GLUE_DIR="$here" CRK_SHARED
+first_built=$(echo "$BUILD_ARCHS" | awk '{print $1}')
+second_built=$(echo "$BUILD_ARCHS" | awk '{print $2}')
+
+# One unit of work: ARCH SHARD. Shard 0 also runs the loader checks.
+unit() {
+  a=$1 s=$2 log=$logs/$1.$2.log
+  start=$(date +%s)
+  {
+    if [ "$s" -eq 0 ]; then
+      other=$first_built
+      [ "$other" = "$a" ] && other=$second_built
+      CRK_EMU_ARCH=$a "$EMU_LOADER" ${other:+"$EMU_OUT/one/$other.hsaco"} 2>&1
+    fi
+    CRK_EMU_ARCH=$a "$GPU_TEST" --small --shard "$s/$shards" 2>&1
+  } > "$log"
+  echo "$(( $(date +%s) - start ))" > "$log.time"
+}
+
+running=0
+for a in $runnable; do
+  s=0
+  while [ "$s" -lt "$shards" ]; do
+    unit "$a" "$s" &
+    running=$((running + 1))
+    if [ "$running" -ge "$EMU_JOBS" ]; then wait; running=0; fi
+    s=$((s + 1))
+  done
+done
+wait
+
+pass=0 fail=0 skip=0
+echo "# emulator: tinygrad at $TINYGRAD ($(cd "$TINYGRAD" && git rev-parse --short HEAD 2>/dev/null || echo 'no git history'))"
+for a in $runnable; do
+  ap=0 af=0 as=0 secs=0
+  for log in "$logs/$a".*.log; do
+    p=$(grep -c '^ok - ' "$log"); f=$(grep -c '^FAIL - ' "$log"); k=$(grep -c '^SKIP - ' "$log")
+    # A run that ended without its closing line died: that is a failure too.
+    grep -q '^[0-9]* passed, [0-9]* failed' "$log" || { f=$((f + 1)); echo "FAIL - $a: $(basename "$log") has no closing line (the harness died)" >> "$log"; }
+    ap=$((ap + p)) af=$((af + f)) as=$((as + k))
+    t=$(cat "$log.time" 2>/dev/null || echo 0)
+    secs=$((secs + t))
+  done
+  printf '%-8s %d passed, %d failed, %d skipped  (%d s of one core, %d shard(s))\n' "$a:" "$ap" "$af" "$as" "$secs" "$shards"
+  pass=$((pass + ap)) fail=$((fail + af)) skip=$((skip + as))
+done
+[ -n "$notrun" ] && echo "# not run (no emulator for RDNA1/RDNA2):$notrun"
+if [ "$fail" -gt 0 ]; then
+  echo "# failing lines:"
+  for a in $runnable; do grep -h '^FAIL - ' "$logs/$a".*.log | sed "s/^/$a: /"; done
+fi
+echo "# logs: $logs"
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]
