@@ -8,6 +8,7 @@
 #                             ISA bitcode is generated at build time)
 #   hipcc libamdhip64-dev     HIP headers and the HIP runtime the loader uses
 #   make gcc pkg-config       the host side
+#   python3-dev               the emulator test's stand-in HIP runtime embeds Python
 #   zlib1g-dev libzstd-dev    crk-dump reads compressed offload bundles
 #   libclang-rt-19-dev        libFuzzer, for `make fuzz` only
 #
@@ -16,7 +17,7 @@
 set -eu
 
 PKGS="clang-19 lld-19 llvm-19 clang-tools-19 rocm-device-libs hipcc libamdhip64-dev
-      make gcc libc6-dev pkg-config zlib1g-dev libzstd-dev libclang-rt-19-dev"
+      make gcc libc6-dev pkg-config zlib1g-dev libzstd-dev libclang-rt-19-dev python3-dev"
 PKGS="$PKGS ${CRK_EXTRA_PKGS:-}"
 
 missing=""

@@ -50,6 +50,15 @@ EMU_ONE := $(patsubst %,$(EMU_OUT)/one/%.hsaco,$(wordlist 1,2,$(BUILD_ARCHS)))
 emu-build: $(EMU_HIP) $(EMU_LOADER) $(EMU_ONE)
 test-build: emu-build
 
+# `make test` runs test/emu/emu-smoke.sh: a few kernels in the emulator when
+# TINYGRAD is given, else one SKIP line saying why.
+TEST_PROGS += emu
+test-build: $(TEST_OUT)/emu
+$(TEST_OUT)/emu: test/emu/emu.mk
+	$(call say,GEN,$@)mkdir -p $(@D) && \
+	  printf '#!/bin/sh\nexec sh "%s/test/emu/emu-smoke.sh" "$$@"\n' '$(CURDIR)' > $@.tmp && \
+	  chmod +x $@.tmp && mv $@.tmp $@
+
 # The archs the emulator executes: GFX9 (its CDNA mode, wave64), RDNA3 and
 # RDNA4. RDNA1/2 (gfx10) it has no decoder for.
 EMU_RUNNABLE = $(filter gfx9% gfx11% gfx12%,$(BUILD_ARCHS))

@@ -1,0 +1,31 @@
+#!/bin/sh
+# emu-smoke.sh: `make test`'s look at the emulator run, as run-tests.sh lines.
+#
+# With TINYGRAD (a tinygrad checkout, patched: test/emu/README.md) it runs
+# one kernel of each family on gfx1100 and gfx942 in the emulator and the
+# loader checks, through `make emu-test`'s pieces; without it, one SKIP line
+# that says why. The full run is `make emu-test`.
+#
+# Env: CRK_BUILD (the build's $(OUT)), TINYGRAD, CRK_SHARED.
+set -u
+B=${CRK_BUILD:-build/amd}
+if [ -z "${TINYGRAD:-}" ]; then
+  echo "SKIP - emulator: TINYGRAD is not set (no ISA emulator here); make emu-test TINYGRAD=... runs the AMD code objects"
+  exit 0
+fi
+here=$(cd "$(dirname "$0")" && pwd)
+archs=""
+for a in gfx1100 gfx942; do grep -qw "$a" "$B/archs.list" 2>/dev/null && archs="$archs $a"; done
+if [ -z "$archs" ]; then
+  echo "SKIP - emulator: this build has neither gfx1100 nor gfx942"
+  exit 0
+fi
+export LD_LIBRARY_PATH="$B/emu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" CRK_EMU_GLUE_DIR="$here"
+rc=0
+for a in $archs; do
+  CRK_EMU_ARCH=$a "$B/emu/emu_loader" 2>&1 | sed "s/^\(ok\|FAIL\|SKIP\) - /\1 - $a: /" || rc=1
+  CRK_EMU_ARCH=$a "$B/gpu/gpu_test" --small quantize_q8_1 dequantize_block_q4_K_f32 get_rows_q5_0 \
+    dequantize_mul_mat_vec_q6_k mul_mat_vec_q3_K_q8_1_cuda5 mul_mat_q2_K indexed_moe_forward_q8_0_q8_1 2>&1 |
+    grep -E '^(ok|FAIL|SKIP) - ' | grep -v ' - catalog' | sed "s/^\(ok\|FAIL\|SKIP\) - /\1 - $a: /"
+done
+exit $rc
