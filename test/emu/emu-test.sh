@@ -76,6 +76,7 @@ unit() {
   echo "$(( $(date +%s) - start ))" > "$log.time"
 }
 
+t_start=$(date +%s)
 running=0
 for a in $runnable; do
   s=0
@@ -89,7 +90,9 @@ done
 wait
 
 pass=0 fail=0 skip=0
-echo "# emulator: tinygrad at $TINYGRAD ($(cd "$TINYGRAD" && git rev-parse --short HEAD 2>/dev/null || echo 'no git history'))"
+echo "# project: $(git -C "$here" describe --always --dirty 2>/dev/null || echo 'not a git checkout')"
+echo "# emulator: tinygrad at $TINYGRAD ($(cd "$TINYGRAD" && git rev-parse --short HEAD 2>/dev/null || echo 'no git history')), emu.py sha256 $(sha256sum "$emu_py" | cut -c1-16), patches: $(cd "$here/patches" && ls *.patch | tr '\n' ' ')"
+echo "# host: $(nproc) cores, EMU_JOBS=$EMU_JOBS, $(date -u '+%Y-%m-%d %H:%M UTC')"
 for a in $runnable; do
   ap=0 af=0 as=0 secs=0
   for log in "$logs/$a".*.log; do
@@ -108,6 +111,7 @@ if [ "$fail" -gt 0 ]; then
   echo "# failing lines:"
   for a in $runnable; do grep -h '^FAIL - ' "$logs/$a".*.log | sed "s/^/$a: /"; done
 fi
+echo "# wall time: $(( $(date +%s) - t_start )) s for$runnable"
 echo "# logs: $logs"
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]
