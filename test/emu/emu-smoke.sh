@@ -14,6 +14,10 @@ if [ -z "${TINYGRAD:-}" ]; then
   exit 0
 fi
 here=$(cd "$(dirname "$0")" && pwd)
+if ! why=$("$here/apply-patches.sh" "$TINYGRAD" 2>&1 >/dev/null); then
+  echo "FAIL - emulator: TINYGRAD=$TINYGRAD is not usable: $why"
+  exit 1
+fi
 archs=""
 for a in gfx1100 gfx942; do grep -qw "$a" "$B/archs.list" 2>/dev/null && archs="$archs $a"; done
 if [ -z "$archs" ]; then

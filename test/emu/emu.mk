@@ -61,7 +61,7 @@ $(TEST_OUT)/emu: test/emu/emu.mk
 
 # The archs the emulator executes: GFX9 (its CDNA mode, wave64), RDNA3 and
 # RDNA4. RDNA1/2 (gfx10) it has no decoder for.
-EMU_RUNNABLE = $(filter gfx9% gfx11% gfx12%,$(BUILD_ARCHS))
+EMU_RUNNABLE = $(filter-out %generic,$(filter gfx9% gfx11% gfx12%,$(BUILD_ARCHS)))
 EMU_ARCH  ?= $(EMU_RUNNABLE)
 EMU_JOBS  ?= $(shell nproc 2>/dev/null || echo 1)
 TINYGRAD  ?=

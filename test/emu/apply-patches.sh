@@ -1,0 +1,29 @@
+#!/bin/sh
+# apply-patches.sh TINYGRAD: make the emulator checkout at TINYGRAD ready for
+# the stand-in runtime. It must carry the base patch (tinygrad-emu.patch of
+# the project's emulator notes: test/emu/README.md), which adds TRACE_HOOK;
+# ours (test/emu/patches/*.patch) go on top of it, in order, each once: a
+# patch whose first added line is already in emu.py is there (later patches
+# may have changed its context, so a reverse check would not say).
+# Exit 0 when ready, 2 with the reason on stderr.
+set -u
+TINYGRAD=$1
+here=$(cd "$(dirname "$0")" && pwd)
+emu_py=$TINYGRAD/test/mockgpu/amd/emu.py
+if [ ! -f "$emu_py" ]; then
+  echo "emu: TINYGRAD=$TINYGRAD has no test/mockgpu/amd/emu.py: not a tinygrad checkout" >&2
+  exit 2
+fi
+if ! grep -q '^TRACE_HOOK' "$emu_py"; then
+  echo "emu: $TINYGRAD lacks the base emulator patch (tinygrad-emu.patch, see test/emu/README.md): apply it first" >&2
+  exit 2
+fi
+for p in "$here"/patches/*.patch; do
+  mark=$(grep -m1 '^+[^+]' "$p" | cut -c2-)
+  if grep -qF -- "$mark" "$emu_py"; then continue; fi
+  if ! (cd "$TINYGRAD" && git apply "$p"); then
+    echo "emu: cannot apply $(basename "$p") to $TINYGRAD (another tinygrad commit?)" >&2
+    exit 2
+  fi
+  echo "# applied $(basename "$p") to $TINYGRAD"
+done
