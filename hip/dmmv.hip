@@ -109,126 +109,147 @@ CRK_DEV uint32_t dmmv_mis8(uint32_t p) { return 8u * (p & 2u); }
 // The half at 2-aligned byte offset p, from the aligned dword holding it.
 CRK_DEV float dmmv_half_of(uint32_t dw, uint32_t p) { return h2f((crk_half)(dw >> dmmv_mis8(p))); }
 
-// One lane's run: the 8 weights at block offset o (o % 8 == 0) of the block
-// at byte offset bo from the row base. Each type loads its raw dwords in
-// load() and turns them, with the run's 8 y values, into sum w*y in dot().
-// Runs of 8 never straddle a block, a sub-block scale or a bit position.
+// One lane's run: the R = 8 (or 4) weights at block offset o (o % R == 0)
+// of the block at byte offset bo from the row base. Each type loads its raw
+// dwords in load() and turns them, with the run's R y values (R/4 float4),
+// into sum w*y in dot(). A run never straddles a block, a sub-block scale
+// or a bit position. Q = R/4: the run's words of quants, one byte each.
 // Member functions of the run types below (CRK_DEV is static).
 #define DMMV_MEMBER __device__ __forceinline__
 
-CRK_DEV float dmmv_run_dot(uint32_t q0, uint32_t q1, float a, float b, const dmmv_f4 *y) {
+// sum over the run of (q * a + b) * y, q the bytes of q[0..Q).
+template <int Q>
+CRK_DEV float dmmv_run_dot(const uint32_t *q, float a, float b, const dmmv_f4 *y) {
   dmmv_f2 acc = dmmv_zero2();
-  acc = dmmv_fma4(acc, q0, a, b, y[0]);
-  acc = dmmv_fma4(acc, q1, a, b, y[1]);
+#pragma unroll
+  for (int k = 0; k < Q; ++k) acc = dmmv_fma4(acc, q[k], a, b, y[k]);
   return dmmv_hsum(acc);
 }
 
 // q4_0 (18 B, 2-aligned: d@0, qs[16]@2): value e < 16 is qs[e] & 15, e >= 16
 // qs[e-16] >> 4; v = d * q - 8d.
+template <int R>
 struct dmmv_q4_0 {
-  enum { QK = 32, BB = 18 };
-  uint32_t w[3], dw, bo, o;
+  enum { QK = 32, BB = 18, Q = R / 4 };
+  uint32_t w[Q + 1], dw, bo, o;
   DMMV_MEMBER void load(const uint8_t *base, uint32_t bo_, int o_) {
     bo = bo_, o = (uint32_t)o_;
-    dmmv_w_a2<3>(base, bo + 2 + (o & 8), w);
+    dmmv_w_a2<Q + 1>(base, bo + 2 + (o & 15), w);
     dmmv_w_a2<1>(base, bo, &dw);
   }
   DMMV_MEMBER float dot(const dmmv_f4 *y) const {
     const uint32_t m = dmmv_mis8(bo + 2), sh = (o & 16) >> 2;
+    uint32_t q[Q];
+#pragma unroll
+    for (int k = 0; k < Q; ++k) q[k] = (dq_funnel(w[k], w[k + 1], m) >> sh) & DMMV_LOW4;
     const float d = dmmv_half_of(dw, bo);
-    return dmmv_run_dot((dq_funnel(w[0], w[1], m) >> sh) & DMMV_LOW4, (dq_funnel(w[1], w[2], m) >> sh) & DMMV_LOW4,
-                        d, -8.0f * d, y);
+    return dmmv_run_dot<Q>(q, d, -8.0f * d, y);
   }
 };
 
 // q4_1 (20 B, 4-aligned: d@0, m@2, qs[16]@4): nibbles as q4_0, v = d * q + m.
+template <int R>
 struct dmmv_q4_1 {
-  enum { QK = 32, BB = 20 };
-  uint32_t w[2], hdr, sh;
-  DMMV_MEMBER void load(const uint8_t *base, uint32_t bo, int o) {
-    sh = (uint32_t)(o & 16) >> 2;
-    dmmv_w<2>(base, bo + 4 + (uint32_t)(o & 8), w);
+  enum { QK = 32, BB = 20, Q = R / 4 };
+  uint32_t w[Q], hdr, o;
+  DMMV_MEMBER void load(const uint8_t *base, uint32_t bo, int o_) {
+    o = (uint32_t)o_;
+    dmmv_w<Q>(base, bo + 4 + (o & 15), w);
     dmmv_w<1>(base, bo, &hdr);
   }
   DMMV_MEMBER float dot(const dmmv_f4 *y) const {
-    return dmmv_run_dot((w[0] >> sh) & DMMV_LOW4, (w[1] >> sh) & DMMV_LOW4, h2f((crk_half)hdr),
-                        h2f((crk_half)(hdr >> 16)), y);
+    const uint32_t sh = (o & 16) >> 2;
+    uint32_t q[Q];
+#pragma unroll
+    for (int k = 0; k < Q; ++k) q[k] = (w[k] >> sh) & DMMV_LOW4;
+    return dmmv_run_dot<Q>(q, h2f((crk_half)hdr), h2f((crk_half)(hdr >> 16)), y);
   }
 };
 
 // q5_0 (22 B, 2-aligned: d@0, qh[4]@2, qs[16]@6): q = nibble | (bit e of the
 // u32 qh) << 4, v = d * q - 16d.
+template <int R>
 struct dmmv_q5_0 {
-  enum { QK = 32, BB = 22 };
-  uint32_t w[3], h[2], dw, bo, o;
+  enum { QK = 32, BB = 22, Q = R / 4 };
+  uint32_t w[Q + 1], h[2], dw, bo, o;
   DMMV_MEMBER void load(const uint8_t *base, uint32_t bo_, int o_) {
     bo = bo_, o = (uint32_t)o_;
-    dmmv_w_a2<3>(base, bo + 6 + (o & 8), w);
+    dmmv_w_a2<Q + 1>(base, bo + 6 + (o & 15), w);
     dmmv_w_a2<2>(base, bo + 2, h);
     dmmv_w_a2<1>(base, bo, &dw);
   }
   DMMV_MEMBER float dot(const dmmv_f4 *y) const {
     const uint32_t m = dmmv_mis8(bo + 2), sh = (o & 16) >> 2;  // qh and qs start at bo + 2 mod 4
-    const uint32_t hb = dq_funnel(h[0], h[1], m) >> o;       // bits o .. o+7
+    const uint32_t hb = dq_funnel(h[0], h[1], m) >> o;       // bits o .. o+R-1
+    uint32_t q[Q];
+#pragma unroll
+    for (int k = 0; k < Q; ++k)
+      q[k] = ((dq_funnel(w[k], w[k + 1], m) >> sh) & DMMV_LOW4) | (dmmv_spread4(hb >> (4 * k)) << 4);
     const float d = dmmv_half_of(dw, bo);
-    return dmmv_run_dot(((dq_funnel(w[0], w[1], m) >> sh) & DMMV_LOW4) | (dmmv_spread4(hb) << 4),
-                        ((dq_funnel(w[1], w[2], m) >> sh) & DMMV_LOW4) | (dmmv_spread4(hb >> 4) << 4), d,
-                        -16.0f * d, y);
+    return dmmv_run_dot<Q>(q, d, -16.0f * d, y);
   }
 };
 
 // q5_1 (24 B, 4-aligned: d@0, m@2, qh[4]@4, qs[16]@8): as q5_0, v = d * q + m.
+template <int R>
 struct dmmv_q5_1 {
-  enum { QK = 32, BB = 24 };
-  uint32_t w[2], hdr[2], o;
+  enum { QK = 32, BB = 24, Q = R / 4 };
+  uint32_t w[Q], hdr[2], o;
   DMMV_MEMBER void load(const uint8_t *base, uint32_t bo, int o_) {
     o = (uint32_t)o_;
-    dmmv_w<2>(base, bo + 8 + (o & 8), w);
+    dmmv_w<Q>(base, bo + 8 + (o & 15), w);
     dmmv_w<2>(base, bo, hdr);
   }
   DMMV_MEMBER float dot(const dmmv_f4 *y) const {
     const uint32_t sh = (o & 16) >> 2, hb = hdr[1] >> o;
-    return dmmv_run_dot(((w[0] >> sh) & DMMV_LOW4) | (dmmv_spread4(hb) << 4),
-                        ((w[1] >> sh) & DMMV_LOW4) | (dmmv_spread4(hb >> 4) << 4), h2f((crk_half)hdr[0]),
-                        h2f((crk_half)(hdr[0] >> 16)), y);
+    uint32_t q[Q];
+#pragma unroll
+    for (int k = 0; k < Q; ++k) q[k] = ((w[k] >> sh) & DMMV_LOW4) | (dmmv_spread4(hb >> (4 * k)) << 4);
+    return dmmv_run_dot<Q>(q, h2f((crk_half)hdr[0]), h2f((crk_half)(hdr[0] >> 16)), y);
   }
 };
 
 // q8_0 (34 B, 2-aligned: d@0, qs[32]@2 signed): v = d * q. Flipping bit 7
 // turns each signed byte q into the unsigned u = q + 128: v = d * u - 128d.
+template <int R>
 struct dmmv_q8_0 {
-  enum { QK = 32, BB = 34 };
-  uint32_t w[3], dw, bo;
+  enum { QK = 32, BB = 34, Q = R / 4 };
+  uint32_t w[Q + 1], dw, bo;
   DMMV_MEMBER void load(const uint8_t *base, uint32_t bo_, int o) {
     bo = bo_;
-    dmmv_w_a2<3>(base, bo + 2 + (uint32_t)o, w);
+    dmmv_w_a2<Q + 1>(base, bo + 2 + (uint32_t)o, w);
     dmmv_w_a2<1>(base, bo, &dw);
   }
   DMMV_MEMBER float dot(const dmmv_f4 *y) const {
-    const uint32_t m = dmmv_mis8(bo + 2);  // o % 8 == 0
+    const uint32_t m = dmmv_mis8(bo + 2);  // o % 4 == 0
+    uint32_t q[Q];
+#pragma unroll
+    for (int k = 0; k < Q; ++k) q[k] = dq_funnel(w[k], w[k + 1], m) ^ 0x80808080u;
     const float d = dmmv_half_of(dw, bo);
-    return dmmv_run_dot(dq_funnel(w[0], w[1], m) ^ 0x80808080u, dq_funnel(w[1], w[2], m) ^ 0x80808080u, d,
-                        -128.0f * d, y);
+    return dmmv_run_dot<Q>(q, d, -128.0f * d, y);
   }
 };
 
 // q2_K (84 B, 4-aligned: scales[16]@0, qs[64]@16, d@80, dmin@82).
 //   e = 128h + 32j + l: q = qs[32h + l] >> 2j & 3, sb = scales[e/16],
 //   v = d * (sb & 15) * q - dmin * (sb >> 4).
+template <int R>
 struct dmmv_q2_K {
-  enum { QK = 256, BB = 84 };
-  uint32_t qs[2], sc, dd, o;
+  enum { QK = 256, BB = 84, Q = R / 4 };
+  uint32_t qs[Q], sc, dd, o;
   DMMV_MEMBER void load(const uint8_t *base, uint32_t bo, int o_) {
     o = (uint32_t)o_;
-    dmmv_w<2>(base, bo + 16 + 32 * (o >> 7) + (o & 31), qs);
+    dmmv_w<Q>(base, bo + 16 + 32 * (o >> 7) + (o & 31), qs);
     dmmv_w<1>(base, bo + ((o >> 4) & ~3u), &sc);
     dmmv_w<1>(base, bo + 80, &dd);
   }
   DMMV_MEMBER float dot(const dmmv_f4 *y) const {
     const uint32_t sh = 2 * ((o >> 5) & 3), sb = dq_byte(sc, (int)((o >> 4) & 3));
+    uint32_t q[Q];
+#pragma unroll
+    for (int k = 0; k < Q; ++k) q[k] = (qs[k] >> sh) & 0x03030303u;
     const float d = h2f((crk_half)dd), dmin = h2f((crk_half)(dd >> 16));
-    return dmmv_run_dot((qs[0] >> sh) & 0x03030303u, (qs[1] >> sh) & 0x03030303u, d * (float)(sb & 15),
-                        -(dmin * (float)(sb >> 4)), y);
+    return dmmv_run_dot<Q>(q, d * (float)(sb & 15), -(dmin * (float)(sb >> 4)), y);
   }
 };
 
@@ -237,14 +258,15 @@ struct dmmv_q2_K {
 //   v = d * (scale(s) - 32) * (q - 4), s = e/16, 6-bit scale (see dequant.h):
 //   low 4 bits scales[s % 8] >> 4*(s/8), high 2 bits scales[8 + s%4] >> 2*(s/4).
 // Every run starts at bo + a multiple of 4: one re-alignment shift for all.
+template <int R>
 struct dmmv_q3_K {
-  enum { QK = 256, BB = 110 };
-  uint32_t qw[3], hw[3], sw[4], bo, o;
+  enum { QK = 256, BB = 110, Q = R / 4 };
+  uint32_t qw[Q + 1], hw[Q + 1], sw[4], bo, o;
   DMMV_MEMBER void load(const uint8_t *base, uint32_t bo_, int o_) {
     bo = bo_, o = (uint32_t)o_;
     const uint32_t l = o & 31;
-    dmmv_w_a2<3>(base, bo + 32 + 32 * (o >> 7) + l, qw);
-    dmmv_w_a2<3>(base, bo + l, hw);
+    dmmv_w_a2<Q + 1>(base, bo + 32 + 32 * (o >> 7) + l, qw);
+    dmmv_w_a2<Q + 1>(base, bo + l, hw);
     dmmv_w_a2<4>(base, bo + 96, sw);  // scales[0..12) and d
   }
   DMMV_MEMBER float dot(const dmmv_f4 *y) const {
@@ -257,11 +279,12 @@ struct dmmv_q3_K {
     const int hi2 = (int)((dq_byte(hi_w, (int)(s & 3)) >> (2 * (s >> 2))) & 3u);
     const float d = h2f((crk_half)(sw[3] >> m));  // bytes 108..109
     const float a = d * (float)((lo4 | (hi2 << 4)) - 32);
-    const uint32_t q0 = ((dq_funnel(qw[0], qw[1], m) >> (2 * j)) & 0x03030303u) |
-                        (((dq_funnel(hw[0], hw[1], m) >> hbit) & 0x01010101u) << 2);
-    const uint32_t q1 = ((dq_funnel(qw[1], qw[2], m) >> (2 * j)) & 0x03030303u) |
-                        (((dq_funnel(hw[1], hw[2], m) >> hbit) & 0x01010101u) << 2);
-    return dmmv_run_dot(q0, q1, a, -4.0f * a, y);
+    uint32_t q[Q];
+#pragma unroll
+    for (int k = 0; k < Q; ++k)
+      q[k] = ((dq_funnel(qw[k], qw[k + 1], m) >> (2 * j)) & 0x03030303u) |
+             (((dq_funnel(hw[k], hw[k + 1], m) >> hbit) & 0x01010101u) << 2);
+    return dmmv_run_dot<Q>(q, a, -4.0f * a, y);
   }
 };
 
@@ -282,39 +305,46 @@ CRK_DEV void dmmv_k4_ab(const uint32_t *hdr, uint32_t s, float &a, float &b) {
 
 // q4_K (144 B, 4-aligned: d@0, dmin@2, scales[12]@4, qs[128]@16).
 //   e = 32s + l: q = qs[32(s/2) + l] >> 4(s%2) & 15, v = a_s * q + b_s.
+template <int R>
 struct dmmv_q4_K {
-  enum { QK = 256, BB = 144 };
-  uint32_t hdr[4], qs[2], o;
+  enum { QK = 256, BB = 144, Q = R / 4 };
+  uint32_t hdr[4], qs[Q], o;
   DMMV_MEMBER void load(const uint8_t *base, uint32_t bo, int o_) {
     o = (uint32_t)o_;
     dmmv_w<4>(base, bo, hdr);
-    dmmv_w<2>(base, bo + 16 + 32 * (o >> 6) + (o & 31), qs);
+    dmmv_w<Q>(base, bo + 16 + 32 * (o >> 6) + (o & 31), qs);
   }
   DMMV_MEMBER float dot(const dmmv_f4 *y) const {
     const uint32_t s = o >> 5, sh = 4 * (s & 1);
     float a, b;
     dmmv_k4_ab(hdr, s, a, b);
-    return dmmv_run_dot((qs[0] >> sh) & DMMV_LOW4, (qs[1] >> sh) & DMMV_LOW4, a, b, y);
+    uint32_t q[Q];
+#pragma unroll
+    for (int k = 0; k < Q; ++k) q[k] = (qs[k] >> sh) & DMMV_LOW4;
+    return dmmv_run_dot<Q>(q, a, b, y);
   }
 };
 
 // q5_K (176 B, 4-aligned: d@0, dmin@2, scales[12]@4, qh[32]@16, qs[128]@48).
 //   As q4_K with q += 16 * (qh[l] >> s & 1).
+template <int R>
 struct dmmv_q5_K {
-  enum { QK = 256, BB = 176 };
-  uint32_t hdr[4], qh[2], qs[2], o;
+  enum { QK = 256, BB = 176, Q = R / 4 };
+  uint32_t hdr[4], qh[Q], qs[Q], o;
   DMMV_MEMBER void load(const uint8_t *base, uint32_t bo, int o_) {
     o = (uint32_t)o_;
     dmmv_w<4>(base, bo, hdr);
-    dmmv_w<2>(base, bo + 16 + (o & 31), qh);
-    dmmv_w<2>(base, bo + 48 + 32 * (o >> 6) + (o & 31), qs);
+    dmmv_w<Q>(base, bo + 16 + (o & 31), qh);
+    dmmv_w<Q>(base, bo + 48 + 32 * (o >> 6) + (o & 31), qs);
   }
   DMMV_MEMBER float dot(const dmmv_f4 *y) const {
     const uint32_t s = o >> 5, sh = 4 * (s & 1);
     float a, b;
     dmmv_k4_ab(hdr, s, a, b);
-    return dmmv_run_dot(((qs[0] >> sh) & DMMV_LOW4) | (((qh[0] >> s) & 0x01010101u) << 4),
-                        ((qs[1] >> sh) & DMMV_LOW4) | (((qh[1] >> s) & 0x01010101u) << 4), a, b, y);
+    uint32_t q[Q];
+#pragma unroll
+    for (int k = 0; k < Q; ++k) q[k] = ((qs[k] >> sh) & DMMV_LOW4) | (((qh[k] >> s) & 0x01010101u) << 4);
+    return dmmv_run_dot<Q>(q, a, b, y);
   }
 };
 
@@ -323,14 +353,15 @@ struct dmmv_q5_K {
 //                         | (qh[32h + l] >> 2k & 3) << 4,
 //   v = d * scales[e/16] * (q - 32).
 // Every run starts at bo + a multiple of 4: one re-alignment shift for all.
+template <int R>
 struct dmmv_q6_K {
-  enum { QK = 256, BB = 210 };
-  uint32_t lw[3], hw[3], sw, dw, bo, o;
+  enum { QK = 256, BB = 210, Q = R / 4 };
+  uint32_t lw[Q + 1], hw[Q + 1], sw, dw, bo, o;
   DMMV_MEMBER void load(const uint8_t *base, uint32_t bo_, int o_) {
     bo = bo_, o = (uint32_t)o_;
     const uint32_t h = o >> 7, k = (o >> 5) & 3, l = o & 31;
-    dmmv_w_a2<3>(base, bo + 64 * h + 32 * (k & 1) + l, lw);
-    dmmv_w_a2<3>(base, bo + 128 + 32 * h + l, hw);
+    dmmv_w_a2<Q + 1>(base, bo + 64 * h + 32 * (k & 1) + l, lw);
+    dmmv_w_a2<Q + 1>(base, bo + 128 + 32 * h + l, hw);
     dmmv_w_a2<1>(base, bo + 192 + (o >> 4), &sw);
     dmmv_w_a2<1>(base, bo + 208, &dw);
   }
@@ -338,28 +369,36 @@ struct dmmv_q6_K {
     const uint32_t m = dmmv_mis8(bo), k = (o >> 5) & 3, lsh = 4 * (k >> 1), hsh = 2 * k;
     const int scale = dq_sbyte(sw, (int)((bo + 192 + (o >> 4)) & 3));
     const float a = dmmv_half_of(dw, bo) * (float)scale;
-    const uint32_t q0 = ((dq_funnel(lw[0], lw[1], m) >> lsh) & DMMV_LOW4) |
-                        (((dq_funnel(hw[0], hw[1], m) >> hsh) & 0x03030303u) << 4);
-    const uint32_t q1 = ((dq_funnel(lw[1], lw[2], m) >> lsh) & DMMV_LOW4) |
-                        (((dq_funnel(hw[1], hw[2], m) >> hsh) & 0x03030303u) << 4);
-    return dmmv_run_dot(q0, q1, a, -32.0f * a, y);
+    uint32_t q[Q];
+#pragma unroll
+    for (int i = 0; i < Q; ++i)
+      q[i] = ((dq_funnel(lw[i], lw[i + 1], m) >> lsh) & DMMV_LOW4) |
+             (((dq_funnel(hw[i], hw[i + 1], m) >> hsh) & 0x03030303u) << 4);
+    return dmmv_run_dot<Q>(q, a, -32.0f * a, y);
   }
 };
 
 // ===========================================================================
-// The kernel: lane t takes columns c = chunk + 8t of each 256-column chunk,
-// DMMV_UNROLL chunks per step, loads first.
+// The kernel. Each 256-column chunk is 8/R runs of 32R columns: lane t takes
+// columns chunk + 32R*p + R*t of run p. With R = 8 a lane's run is 8
+// consecutive columns (two 16-byte loads of y, a warp's load spanning 1 KB);
+// with R = 4 it is two runs of 4 (each 16-byte load of the warp is one
+// contiguous 512 bytes, half the cache lines). DMMV_UNROLL chunks are in
+// flight per lane, all loads issued first. Both are A/B knobs: bench/notes.md
+// has what each gave.
 // ===========================================================================
+#ifndef DMMV_RUN
 #define DMMV_RUN 8
-#define DMMV_CHUNK (CRK_WARP * DMMV_RUN)
+#endif
 #ifndef DMMV_UNROLL
 #define DMMV_UNROLL 2
 #endif
+#define DMMV_RUNS (DMMV_RUN >= 8 ? 1 : 8 / DMMV_RUN)
+#define DMMV_CHUNK (CRK_WARP * DMMV_RUN * DMMV_RUNS)
 
-// DMMV_UNROLL: chunks in flight per lane (an A/B knob: bench/notes.md has
-// what 1, 2 and 4 gave).
-template <class T>
+template <template <int> class TT>
 CRK_DEV void dmmv_row(const void *vx, const float *y, float *dst, int ncols) {
+  typedef TT<DMMV_RUN> T;
   // The row's address rounded down to 4 (the same for the whole warp) and
   // the remainder: addresses are then base + one 32-bit offset (an SGPR base
   // and a VGPR offset on AMD), and every rounded-down offset stays >= 0.
@@ -369,21 +408,25 @@ CRK_DEV void dmmv_row(const void *vx, const float *y, float *dst, int ncols) {
   const int lane = threadIdx.x;
   float acc = 0.0f;
   for (int c0 = 0; c0 < ncols; c0 += DMMV_UNROLL * DMMV_CHUNK) {
-    T w[DMMV_UNROLL];
-    dmmv_f4 yv[DMMV_UNROLL][2];
+    T w[DMMV_UNROLL][DMMV_RUNS];
+    dmmv_f4 yv[DMMV_UNROLL][DMMV_RUNS][T::Q];
 #pragma unroll
-    for (int u = 0; u < DMMV_UNROLL; ++u) {
-      const int c = c0 + u * DMMV_CHUNK + DMMV_RUN * lane;
-      if (c < ncols) {
-        w[u].load(base, rem + (uint32_t)(c / T::QK) * T::BB, c % T::QK);
-        yv[u][0] = dmmv_ld4(y + c);
-        yv[u][1] = dmmv_ld4(y + c + 4);
+    for (int u = 0; u < DMMV_UNROLL; ++u)
+#pragma unroll
+      for (int p = 0; p < DMMV_RUNS; ++p) {
+        const int c = c0 + u * DMMV_CHUNK + p * CRK_WARP * DMMV_RUN + DMMV_RUN * lane;
+        if (c < ncols) {  // ncols % 32 == 0: a run is all in or all out
+          w[u][p].load(base, rem + (uint32_t)(c / T::QK) * T::BB, c % T::QK);
+#pragma unroll
+          for (int k = 0; k < T::Q; ++k) yv[u][p][k] = dmmv_ld4(y + c + 4 * k);
+        }
       }
-    }
     dmmv_loads_issued();
 #pragma unroll
     for (int u = 0; u < DMMV_UNROLL; ++u)
-      if (c0 + u * DMMV_CHUNK + DMMV_RUN * lane < ncols) acc += w[u].dot(yv[u]);
+#pragma unroll
+      for (int p = 0; p < DMMV_RUNS; ++p)
+        if (c0 + u * DMMV_CHUNK + p * CRK_WARP * DMMV_RUN + DMMV_RUN * lane < ncols) acc += w[u][p].dot(yv[u][p]);
   }
   acc = warp_sum(acc);
   if (lane == 0) dst[blockIdx.x] = acc;
