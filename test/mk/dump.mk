@@ -6,7 +6,7 @@ include embed/dump/dump.mk
 ifeq ($(PLATFORM),amd)
 
 DUMP_TEST_OBJS := $(patsubst %.c,$(TEST_OUT)/obj/%.o,$(DUMP_LIB_SRCS))
-DUMP_TEST_PROGS := test_dump_formats test_dump_readelf test_dump_bad test_dump_cli \
+DUMP_TEST_PROGS := test_dump_formats test_dump_readelf test_dump_bad test_dump_cli test_dump_limits \
                    test_dump_corpus test_build
 
 # Fixtures the tests read from $(CRK_BUILD)/test/dump-fixtures: a compressed
