@@ -132,7 +132,9 @@ void crk_module_close(crk_module *m);
 const char *crk_status_string(crk_status s);
 
 /* The one-line message of the calling thread's last failed call ("" when
- * none failed yet). Valid until this thread's next failing call. */
+ * none failed yet). Valid until this thread's next failing call. Only
+ * printable ASCII: other bytes it quotes (of a bundle entry id, a module
+ * name) read \xNN. */
 const char *crk_last_error(void);
 
 #ifdef __cplusplus
