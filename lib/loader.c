@@ -230,6 +230,44 @@ static crk_status arch_missing(const crk_module *m, int device, const char *arch
                   device, arch, m->name, archs, proc);
 }
 
+/* " where the device has xnack-" and the like: what a code object's e_flags
+ * pin that the device's target ID says otherwise, or "" (appended to out). */
+static void feature_clash(char *out, size_t n, const char *name, int obj, int dev) {
+  if (obj == CRK_FEATURE_ANY || obj == dev) return;
+  size_t at = strlen(out);
+  snprintf(out + at, n - at, "%s %s%c where the device has %s%s", at ? "," : ":", name, obj == CRK_FEATURE_ON ? '+' : '-',
+           name, dev == CRK_FEATURE_ON ? "+" : dev == CRK_FEATURE_OFF ? "-" : " unspecified");
+}
+
+/* The message when the runtime answers "no binary for this GPU" for the
+ * code object picked by target ID: the blob does list the device's arch,
+ * so say what else differs (the features the object's e_flags pin, which
+ * its bundle entry id may not name) or that the runtime refused it as is
+ * (a code object version it does not load). */
+static crk_status amd_runtime_refused(const crk_module *m, int device, const char *arch,
+                                      const crk_target_id *dev, const crk_ldr_blob_target *t,
+                                      const char *runtime_err) {
+  char flags_target[CRK_TARGET_MAX] = "unknown", diff[256] = "", version[32] = "unknown version";
+  crk_target_id obj;
+  int cov = crk_elf_amdgpu_co_version(t->image, t->size);
+  if (cov > 0) snprintf(version, sizeof version, "v%d", cov);
+  if (crk_elf_amdgpu_target(t->image, t->size, flags_target, sizeof flags_target) == 0 &&
+      crk_target_id_parse(flags_target, strlen(flags_target), &obj) == 0) {
+    feature_clash(diff, sizeof diff, "sramecc", obj.sramecc, dev->sramecc);
+    feature_clash(diff, sizeof diff, "xnack", obj.xnack, dev->xnack);
+  }
+  if (diff[0])
+    return crk_fail(CRK_ERR_ARCH_MISSING,
+                    "device %d is %s; module %s holds a %s code object (code object %s), but its e_flags pin "
+                    "%s%s; the runtime refused it (%s)",
+                    device, arch, m->name, t->target, version, flags_target, diff, runtime_err);
+  return crk_fail(CRK_ERR_ARCH_MISSING,
+                  "device %d is %s; module %s holds a %s code object (e_flags %s, code object %s) and neither "
+                  "processor nor features differ, yet the runtime refused it (%s): a runtime that does not load "
+                  "code object %s does that (the build's CODE_OBJECT_VERSION sets it)",
+                  device, arch, m->name, t->target, flags_target, version, runtime_err, version);
+}
+
 crk_status crk_module_check_device(const crk_module *m, int device) {
   const crk_backend *b;
   char what[160], arch[CRK_TARGET_MAX * 4];
@@ -279,16 +317,18 @@ static crk_status load(crk_module *m, int device, device_slot *s) {
   crk_status st = device_ready(device, what, &b);
   if (st != CRK_OK) return st;
   int target = 0;
+  crk_target_id tid;
   if (b->platform == CRK_PLATFORM_AMD) {
     /* Pick the code object ourselves, so a missing arch is our error with
      * both sides named, not the runtime's "no binary for GPU". */
-    crk_target_id tid;
     if ((st = device_target(b, device, what, arch, sizeof arch, &tid)) != CRK_OK) return st;
     if ((target = crk_ldr_blob_pick(&m->info, &tid)) < 0) return arch_missing(m, device, arch);
   }
   const crk_ldr_blob_target *t = &m->info.targets[target];
   void *module = NULL;
   st = b->module_load(device, t->image, t->size, &module, err, sizeof err);
+  if (st == CRK_ERR_ARCH_MISSING && b->platform == CRK_PLATFORM_AMD)
+    return amd_runtime_refused(m, device, arch, &tid, t, err);
   if (st == CRK_ERR_ARCH_MISSING) {
     /* The CUDA driver found no cubin or PTX for the device. */
     if (b->device_arch(device, arch, sizeof arch, err, sizeof err) != CRK_OK) snprintf(arch, sizeof arch, "unknown");

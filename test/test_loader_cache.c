@@ -317,8 +317,59 @@ static void measure_cached_lookup(void) {
   crk_module_close(m);
 }
 
+/* AMD: the runtime's "no binary for GPU" for a code object the blob lists
+ * for the device's arch. The message must not claim the arch is missing:
+ * it says what differs, or that the runtime refused the code as it is. */
+static void test_amd_runtime_refused(void) {
+  void *f;
+  crk_module *m;
+  const char *msg = crk_last_error();
+  size_t el, l;
+  /* The entry id says plain gfx90a; the object's e_flags pin xnack+. */
+  unsigned char *elf = fake_amd_elf(0x3f, 0x300 | 0x400, &el);
+  const char *ids[] = {"hipv4-amdgcn-amd-amdhsa--gfx90a"};
+  const unsigned char *data[] = {elf};
+  unsigned char *b = fake_bundle(1, ids, data, &el, &l);
+  fake_reset(1, "gfx90a:sramecc+:xnack-");
+  crk_backend_set(&fake_backend_amd);
+  atomic_store(&fake.load_arch_missing, 1);
+  crk_status s = crk_module_open_named(b, l, "MINE", &m);
+  if (s == CRK_OK) s = crk_module_function(m, 0, kernel, &f);
+  CHECK(s == CRK_ERR_ARCH_MISSING && !contains(msg, "only for") && contains(msg, "module MINE") &&
+            contains(msg, "e_flags pin gfx90a:xnack+: xnack+ where the device has xnack-") &&
+            contains(msg, "the runtime refused it (fakeModuleLoadData failed: no binary for GPU)"),
+        "AMD: no binary for a listed arch: the message names the feature that differs", "%s: %s",
+        crk_status_string(s), msg);
+  crk_module_close(m);
+  free(b);
+  free(elf);
+
+  /* Nothing differs: the runtime refused the code object as it is. */
+  elf = fake_amd_elf(0x41, 0, &el);
+  ids[0] = "hipv4-amdgcn-amd-amdhsa--gfx1100";
+  data[0] = elf;
+  b = fake_bundle(1, ids, data, &el, &l);
+  fake_reset(1, "gfx1100");
+  crk_backend_set(&fake_backend_amd);
+  atomic_store(&fake.load_arch_missing, 1);
+  s = crk_module_open_named(b, l, "MINE", &m);
+  if (s == CRK_OK) s = crk_module_function(m, 0, kernel, &f);
+  CHECK(s == CRK_ERR_ARCH_MISSING && !contains(msg, "only for") && contains(msg, "device 0 is gfx1100") &&
+            contains(msg, "neither processor nor features differ, yet the runtime refused it") &&
+            contains(msg, "code object v5"),
+        "AMD: no binary though nothing differs: the runtime refused it, code object version named", "%s: %s",
+        crk_status_string(s), msg);
+  atomic_store(&fake.load_arch_missing, 0);
+  crk_module_close(m);
+  CHECK(fake.live_modules == 0 && fake.misuse == 0, "AMD: refused loads leave nothing loaded", "live %d",
+        fake.live_modules);
+  free(b);
+  free(elf);
+}
+
 int main(void) {
   pick_blob();
+  test_amd_runtime_refused();
   test_load_once();
   test_errors();
   test_no_runtime_no_device();
