@@ -91,21 +91,50 @@ static void test_load_once(void) {
         "device 1: loaded once there, its own handle", "%s, load %d/%d", crk_last_error(), fake.load_calls[0],
         fake.load_calls[1]);
 
-  /* Opening the same blob again gives the same module: still one load. */
+  /* Opening the same blob again gives a handle of its own to the same
+   * module: still one load. */
   crk_module *m2;
   s = crk_module_open(blob, blob_len, &m2);
-  CHECK(s == CRK_OK && m2 == m, "the same blob opened twice is one module", "%p vs %p", (void *)m2, (void *)m);
+  CHECK(s == CRK_OK && m2 != m, "the same blob opened twice: two handles", "%p vs %p", (void *)m2, (void *)m);
   s = crk_module_function(m2, 0, kernel, &f);
   CHECK(s == CRK_OK && f == f0 && fake.load_calls[0] == 1, "lookup through the second open: cache hit",
         "load %d", fake.load_calls[0]);
-  crk_module_close(m2);
-  CHECK(fake.unload_calls[0] == 0 && fake.live_modules == 2, "closing one of two opens unloads nothing",
+  s = crk_module_close(m2);
+  CHECK(s == CRK_OK && fake.unload_calls[0] == 0 && fake.live_modules == 2, "closing one of two opens unloads nothing",
         "unloads %d, live %d", fake.unload_calls[0], fake.live_modules);
   s = crk_module_function(m, 0, kernel, &f);
   CHECK(s == CRK_OK && f == f0, "the module still works after the other close", "%s", crk_last_error());
 
-  crk_module_close(m);
-  CHECK(fake.unload_calls[0] == 1 && fake.unload_calls[1] == 1 && fake.unload_calls[2] == 0 &&
+  /* That caller's mistakes: an error each, and the other opener's module
+   * stays loaded and working (before handles, a second close freed it). */
+  s = crk_module_close(m2);
+  CHECK(s == CRK_ERR_INVALID_ARG && contains(crk_last_error(), "crk_module_close: module handle") &&
+            contains(crk_last_error(), "is not open (closed already"),
+        "closing a handle twice: CRK_ERR_INVALID_ARG, says so", "%s: %s", crk_status_string(s), crk_last_error());
+  s = crk_module_function(m2, 0, kernel, &f);
+  CHECK(s == CRK_ERR_INVALID_ARG && contains(crk_last_error(), "crk_module_function: module handle"),
+        "a lookup through a closed handle: CRK_ERR_INVALID_ARG", "%s: %s", crk_status_string(s), crk_last_error());
+  char archs[256];
+  CHECK(crk_module_archs(m2, archs, sizeof archs) == CRK_ERR_INVALID_ARG &&
+            crk_module_check_device(m2, 0) == CRK_ERR_INVALID_ARG && contains(crk_last_error(), "is not open"),
+        "crk_module_archs and crk_module_check_device refuse a closed handle", "%s", crk_last_error());
+  s = crk_module_function(m, 0, kernel, &f);
+  CHECK(s == CRK_OK && f == f0 && fake.unload_calls[0] == 0 && fake.live_modules == 2,
+        "after the other caller's double close the module is still loaded and works", "%s, unloads %d, live %d",
+        crk_last_error(), fake.unload_calls[0], fake.live_modules);
+
+  /* A closed handle stays refused when its slot serves a new open. */
+  crk_module *m3;
+  s = crk_module_open(blob, blob_len, &m3);
+  CHECK(s == CRK_OK && m3 != m2 && crk_module_close(m2) == CRK_ERR_INVALID_ARG && crk_module_close(m3) == CRK_OK,
+        "a new open does not revive a closed handle", "%s: %s", crk_status_string(s), crk_last_error());
+  /* Handles are not pointers the loader follows: a made-up one is refused. */
+  CHECK(crk_module_close((crk_module *)(uintptr_t)0x1234) == CRK_ERR_INVALID_ARG &&
+            crk_module_function((crk_module *)&f, 0, kernel, &f) == CRK_ERR_INVALID_ARG,
+        "a made-up handle is refused", "%s", crk_last_error());
+
+  s = crk_module_close(m);
+  CHECK(s == CRK_OK && fake.unload_calls[0] == 1 && fake.unload_calls[1] == 1 && fake.unload_calls[2] == 0 &&
             fake.live_modules == 0 && fake.misuse == 0,
         "the last close unloads each loaded device once", "unloads %d %d %d, live %d, misuse %d",
         fake.unload_calls[0], fake.unload_calls[1], fake.unload_calls[2], fake.live_modules, fake.misuse);
