@@ -6,6 +6,7 @@
  */
 #include "blob.h"
 
+#include "ccob.h"
 #include "decompress.h"
 #include "elf.h"
 #include "md5.h"
