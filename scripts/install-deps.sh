@@ -9,6 +9,7 @@
 #   hipcc libamdhip64-dev     HIP headers and the HIP runtime the loader uses
 #   make gcc pkg-config       the host side
 #   zlib1g-dev libzstd-dev    crk-dump reads compressed offload bundles
+#   libmd-dev                 and checks their MD5
 #   libclang-rt-19-dev        libFuzzer, for `make fuzz` only
 #
 # With a ROCm install at $ROCM_PATH (default /opt/rocm) the build uses it
@@ -16,7 +17,8 @@
 set -eu
 
 PKGS="clang-19 lld-19 llvm-19 clang-tools-19 rocm-device-libs hipcc libamdhip64-dev
-      make gcc libc6-dev pkg-config zlib1g-dev libzstd-dev libclang-rt-19-dev"
+      make gcc libc6-dev pkg-config zlib1g-dev libzstd-dev libmd-dev
+      libclang-rt-19-dev"
 PKGS="$PKGS ${CRK_EXTRA_PKGS:-}"
 
 missing=""

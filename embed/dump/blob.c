@@ -9,9 +9,9 @@
 #include "ccob.h"
 #include "decompress.h"
 #include "elf.h"
-#include "md5.h"
 #include "rd.h"
 
+#include <md5.h> /* libmd */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -220,8 +220,11 @@ static int read_ccob(ctx *c, const unsigned char *data, size_t len, const char *
   if (c->b->nowned == 0 || c->b->owned[c->b->nowned - 1] != out)
     return fail(c, "out of memory");
   if (!c->o.skip_hash) {
-    unsigned char d[16];
-    crk_md5(out, out_len, d);
+    unsigned char d[MD5_DIGEST_LENGTH];
+    MD5_CTX md5;
+    MD5Init(&md5);
+    MD5Update(&md5, out, out_len);
+    MD5Final(d, &md5);
     uint64_t got = rd_le(d, 8);
     if (got != h.hash)
       return fail(c, "compressed bundle v%u (%s): hash 0x%016llx in the header, but the data's is 0x%016llx: corrupted",
