@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#define SLOT_BITS 20
+#define SLOT_BITS CRK_HANDLE_BITS
 #define CHUNK_BITS 10 /* slots are allocated 1024 at a time, when needed */
 #define CHUNK_SLOTS ((size_t)1 << CHUNK_BITS)
 #define NCHUNKS ((size_t)1 << (SLOT_BITS - CHUNK_BITS))
@@ -44,7 +44,7 @@ int crk_handle_new(void *target, crk_module **out) {
   if (free_head) {
     i = free_head - 1;
     free_head = slot_at(i)->next_free;
-  } else if (used < NCHUNKS * CHUNK_SLOTS) {
+  } else if (used < CRK_HANDLE_MAX) {
     i = used;
     if (!atomic_load_explicit(&chunks[i >> CHUNK_BITS], memory_order_relaxed)) {
       slot *c = calloc(CHUNK_SLOTS, sizeof *c);

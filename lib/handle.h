@@ -8,9 +8,9 @@
  * freed (a closed one is reused by a later open, with a new generation),
  * so a closed, twice-closed or made-up handle is recognised and refused.
  *
- * A handle is (generation << 20 | slot + 1) cast to a pointer: never NULL,
- * 2^20 handles open at once, and a slot's generation wraps after 2^44
- * reuses (2^12 where pointers are 32 bits wide).
+ * A handle is (generation << CRK_HANDLE_BITS | slot + 1) cast to a pointer:
+ * never NULL, CRK_HANDLE_MAX handles open at once, and a slot's generation
+ * wraps after 2^44 reuses (2^12 where pointers are 32 bits wide).
  *
  * Thread safety: new and close take the table's lock; get takes none (a
  * handle's slot is read with acquire loads). A get racing with the close of
@@ -22,8 +22,11 @@
 
 #include "backend.h"
 
+#define CRK_HANDLE_BITS 20
+#define CRK_HANDLE_MAX (((size_t)1 << CRK_HANDLE_BITS) - 1) /* slot + 1 fits the bits */
+
 /* A new handle for target (not NULL) in *out. 0, or -1 when out of memory
- * or when 2^20 handles are open. */
+ * or when CRK_HANDLE_MAX handles are open. */
 int crk_handle_new(void *target, crk_module **out) CRK_INTERNAL;
 
 /* The target of an open handle, or NULL for one that is not open. */

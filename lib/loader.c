@@ -136,8 +136,8 @@ crk_status crk_module_open_named(const void *blob, size_t len, const char *name,
     if (r->blob == blob && r->len == len) m = r;
   crk_status s = m ? CRK_OK : module_new(blob, len, name, &m);
   if (s == CRK_OK && crk_handle_new(m, out) != 0) {
-    s = crk_fail(CRK_ERR_NO_MEMORY, "opening module %s: out of host memory for a handle, or %d handles open",
-                 name, 1 << 20);
+    s = crk_fail(CRK_ERR_NO_MEMORY, "opening module %s: out of host memory for a handle, or %zu handles open",
+                 name, CRK_HANDLE_MAX);
     if (m->refs == 0) module_free(m);
   } else if (s == CRK_OK && m->refs++ == 0) {
     m->next = registry;

@@ -5,6 +5,7 @@
 #include "check.h"
 #include "fake_backend.h"
 
+#include "../lib/handle.h"
 #include "bundle.h"
 #include "candle_rocm_kernels.h"
 
@@ -396,8 +397,37 @@ static void test_amd_runtime_refused(void) {
   free(elf);
 }
 
+/* As many handles as there are slots, each working; one more is refused
+ * until one is closed. */
+static void test_handle_limit(void) {
+  fake_reset(1, "gfx1100");
+  crk_backend_set(&fake_backend_amd);
+  crk_module **h = malloc(CRK_HANDLE_MAX * sizeof *h);
+  size_t n = 0;
+  while (n < CRK_HANDLE_MAX && crk_module_open(blob, blob_len, &h[n]) == CRK_OK) n++;
+  char archs[256];
+  int last_works = n > 0 && crk_module_archs(h[n - 1], archs, sizeof archs) == CRK_OK &&
+                   crk_module_archs(h[0], archs, sizeof archs) == CRK_OK;
+  CHECK(n == CRK_HANDLE_MAX && last_works, "CRK_HANDLE_MAX handles open, the first and the last work",
+        "%zu opened: %s", n, crk_last_error());
+  crk_module *more;
+  crk_status s = crk_module_open(blob, blob_len, &more);
+  CHECK(s == CRK_ERR_NO_MEMORY && more == NULL && contains(crk_last_error(), "handles open"),
+        "one handle more is refused", "%s: %s", crk_status_string(s), crk_last_error());
+  int closed = n > 0 && crk_module_close(h[n / 2]) == CRK_OK;
+  s = crk_module_open(blob, blob_len, &more);
+  CHECK(closed && s == CRK_OK && more != h[n / 2] && crk_module_archs(more, archs, sizeof archs) == CRK_OK,
+        "after a close, an open gets the freed slot with a new handle", "%s", crk_last_error());
+  if (s == CRK_OK) h[n / 2] = more;
+  int all = 1;
+  for (size_t i = 0; i < n; i++) all = all && crk_module_close(h[i]) == CRK_OK;
+  CHECK(all, "every handle closes once", "%s", crk_last_error());
+  free(h);
+}
+
 int main(void) {
   pick_blob();
+  test_handle_limit();
   test_amd_runtime_refused();
   test_load_once();
   test_errors();
