@@ -75,14 +75,18 @@ static unsigned char *slurp(const char *path, uint64_t max, size_t *len, char *e
       return NULL;
     }
     if (n < cap) break;
-    unsigned char *nb = cap <= SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
+    /* Doubling, but to no more than max + 1 bytes: one byte past the
+     * limit proves the file too large without allocating twice the limit. */
+    size_t nc = cap <= SIZE_MAX / 2 ? cap * 2 : SIZE_MAX;
+    if (max < SIZE_MAX && nc > max + 1) nc = (size_t)max + 1;
+    unsigned char *nb = nc > cap ? realloc(buf, nc) : NULL;
     if (!nb) {
       free(buf);
       buf = NULL;
       break;
     }
     buf = nb;
-    cap *= 2;
+    cap = nc;
   }
   int bad = ferror(f);
   int e = errno;
