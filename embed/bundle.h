@@ -1,7 +1,8 @@
 /* bundle.h: read clang offload bundles and AMDGPU target IDs on the host.
  *
  * Shared by the blob-to-C generator, the loader library and the dump tool, so
- * that there is exactly one parser of the bundle layout to get right. No
+ * that there is exactly one parser of the bundle layout to get right
+ * (compressed bundles, which only the dump tool reads: dump/ccob.h). No
  * allocation, no I/O: everything points into the caller's buffer, and every
  * offset and size is checked against it before use.
  *
@@ -41,40 +42,6 @@ int crk_is_bundle(const void *data, size_t len);
  * is truncated or any entry lies outside the buffer. */
 int crk_bundle_parse(const void *data, size_t len, crk_bundle_entry *out,
                      size_t max, size_t *count, char *err, size_t errlen);
-
-/* Compressed bundle ("CCOB", written by clang-offload-bundler --compress):
- * a header, then the zlib or zstd compression of a whole uncompressed
- * bundle. All integers little-endian:
- *   v1: "CCOB" u16 version, u16 method, u32 uncompressed size, u64 hash    (20 bytes)
- *   v2: "CCOB" u16 version, u16 method, u32 total size, u32 uncompressed size, u64 hash (24)
- *   v3: "CCOB" u16 version, u16 method, u64 total size, u64 uncompressed size, u64 hash (32)
- * The total size counts the header; v1 has none, so its compressed data
- * runs to the end of the buffer. The hash is the first 8 bytes of the MD5
- * of the uncompressed bundle, read as a little-endian integer. */
-#define CRK_CCOB_MAGIC "CCOB"
-#define CRK_CCOB_MAGIC_LEN 4
-enum { CRK_CCOB_ZLIB = 0, CRK_CCOB_ZSTD = 1 }; /* llvm::compression::Format */
-
-typedef struct {
-  unsigned version;            /* 1, 2 or 3 */
-  unsigned method;             /* CRK_CCOB_ZLIB or CRK_CCOB_ZSTD */
-  size_t header_size;          /* 20, 24 or 32 */
-  uint64_t total_size;         /* header + compressed data (v1: up to the buffer's end) */
-  uint64_t uncompressed_size;
-  uint64_t hash;
-  const unsigned char *payload; /* the compressed data, inside the caller's buffer */
-  size_t payload_len;
-} crk_ccob_header;
-
-/* Nonzero when data starts with the compressed bundle magic. */
-int crk_is_compressed_bundle(const void *data, size_t len);
-
-/* Parses a compressed bundle header. Returns 0, or -1 with a one-line reason
- * in err for a truncated header, an unknown version or method, or a total
- * size that is smaller than the header or runs past the buffer. Decompressing
- * is the caller's business (the library itself links no compressor). */
-int crk_ccob_parse(const void *data, size_t len, crk_ccob_header *out, char *err,
-                   size_t errlen);
 
 /* A feature of a target ID: absent ("any"), on (+) or off (-). */
 enum { CRK_FEATURE_ANY = -1, CRK_FEATURE_OFF = 0, CRK_FEATURE_ON = 1 };

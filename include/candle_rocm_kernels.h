@@ -20,7 +20,7 @@
  * threads race for it; the handle of every kernel is cached, so a repeated
  * lookup makes no runtime call and takes no lock. All calls are thread-safe,
  * except that crk_module_close must not race with other calls on the same
- * module. The loader finds the GPU runtime at run time (dlopen of
+ * handle. The loader finds the GPU runtime at run time (dlopen of
  * libamdhip64.so, or libcuda.so.1 in the NVIDIA build): linking the library
  * needs no GPU package, and a machine without one gets an error, not a crash.
  *
@@ -63,7 +63,8 @@ typedef enum {
   CRK_ERR_NO_MEMORY         /* host or device memory ran out */
 } crk_status;
 
-/* A blob, opened once and loaded lazily on each device it is used on. */
+/* An open blob, loaded lazily on each device it is used on. A handle: it
+ * points to nothing the caller may read. */
 typedef struct crk_module crk_module;
 
 /* Opens a blob: the QUANTIZED bundle, or any caller-supplied AMD code object
@@ -71,9 +72,10 @@ typedef struct crk_module crk_module;
  * PTX (NVIDIA build). The bytes are validated here (headers, every bundle or
  * fatbin entry, ELF header and section bounds) and must stay alive and
  * unchanged until the module is closed; nothing is loaded and no GPU or
- * runtime is needed. Opening the same blob (same address and length) again
- * returns the same module with one more reference, so a blob is loaded at
- * most once per device per process.
+ * runtime is needed. Each open returns a handle of its own, to be closed
+ * once; opens of the same blob (same address and length) share one module
+ * behind their handles, so a blob is loaded at most once per device per
+ * process, and it stays loaded until the last of them is closed.
  * Errors: CRK_ERR_INVALID_ARG, CRK_ERR_BAD_BLOB, CRK_ERR_NO_MEMORY. */
 crk_status crk_module_open(const void *blob, size_t len, crk_module **out);
 
@@ -122,17 +124,22 @@ crk_status crk_device_arch(int device, char *buf, size_t len);
  * result is CRK_ERR_NO_DEVICE; without a runtime, CRK_ERR_NO_RUNTIME. */
 crk_status crk_device_count(int *count);
 
-/* Drops one reference of crk_module_open. The last one unloads every
- * per-device module the loader loaded for this blob, once each, and frees
- * the module: its function handles are invalid from then on. NULL is a
- * no-op. Must not race with other calls on the same module. */
-void crk_module_close(crk_module *m);
+/* Closes a handle of crk_module_open. Closing the last handle of a blob
+ * unloads every per-device module the loader loaded for it, once each: its
+ * function handles are invalid from then on. A handle that is not open
+ * (closed already, or made up) is refused with CRK_ERR_INVALID_ARG, here and
+ * by every call that takes a module, and changes nothing: the other
+ * handles of the blob keep working. NULL is a no-op (CRK_OK). Must not race
+ * with other calls on the same handle. */
+crk_status crk_module_close(crk_module *m);
 
 /* A constant name of a status: "CRK_ERR_ARCH_MISSING". */
 const char *crk_status_string(crk_status s);
 
 /* The one-line message of the calling thread's last failed call ("" when
- * none failed yet). Valid until this thread's next failing call. */
+ * none failed yet). Valid until this thread's next failing call. Only
+ * printable ASCII: other bytes it quotes (of a bundle entry id, a module
+ * name) read \xNN. */
 const char *crk_last_error(void);
 
 #ifdef __cplusplus

@@ -133,6 +133,12 @@ int crk_elf_amdgpu_target(const unsigned char *p, size_t n, char *buf, size_t le
   return w < 0 || (size_t)w >= len ? -1 : 0;
 }
 
+int crk_elf_amdgpu_co_version(const unsigned char *p, size_t n) {
+  /* ELFABIVERSION_AMDGPU_HSA_V3..V6 are 1..4. */
+  if (n < 64 || p[8] < 1 || p[8] > 4) return -1;
+  return p[8] + 2;
+}
+
 int crk_elf_cuda_sm(const unsigned char *p, size_t n) {
   if (n < 64) return -1;
   uint32_t flags = rd32(p + 48);

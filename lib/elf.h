@@ -30,6 +30,10 @@ int crk_elf_check(const unsigned char *p, size_t n, int machine, char *err,
 int crk_elf_amdgpu_target(const unsigned char *p, size_t n, char *buf,
                           size_t len) CRK_INTERNAL;
 
+/* The code object version (3 to 6) of an AMDGPU code object, from its ELF
+ * ABI version, or -1 when that is not one of them. */
+int crk_elf_amdgpu_co_version(const unsigned char *p, size_t n) CRK_INTERNAL;
+
 /* The SM number (90 for sm_90) a CUDA cubin was built for, or -1. */
 int crk_elf_cuda_sm(const unsigned char *p, size_t n) CRK_INTERNAL;
 

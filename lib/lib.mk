@@ -6,7 +6,7 @@ LIB_SO     := $(OUT)/lib$(LIBNAME).so
 # The loader: one library, one public API, the backend picked by PLATFORM.
 # Both backends find their runtime with dlopen, so the library links no GPU
 # package and a machine without one gets an error message, not a link error.
-LOADER_SRCS := lib/loader.c lib/blob.c lib/elf.c lib/fn_cache.c lib/error.c lib/backend.c
+LOADER_SRCS := lib/loader.c lib/handle.c lib/blob.c lib/elf.c lib/fn_cache.c lib/error.c lib/backend.c
 ifeq ($(PLATFORM),nvidia)
 LOADER_BACKEND_SRCS := lib/backend_cuda.c lib/builtin_nvidia.c
 else

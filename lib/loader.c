@@ -4,6 +4,8 @@
  * Concurrency, from the outside in:
  * - a registry (one mutex) maps each open blob to its module, so a blob has
  *   one module, hence one load per device, however often it is opened;
+ *   each open gets a handle of its own (handle.h), so a caller's extra
+ *   close or use after close is an error, never another caller's loss;
  * - a module has one slot per device, created under the module's mutex and
  *   published as an atomic pointer;
  * - a slot's mutex serializes the load of the module on that device and the
@@ -20,6 +22,7 @@
 #include "elf.h"
 #include "error.h"
 #include "fn_cache.h"
+#include "handle.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -39,46 +42,30 @@ typedef struct {
   crk_fn_cache fns;
 } device_slot;
 
-struct crk_module {
+/* What every open of one blob shares; callers hold handles to it. */
+typedef struct module module;
+struct module {
   const unsigned char *blob;
   size_t len;
   char *name;
   crk_ldr_blob info;
-  int refs;                 /* under registry_lock */
-  struct crk_module *next;  /* registry list */
+  int refs;                 /* open handles; under registry_lock */
+  struct module *next;      /* registry list */
   pthread_mutex_t lock;     /* creates slots */
   _Atomic(device_slot *) slots[CRK_MAX_DEVICES];
 };
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
-static crk_module *registry;
+static module *registry;
 
 /* ---- opening and closing -------------------------------------------------- */
 
-crk_status crk_module_open_named(const void *blob, size_t len, const char *name,
-                                 crk_module **out) {
-  if (!out) return crk_fail(CRK_ERR_INVALID_ARG, "crk_module_open: out is NULL");
-  *out = NULL;
-  if (!blob || len == 0)
-    return crk_fail(CRK_ERR_INVALID_ARG, "crk_module_open: no blob (pointer %p, %zu bytes)", blob, len);
-  char fallback[64];
-  if (!name) {
-    if (blob == QUANTIZED) name = "QUANTIZED";
-    else snprintf(fallback, sizeof fallback, "blob@%p", blob), name = fallback;
-  }
-
-  pthread_mutex_lock(&registry_lock);
-  for (crk_module *m = registry; m; m = m->next) {
-    if (m->blob == blob && m->len == len) {
-      m->refs++;
-      pthread_mutex_unlock(&registry_lock);
-      *out = m;
-      return CRK_OK;
-    }
-  }
+/* A new module for the blob, with no handle yet (refs 0, not in the
+ * registry); the caller holds registry_lock. */
+static crk_status module_new(const void *blob, size_t len, const char *name, module **out) {
   crk_status s = CRK_OK;
   char err[512];
-  crk_module *m = calloc(1, sizeof *m);
+  module *m = calloc(1, sizeof *m);
   char *copy = strdup(name);
   if (!m || !copy) {
     s = crk_fail(CRK_ERR_NO_MEMORY, "opening module %s: out of host memory", name);
@@ -99,7 +86,6 @@ crk_status crk_module_open_named(const void *blob, size_t len, const char *name,
     }
   }
   if (s != CRK_OK) {
-    pthread_mutex_unlock(&registry_lock);
     free(copy);
     free(m);
     return s;
@@ -107,35 +93,14 @@ crk_status crk_module_open_named(const void *blob, size_t len, const char *name,
   m->blob = blob;
   m->len = len;
   m->name = copy;
-  m->refs = 1;
   pthread_mutex_init(&m->lock, NULL);
   for (int d = 0; d < CRK_MAX_DEVICES; d++) atomic_init(&m->slots[d], NULL);
-  m->next = registry;
-  registry = m;
-  pthread_mutex_unlock(&registry_lock);
   *out = m;
   return CRK_OK;
 }
 
-crk_status crk_module_open(const void *blob, size_t len, crk_module **out) {
-  return crk_module_open_named(blob, len, NULL, out);
-}
-
-void crk_module_close(crk_module *m) {
-  if (!m) return;
-  pthread_mutex_lock(&registry_lock);
-  if (--m->refs > 0) {
-    pthread_mutex_unlock(&registry_lock);
-    return;
-  }
-  for (crk_module **p = &registry; *p; p = &(*p)->next) {
-    if (*p == m) {
-      *p = m->next;
-      break;
-    }
-  }
-  pthread_mutex_unlock(&registry_lock);
-
+/* Unloads every per-device module loaded for m, once each, and frees it. */
+static void module_free(module *m) {
   for (int d = 0; d < CRK_MAX_DEVICES; d++) {
     device_slot *s = atomic_load_explicit(&m->slots[d], memory_order_acquire);
     if (!s) continue;
@@ -151,9 +116,82 @@ void crk_module_close(crk_module *m) {
   free(m);
 }
 
-crk_status crk_module_archs(const crk_module *m, char *buf, size_t len) {
-  if (!m || !buf || len == 0)
-    return crk_fail(CRK_ERR_INVALID_ARG, "crk_module_archs: %s", !m ? "module is NULL" : "no buffer");
+crk_status crk_module_open_named(const void *blob, size_t len, const char *name,
+                                 crk_module **out) {
+  if (!out) return crk_fail(CRK_ERR_INVALID_ARG, "crk_module_open: out is NULL");
+  *out = NULL;
+  if (!blob || len == 0)
+    return crk_fail(CRK_ERR_INVALID_ARG, "crk_module_open: no blob (pointer %p, %zu bytes)", blob, len);
+  char fallback[64];
+  if (!name) {
+    if (blob == QUANTIZED) name = "QUANTIZED";
+    else snprintf(fallback, sizeof fallback, "blob@%p", blob), name = fallback;
+  }
+
+  /* The handle is made under the registry lock, so that no close can drop
+   * the module's last reference between finding it and counting this one. */
+  pthread_mutex_lock(&registry_lock);
+  module *m = NULL;
+  for (module *r = registry; r && !m; r = r->next)
+    if (r->blob == blob && r->len == len) m = r;
+  crk_status s = m ? CRK_OK : module_new(blob, len, name, &m);
+  if (s == CRK_OK && crk_handle_new(m, out) != 0) {
+    s = crk_fail(CRK_ERR_NO_MEMORY, "opening module %s: out of host memory for a handle, or %zu handles open",
+                 name, CRK_HANDLE_MAX);
+    if (m->refs == 0) module_free(m);
+  } else if (s == CRK_OK && m->refs++ == 0) {
+    m->next = registry;
+    registry = m;
+  }
+  pthread_mutex_unlock(&registry_lock);
+  return s;
+}
+
+crk_status crk_module_open(const void *blob, size_t len, crk_module **out) {
+  return crk_module_open_named(blob, len, NULL, out);
+}
+
+/* The module behind an open handle, or NULL with the error set; `what`
+ * names the call. */
+static module *open_module(const crk_module *h, const char *what) {
+  if (!h) {
+    crk_fail(CRK_ERR_INVALID_ARG, "%s: module is NULL", what);
+    return NULL;
+  }
+  module *m = crk_handle_get(h);
+  if (!m)
+    crk_fail(CRK_ERR_INVALID_ARG, "%s: module handle %p is not open (closed already, or not from crk_module_open)",
+             what, (const void *)h);
+  return m;
+}
+
+crk_status crk_module_close(crk_module *h) {
+  if (!h) return CRK_OK;
+  module *m = crk_handle_close(h);
+  if (!m)
+    return crk_fail(CRK_ERR_INVALID_ARG,
+                    "crk_module_close: module handle %p is not open (closed already, or not from crk_module_open)",
+                    (void *)h);
+  pthread_mutex_lock(&registry_lock);
+  if (--m->refs > 0) {
+    pthread_mutex_unlock(&registry_lock);
+    return CRK_OK;
+  }
+  for (module **p = &registry; *p; p = &(*p)->next) {
+    if (*p == m) {
+      *p = m->next;
+      break;
+    }
+  }
+  pthread_mutex_unlock(&registry_lock);
+  module_free(m);
+  return CRK_OK;
+}
+
+crk_status crk_module_archs(const crk_module *h, char *buf, size_t len) {
+  const module *m = open_module(h, "crk_module_archs");
+  if (!m) return CRK_ERR_INVALID_ARG;
+  if (!buf || len == 0) return crk_fail(CRK_ERR_INVALID_ARG, "crk_module_archs: no buffer");
   size_t need = crk_ldr_blob_targets(&m->info, buf, len);
   if (need >= len)
     return crk_fail(CRK_ERR_INVALID_ARG,
@@ -220,7 +258,7 @@ crk_status crk_device_arch(int device, char *buf, size_t len) {
 }
 
 /* The message of a device whose arch the blob lacks. */
-static crk_status arch_missing(const crk_module *m, int device, const char *arch) {
+static crk_status arch_missing(const module *m, int device, const char *arch) {
   char archs[512];
   crk_ldr_blob_targets(&m->info, archs, sizeof archs);
   crk_target_id tid;
@@ -230,11 +268,50 @@ static crk_status arch_missing(const crk_module *m, int device, const char *arch
                   device, arch, m->name, archs, proc);
 }
 
-crk_status crk_module_check_device(const crk_module *m, int device) {
+/* " where the device has xnack-" and the like: what a code object's e_flags
+ * pin that the device's target ID says otherwise, or "" (appended to out). */
+static void feature_clash(char *out, size_t n, const char *name, int obj, int dev) {
+  if (obj == CRK_FEATURE_ANY || obj == dev) return;
+  size_t at = strlen(out);
+  snprintf(out + at, n - at, "%s %s%c where the device has %s%s", at ? "," : ":", name, obj == CRK_FEATURE_ON ? '+' : '-',
+           name, dev == CRK_FEATURE_ON ? "+" : dev == CRK_FEATURE_OFF ? "-" : " unspecified");
+}
+
+/* The message when the runtime answers "no binary for this GPU" for the
+ * code object picked by target ID: the blob does list the device's arch,
+ * so say what else differs (the features the object's e_flags pin, which
+ * its bundle entry id may not name) or that the runtime refused it as is
+ * (a code object version it does not load). */
+static crk_status amd_runtime_refused(const module *m, int device, const char *arch,
+                                      const crk_target_id *dev, const crk_ldr_blob_target *t,
+                                      const char *runtime_err) {
+  char flags_target[CRK_TARGET_MAX] = "unknown", diff[256] = "", version[32] = "unknown version";
+  crk_target_id obj;
+  int cov = crk_elf_amdgpu_co_version(t->image, t->size);
+  if (cov > 0) snprintf(version, sizeof version, "v%d", cov);
+  if (crk_elf_amdgpu_target(t->image, t->size, flags_target, sizeof flags_target) == 0 &&
+      crk_target_id_parse(flags_target, strlen(flags_target), &obj) == 0) {
+    feature_clash(diff, sizeof diff, "sramecc", obj.sramecc, dev->sramecc);
+    feature_clash(diff, sizeof diff, "xnack", obj.xnack, dev->xnack);
+  }
+  if (diff[0])
+    return crk_fail(CRK_ERR_ARCH_MISSING,
+                    "device %d is %s; module %s holds a %s code object (code object %s), but its e_flags pin "
+                    "%s%s; the runtime refused it (%s)",
+                    device, arch, m->name, t->target, version, flags_target, diff, runtime_err);
+  return crk_fail(CRK_ERR_ARCH_MISSING,
+                  "device %d is %s; module %s holds a %s code object (e_flags %s, code object %s) and neither "
+                  "processor nor features differ, yet the runtime refused it (%s): a runtime that does not load "
+                  "code object %s does that (the build's CODE_OBJECT_VERSION sets it)",
+                  device, arch, m->name, t->target, flags_target, version, runtime_err, version);
+}
+
+crk_status crk_module_check_device(const crk_module *h, int device) {
   const crk_backend *b;
   char what[160], arch[CRK_TARGET_MAX * 4];
   crk_target_id tid;
-  if (!m) return crk_fail(CRK_ERR_INVALID_ARG, "crk_module_check_device: module is NULL");
+  const module *m = open_module(h, "crk_module_check_device");
+  if (!m) return CRK_ERR_INVALID_ARG;
   snprintf(what, sizeof what, "checking module %s against device %d", m->name, device);
   crk_status s = device_ready(device, what, &b);
   if (s != CRK_OK || b->platform != CRK_PLATFORM_AMD) return s;
@@ -244,7 +321,7 @@ crk_status crk_module_check_device(const crk_module *m, int device) {
 
 /* ---- loading and lookups ----------------------------------------------------- */
 
-static crk_status get_slot(crk_module *m, int device, device_slot **out) {
+static crk_status get_slot(module *m, int device, device_slot **out) {
   device_slot *s = atomic_load_explicit(&m->slots[device], memory_order_acquire);
   if (s) {
     *out = s;
@@ -272,23 +349,25 @@ static crk_status get_slot(crk_module *m, int device, device_slot **out) {
 }
 
 /* Loads the module on the device; the caller holds s->lock. */
-static crk_status load(crk_module *m, int device, device_slot *s) {
+static crk_status load(module *m, int device, device_slot *s) {
   const crk_backend *b;
   char what[160], err[512], arch[CRK_TARGET_MAX * 4];
   snprintf(what, sizeof what, "loading module %s on device %d", m->name, device);
   crk_status st = device_ready(device, what, &b);
   if (st != CRK_OK) return st;
   int target = 0;
+  crk_target_id tid;
   if (b->platform == CRK_PLATFORM_AMD) {
     /* Pick the code object ourselves, so a missing arch is our error with
      * both sides named, not the runtime's "no binary for GPU". */
-    crk_target_id tid;
     if ((st = device_target(b, device, what, arch, sizeof arch, &tid)) != CRK_OK) return st;
     if ((target = crk_ldr_blob_pick(&m->info, &tid)) < 0) return arch_missing(m, device, arch);
   }
   const crk_ldr_blob_target *t = &m->info.targets[target];
   void *module = NULL;
   st = b->module_load(device, t->image, t->size, &module, err, sizeof err);
+  if (st == CRK_ERR_ARCH_MISSING && b->platform == CRK_PLATFORM_AMD)
+    return amd_runtime_refused(m, device, arch, &tid, t, err);
   if (st == CRK_ERR_ARCH_MISSING) {
     /* The CUDA driver found no cubin or PTX for the device. */
     if (b->device_arch(device, arch, sizeof arch, err, sizeof err) != CRK_OK) snprintf(arch, sizeof arch, "unknown");
@@ -305,7 +384,7 @@ static crk_status load(crk_module *m, int device, device_slot *s) {
 }
 
 /* Resolves a kernel not in the cache; the caller holds s->lock. */
-static crk_status resolve(crk_module *m, int device, device_slot *s, const char *kernel,
+static crk_status resolve(module *m, int device, device_slot *s, const char *kernel,
                           uint64_t hash, void **function) {
   const crk_ldr_blob_target *t = &m->info.targets[s->target];
   char err[512];
@@ -336,10 +415,11 @@ static crk_status resolve(crk_module *m, int device, device_slot *s, const char 
   return CRK_OK;
 }
 
-crk_status crk_module_function(crk_module *m, int device, const char *kernel, void **function) {
-  if (!m || !kernel || !function)
-    return crk_fail(CRK_ERR_INVALID_ARG, "crk_module_function: %s is NULL",
-                    !m ? "module" : !kernel ? "kernel name" : "function");
+crk_status crk_module_function(crk_module *h, int device, const char *kernel, void **function) {
+  module *m = open_module(h, "crk_module_function");
+  if (!m) return CRK_ERR_INVALID_ARG;
+  if (!kernel || !function)
+    return crk_fail(CRK_ERR_INVALID_ARG, "crk_module_function: %s is NULL", !kernel ? "kernel name" : "function");
   if (device < 0 || device >= CRK_MAX_DEVICES)
     return crk_fail(CRK_ERR_INVALID_ARG, "looking up kernel '%s': device %d is out of range (0..%d)", kernel,
                     device, CRK_MAX_DEVICES - 1);

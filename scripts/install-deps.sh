@@ -10,6 +10,7 @@
 #   make gcc pkg-config       the host side
 #   python3-dev               the emulator test's stand-in HIP runtime embeds Python
 #   zlib1g-dev libzstd-dev    crk-dump reads compressed offload bundles
+#   libmd-dev                 and checks their MD5
 #   libclang-rt-19-dev        libFuzzer, for `make fuzz` only
 #
 # With a ROCm install at $ROCM_PATH (default /opt/rocm) the build uses it
@@ -17,7 +18,8 @@
 set -eu
 
 PKGS="clang-19 lld-19 llvm-19 clang-tools-19 rocm-device-libs hipcc libamdhip64-dev
-      make gcc libc6-dev pkg-config zlib1g-dev libzstd-dev libclang-rt-19-dev python3-dev"
+      make gcc libc6-dev pkg-config zlib1g-dev libzstd-dev libmd-dev
+      libclang-rt-19-dev python3-dev"
 PKGS="$PKGS ${CRK_EXTRA_PKGS:-}"
 
 missing=""

@@ -6,7 +6,6 @@
  * program itself exits 2 naming the file and the fault. */
 #include "check.h"
 #include "dump/blob.h"
-#include "dump/md5.h"
 #include "test_dump_util.h"
 
 static char last_err[1024];
@@ -211,7 +210,7 @@ static void expect_md_error(const char *what, const mp_buf *m, const char *want)
   crk_codeobj co;
   memset(&co, 0, sizeof co);
   char err[1024] = "";
-  int rc = crk_metadata_parse(&co, m->b, m->n, err, sizeof err);
+  int rc = crk_metadata_parse(&co, m->b, m->n, CRK_CODEOBJ_MAX_RECORDS, err, sizeof err);
   CHECK(rc != 0 && strstr(err, want) && !co.kernels && !co.md_target, what, "%s (want '%s')",
         rc == 0 ? "parsed without error" : err, want);
   if (rc == 0) crk_codeobj_free(&co);
@@ -226,7 +225,7 @@ static void metadata_lies(void) {
   mp_str(&m, ".name"); mp_str(&m, "k");
   mp_str(&m, ".sgpr_count"); mp_uint(&m, 7);
   memset(&co, 0, sizeof co);
-  int rc = crk_metadata_parse(&co, m.b, m.n, err, sizeof err);
+  int rc = crk_metadata_parse(&co, m.b, m.n, CRK_CODEOBJ_MAX_RECORDS, err, sizeof err);
   CHECK(rc == 0 && co.nkernels == 1 && co.kernels[0].sgpr == 7 && co.kernels[0].vgpr == CRK_ABSENT,
         "bad: hand-made metadata parses (the writer is right)", "%s", rc ? err : "wrong values");
   if (rc == 0) crk_codeobj_free(&co);
@@ -273,7 +272,7 @@ static void metadata_lies(void) {
   for (int i = 0; i < 200000; i++) mp_byte(&m, 0x91);
   mp_byte(&m, 0xc0);
   memset(&co, 0, sizeof co);
-  rc = crk_metadata_parse(&co, m.b, m.n, err, sizeof err);
+  rc = crk_metadata_parse(&co, m.b, m.n, CRK_CODEOBJ_MAX_RECORDS, err, sizeof err);
   CHECK(rc == 0 && co.nkernels == 1, "bad: metadata nested 200000 deep is skipped", "%s", rc ? err : "wrong");
   if (rc == 0) crk_codeobj_free(&co);
 

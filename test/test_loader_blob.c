@@ -202,6 +202,19 @@ static void test_corrupt_bundles(void) {
         "%s: %s", crk_status_string(s), msg);
   free(b);
 
+  /* An id with a newline and a terminal escape: the message stays one
+   * line of printable text, the bytes escaped as crk-dump prints them. */
+  const char *ids4[] = {"hipv4-amdgcn-amd-amdhsa--gfx90a:xnack*\n\033[2J"};
+  b = fake_bundle(1, ids4, data2, &el, &l);
+  s = try_open(b, l, &msg);
+  {
+    int printable = 1;
+    for (const unsigned char *p = (const unsigned char *)msg; *p; p++) printable = printable && *p >= 0x20 && *p < 0x7f;
+    CHECK(s == CRK_ERR_BAD_BLOB && printable && contains(msg, "(hipv4-amdgcn-amd-amdhsa--gfx90a:xnack*\\x0a\\x1b[2J)"),
+          "bundle entry id with control bytes: the message escapes them", "%s: %s", crk_status_string(s), msg);
+  }
+  free(b);
+
   /* A bundle with only the host entry. */
   b = fake_bundle(1, ids, data, sizes, &l);
   s = try_open(b, l, &msg);

@@ -5,6 +5,7 @@
 #include "check.h"
 #include "fake_backend.h"
 
+#include "../lib/handle.h"
 #include "bundle.h"
 #include "candle_rocm_kernels.h"
 
@@ -91,21 +92,50 @@ static void test_load_once(void) {
         "device 1: loaded once there, its own handle", "%s, load %d/%d", crk_last_error(), fake.load_calls[0],
         fake.load_calls[1]);
 
-  /* Opening the same blob again gives the same module: still one load. */
+  /* Opening the same blob again gives a handle of its own to the same
+   * module: still one load. */
   crk_module *m2;
   s = crk_module_open(blob, blob_len, &m2);
-  CHECK(s == CRK_OK && m2 == m, "the same blob opened twice is one module", "%p vs %p", (void *)m2, (void *)m);
+  CHECK(s == CRK_OK && m2 != m, "the same blob opened twice: two handles", "%p vs %p", (void *)m2, (void *)m);
   s = crk_module_function(m2, 0, kernel, &f);
   CHECK(s == CRK_OK && f == f0 && fake.load_calls[0] == 1, "lookup through the second open: cache hit",
         "load %d", fake.load_calls[0]);
-  crk_module_close(m2);
-  CHECK(fake.unload_calls[0] == 0 && fake.live_modules == 2, "closing one of two opens unloads nothing",
+  s = crk_module_close(m2);
+  CHECK(s == CRK_OK && fake.unload_calls[0] == 0 && fake.live_modules == 2, "closing one of two opens unloads nothing",
         "unloads %d, live %d", fake.unload_calls[0], fake.live_modules);
   s = crk_module_function(m, 0, kernel, &f);
   CHECK(s == CRK_OK && f == f0, "the module still works after the other close", "%s", crk_last_error());
 
-  crk_module_close(m);
-  CHECK(fake.unload_calls[0] == 1 && fake.unload_calls[1] == 1 && fake.unload_calls[2] == 0 &&
+  /* That caller's mistakes: an error each, and the other opener's module
+   * stays loaded and working (before handles, a second close freed it). */
+  s = crk_module_close(m2);
+  CHECK(s == CRK_ERR_INVALID_ARG && contains(crk_last_error(), "crk_module_close: module handle") &&
+            contains(crk_last_error(), "is not open (closed already"),
+        "closing a handle twice: CRK_ERR_INVALID_ARG, says so", "%s: %s", crk_status_string(s), crk_last_error());
+  s = crk_module_function(m2, 0, kernel, &f);
+  CHECK(s == CRK_ERR_INVALID_ARG && contains(crk_last_error(), "crk_module_function: module handle"),
+        "a lookup through a closed handle: CRK_ERR_INVALID_ARG", "%s: %s", crk_status_string(s), crk_last_error());
+  char archs[256];
+  CHECK(crk_module_archs(m2, archs, sizeof archs) == CRK_ERR_INVALID_ARG &&
+            crk_module_check_device(m2, 0) == CRK_ERR_INVALID_ARG && contains(crk_last_error(), "is not open"),
+        "crk_module_archs and crk_module_check_device refuse a closed handle", "%s", crk_last_error());
+  s = crk_module_function(m, 0, kernel, &f);
+  CHECK(s == CRK_OK && f == f0 && fake.unload_calls[0] == 0 && fake.live_modules == 2,
+        "after the other caller's double close the module is still loaded and works", "%s, unloads %d, live %d",
+        crk_last_error(), fake.unload_calls[0], fake.live_modules);
+
+  /* A closed handle stays refused when its slot serves a new open. */
+  crk_module *m3;
+  s = crk_module_open(blob, blob_len, &m3);
+  CHECK(s == CRK_OK && m3 != m2 && crk_module_close(m2) == CRK_ERR_INVALID_ARG && crk_module_close(m3) == CRK_OK,
+        "a new open does not revive a closed handle", "%s: %s", crk_status_string(s), crk_last_error());
+  /* Handles are not pointers the loader follows: a made-up one is refused. */
+  CHECK(crk_module_close((crk_module *)(uintptr_t)0x1234) == CRK_ERR_INVALID_ARG &&
+            crk_module_function((crk_module *)&f, 0, kernel, &f) == CRK_ERR_INVALID_ARG,
+        "a made-up handle is refused", "%s", crk_last_error());
+
+  s = crk_module_close(m);
+  CHECK(s == CRK_OK && fake.unload_calls[0] == 1 && fake.unload_calls[1] == 1 && fake.unload_calls[2] == 0 &&
             fake.live_modules == 0 && fake.misuse == 0,
         "the last close unloads each loaded device once", "unloads %d %d %d, live %d, misuse %d",
         fake.unload_calls[0], fake.unload_calls[1], fake.unload_calls[2], fake.live_modules, fake.misuse);
@@ -317,8 +347,88 @@ static void measure_cached_lookup(void) {
   crk_module_close(m);
 }
 
+/* AMD: the runtime's "no binary for GPU" for a code object the blob lists
+ * for the device's arch. The message must not claim the arch is missing:
+ * it says what differs, or that the runtime refused the code as it is. */
+static void test_amd_runtime_refused(void) {
+  void *f;
+  crk_module *m;
+  const char *msg = crk_last_error();
+  size_t el, l;
+  /* The entry id says plain gfx90a; the object's e_flags pin xnack+. */
+  unsigned char *elf = fake_amd_elf(0x3f, 0x300 | 0x400, &el);
+  const char *ids[] = {"hipv4-amdgcn-amd-amdhsa--gfx90a"};
+  const unsigned char *data[] = {elf};
+  unsigned char *b = fake_bundle(1, ids, data, &el, &l);
+  fake_reset(1, "gfx90a:sramecc+:xnack-");
+  crk_backend_set(&fake_backend_amd);
+  atomic_store(&fake.load_arch_missing, 1);
+  crk_status s = crk_module_open_named(b, l, "MINE", &m);
+  if (s == CRK_OK) s = crk_module_function(m, 0, kernel, &f);
+  CHECK(s == CRK_ERR_ARCH_MISSING && !contains(msg, "only for") && contains(msg, "module MINE") &&
+            contains(msg, "e_flags pin gfx90a:xnack+: xnack+ where the device has xnack-") &&
+            contains(msg, "the runtime refused it (fakeModuleLoadData failed: no binary for GPU)"),
+        "AMD: no binary for a listed arch: the message names the feature that differs", "%s: %s",
+        crk_status_string(s), msg);
+  crk_module_close(m);
+  free(b);
+  free(elf);
+
+  /* Nothing differs: the runtime refused the code object as it is. */
+  elf = fake_amd_elf(0x41, 0, &el);
+  ids[0] = "hipv4-amdgcn-amd-amdhsa--gfx1100";
+  data[0] = elf;
+  b = fake_bundle(1, ids, data, &el, &l);
+  fake_reset(1, "gfx1100");
+  crk_backend_set(&fake_backend_amd);
+  atomic_store(&fake.load_arch_missing, 1);
+  s = crk_module_open_named(b, l, "MINE", &m);
+  if (s == CRK_OK) s = crk_module_function(m, 0, kernel, &f);
+  CHECK(s == CRK_ERR_ARCH_MISSING && !contains(msg, "only for") && contains(msg, "device 0 is gfx1100") &&
+            contains(msg, "neither processor nor features differ, yet the runtime refused it") &&
+            contains(msg, "code object v5"),
+        "AMD: no binary though nothing differs: the runtime refused it, code object version named", "%s: %s",
+        crk_status_string(s), msg);
+  atomic_store(&fake.load_arch_missing, 0);
+  crk_module_close(m);
+  CHECK(fake.live_modules == 0 && fake.misuse == 0, "AMD: refused loads leave nothing loaded", "live %d",
+        fake.live_modules);
+  free(b);
+  free(elf);
+}
+
+/* As many handles as there are slots, each working; one more is refused
+ * until one is closed. */
+static void test_handle_limit(void) {
+  fake_reset(1, "gfx1100");
+  crk_backend_set(&fake_backend_amd);
+  crk_module **h = malloc(CRK_HANDLE_MAX * sizeof *h);
+  size_t n = 0;
+  while (n < CRK_HANDLE_MAX && crk_module_open(blob, blob_len, &h[n]) == CRK_OK) n++;
+  char archs[256];
+  int last_works = n > 0 && crk_module_archs(h[n - 1], archs, sizeof archs) == CRK_OK &&
+                   crk_module_archs(h[0], archs, sizeof archs) == CRK_OK;
+  CHECK(n == CRK_HANDLE_MAX && last_works, "CRK_HANDLE_MAX handles open, the first and the last work",
+        "%zu opened: %s", n, crk_last_error());
+  crk_module *more;
+  crk_status s = crk_module_open(blob, blob_len, &more);
+  CHECK(s == CRK_ERR_NO_MEMORY && more == NULL && contains(crk_last_error(), "handles open"),
+        "one handle more is refused", "%s: %s", crk_status_string(s), crk_last_error());
+  int closed = n > 0 && crk_module_close(h[n / 2]) == CRK_OK;
+  s = crk_module_open(blob, blob_len, &more);
+  CHECK(closed && s == CRK_OK && more != h[n / 2] && crk_module_archs(more, archs, sizeof archs) == CRK_OK,
+        "after a close, an open gets the freed slot with a new handle", "%s", crk_last_error());
+  if (s == CRK_OK) h[n / 2] = more;
+  int all = 1;
+  for (size_t i = 0; i < n; i++) all = all && crk_module_close(h[i]) == CRK_OK;
+  CHECK(all, "every handle closes once", "%s", crk_last_error());
+  free(h);
+}
+
 int main(void) {
   pick_blob();
+  test_handle_limit();
+  test_amd_runtime_refused();
   test_load_once();
   test_errors();
   test_no_runtime_no_device();

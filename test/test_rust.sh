@@ -9,8 +9,9 @@
 #   rust/make      lets build.rs run the Makefile itself, as a fresh checkout
 #                  does, for one arch ($CRK_RUST_ARCH; default gfx1100 when
 #                  the make build has it, else its first arch);
-# then two checks of build.rs: an unchanged tree reruns no build script, and
-# a missing compiler fails with the Makefile's message of what to install.
+# then three checks of build.rs: an unchanged tree reruns no build script,
+# a missing compiler fails with the Makefile's message of what to install,
+# and a hostile prebuilt bundle fails with an error, not a panic.
 # Cargo's outputs go under $CRK_BUILD/rust/. SKIP lines when cargo is absent
 # or the build is not the AMD one.
 #
@@ -118,6 +119,35 @@ if [ "$rc" -ne 0 ] && grep -q "missing tool(s): $missing\. To fix: " "$log" &&
   echo "ok - rust/notools: a missing compiler fails the build with the Makefile's install hint"
 else
   echo "FAIL - rust/notools: CLANG=$missing gave status $rc without the Makefile's 'missing tool(s)' hint"
+  sed 's/^/# /' "$log" | tail -20
+  fails=$((fails + 1))
+fi
+
+# 5. A hostile prebuilt bundle: a code object whose section table lies at
+# 2^64-1. build.rs (a debug build: overflow checks on) must fail with an
+# error naming it, not panic on an overflowing addition.
+# le64 N: N as 8 little-endian bytes (N < 2^63).
+le64() { i=0; while [ $i -lt 8 ]; do printf "\\$(printf %03o $(( ($1 >> (8 * i)) & 255 )))"; i=$((i + 1)); done; }
+hostile=$targets/hostile.hsaco
+mkdir -p "$targets"
+{
+  printf '__CLANG_OFFLOAD_BUNDLE__'; le64 2
+  # host entry: empty, at 142; device entry: 64 bytes at 142. 142 = 32 + 24 + 30 + 24 + 32.
+  le64 142; le64 0; le64 30; printf 'host-x86_64-unknown-linux-gnu-'
+  le64 142; le64 64; le64 32; printf 'hipv4-amdgcn-amd-amdhsa--gfx1100'
+  # ELF64 LE, AMDGPU HSA, code object v5, ET_DYN, EM_AMDGPU; e_shoff 2^64-1;
+  # e_flags gfx1100; e_ehsize 64; 1 section header of 64 bytes.
+  printf '\177ELF\2\1\1\100\3\0\0\0\0\0\0\0\3\0\340\0\1\0\0\0'
+  le64 0; le64 0; printf '\377\377\377\377\377\377\377\377\101\0\0\0\100\0\0\0\0\0\100\0\1\0\0\0'
+} > "$hostile"
+env CARGO_TARGET_DIR="$targets/hostile" CANDLE_ROCM_KERNELS_BUNDLE="$hostile" CANDLE_ROCM_ARCH=gfx1100 \
+  "$cargo" build --offline --locked --manifest-path "$crate/Cargo.toml" > "$log" 2>&1
+rc=$?
+if [ "$(wc -c < "$hostile")" -eq 206 ] && [ "$rc" -ne 0 ] && grep -q 'gfx1100: section header 0 .*outside the file' "$log" &&
+   ! grep -q 'panicked' "$log"; then
+  echo "ok - rust/hostile: a prebuilt bundle with e_shoff 2^64-1 fails the build with an error, no panic"
+else
+  echo "FAIL - rust/hostile: CANDLE_ROCM_KERNELS_BUNDLE with e_shoff 2^64-1 gave status $rc without the error (or with a panic)"
   sed 's/^/# /' "$log" | tail -20
   fails=$((fails + 1))
 fi

@@ -6,11 +6,12 @@
  */
 #include "blob.h"
 
+#include "ccob.h"
 #include "decompress.h"
 #include "elf.h"
-#include "md5.h"
 #include "rd.h"
 
+#include <md5.h> /* libmd */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@ typedef struct {
   crk_blob *b;
   crk_blob_opts o;
   uint64_t inflated;  /* bytes decompressed so far, against o.max_uncompressed */
+  size_t records;     /* kernel and argument records kept, against o.max_records */
   char *err;
   size_t errlen;
 } ctx;
@@ -96,11 +98,20 @@ static int add_object(ctx *c, const unsigned char *bytes, size_t size, const cha
   }
   crk_blob_obj *o = &b->objs[b->nobjs];
   memset(o, 0, sizeof *o);
-  if (crk_codeobj_parse(&o->co, bytes, size, c->err, c->errlen) != 0) return -1;
+  if (crk_codeobj_parse(&o->co, bytes, size, c->o.max_records_per_object, c->err, c->errlen) != 0)
+    return -1;
   if (id && check_entry_target(c, id, id_len, &o->co) != 0) {
     crk_codeobj_free(&o->co);
     return -1;
   }
+  /* Checked after the parse: one code object's cap bounds the overshoot. */
+  if (o->co.records > c->o.max_records - c->records) {
+    size_t have = c->records;
+    crk_codeobj_free(&o->co);
+    return fail(c, "the code objects hold more than %zu kernel and argument records in all "
+                "(%zu before this one): refused as hostile input", c->o.max_records, have);
+  }
+  c->records += o->co.records;
   o->bytes = bytes;
   o->size = size;
   o->where = dupn(where, strlen(where));
@@ -209,8 +220,11 @@ static int read_ccob(ctx *c, const unsigned char *data, size_t len, const char *
   if (c->b->nowned == 0 || c->b->owned[c->b->nowned - 1] != out)
     return fail(c, "out of memory");
   if (!c->o.skip_hash) {
-    unsigned char d[16];
-    crk_md5(out, out_len, d);
+    unsigned char d[MD5_DIGEST_LENGTH];
+    MD5_CTX md5;
+    MD5Init(&md5);
+    MD5Update(&md5, out, out_len);
+    MD5Final(d, &md5);
     uint64_t got = rd_le(d, 8);
     if (got != h.hash)
       return fail(c, "compressed bundle v%u (%s): hash 0x%016llx in the header, but the data's is 0x%016llx: corrupted",
@@ -374,8 +388,9 @@ int crk_blob_read(crk_blob *b, const void *vdata, size_t len, const crk_blob_opt
                   char *err, size_t errlen) {
   const unsigned char *data = vdata;
   memset(b, 0, sizeof *b);
-  ctx c = {b, {CRK_BLOB_MAX_UNCOMPRESSED, 0}, 0, err, errlen};
+  ctx c = {b, {CRK_BLOB_MAX_UNCOMPRESSED, 0, 0, 0}, 0, 0, err, errlen};
   if (opts) c.o = *opts;
+  if (c.o.max_records == 0) c.o.max_records = CRK_BLOB_MAX_RECORDS;
   int rc;
   uint64_t extent;
   if (len == 0) {

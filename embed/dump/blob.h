@@ -33,11 +33,17 @@ typedef struct {
 } crk_blob;
 
 typedef struct {
-  uint64_t max_uncompressed;  /* cap on one compressed bundle's claimed size */
+  uint64_t max_uncompressed;  /* cap on the bytes decompressed from the input, in all */
   int skip_hash;              /* do not check the MD5 of compressed bundles (fuzzing) */
+  size_t max_records;         /* cap on kernel and argument records of all code objects
+                                 together; 0: CRK_BLOB_MAX_RECORDS */
+  size_t max_records_per_object; /* the same per code object; 0: CRK_CODEOBJ_MAX_RECORDS */
 } crk_blob_opts;
 
 #define CRK_BLOB_MAX_UNCOMPRESSED (UINT64_C(4) << 30)
+/* Records in all (see CRK_CODEOBJ_MAX_RECORDS): with one code object's cap
+ * on top, the records cost at most about 1 GB of memory. */
+#define CRK_BLOB_MAX_RECORDS ((size_t)1 << 22)
 
 /* Reads every code object in data (which must outlive b). opts may be NULL
  * for the defaults. 0, or -1 with a one-line reason in err that says where

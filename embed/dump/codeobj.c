@@ -70,6 +70,7 @@ static int merge_metadata(crk_codeobj *co, crk_codeobj *more, int first, char *e
     co->md_version[1] = more->md_version[1];
     co->kernels = more->kernels;
     co->nkernels = co->kernels_cap = more->nkernels;
+    co->records = more->records;
     return 0;
   }
   int rc = 0;
@@ -98,6 +99,7 @@ static int merge_metadata(crk_codeobj *co, crk_codeobj *more, int first, char *e
       co->kernels = k;
       co->kernels_cap = cap;
       co->nkernels = need;
+      co->records += more->records;
       free(more->kernels); /* the kernels' own allocations moved to co */
       more->kernels = NULL;
       more->nkernels = 0;
@@ -110,7 +112,7 @@ static int merge_metadata(crk_codeobj *co, crk_codeobj *more, int first, char *e
 /* Scans one note range, merging every metadata note into co; *found
  * counts them. 0, or -1 on error. *v2 is set when a v2 YAML note is seen. */
 static int scan_notes(crk_codeobj *co, const unsigned char *p, uint64_t n, uint64_t align,
-                      int *found, int *v2, char *err, size_t errlen) {
+                      size_t max_records, int *found, int *v2, char *err, size_t errlen) {
   dump_elf_note_iter it;
   dump_elf_note note;
   int rc;
@@ -122,7 +124,8 @@ static int scan_notes(crk_codeobj *co, const unsigned char *p, uint64_t n, uint6
     if (!amdgpu || note.type != NT_AMDGPU_METADATA) continue;
     crk_codeobj more;
     memset(&more, 0, sizeof more);
-    if (crk_metadata_parse(&more, note.desc, note.descsz, err, errlen) != 0 ||
+    /* The cap is on the code object: the notes share it. */
+    if (crk_metadata_parse(&more, note.desc, note.descsz, max_records - co->records, err, errlen) != 0 ||
         merge_metadata(co, &more, *found == 0, err, errlen) != 0) {
       char tmp[512];
       snprintf(tmp, sizeof tmp, "%s", err);
@@ -134,7 +137,8 @@ static int scan_notes(crk_codeobj *co, const unsigned char *p, uint64_t n, uint6
   return rc; /* 0 at the end, -1 on a bad note */
 }
 
-static int find_metadata(crk_codeobj *co, const dump_elf *e, char *err, size_t errlen) {
+static int find_metadata(crk_codeobj *co, const dump_elf *e, size_t max_records, char *err,
+                         size_t errlen) {
   int v2 = 0, rc = 0, found = 0;
   /* Note ranges may overlap or repeat in a hostile file: scanning stops
    * once the bytes scanned exceed the file's size twice over. */
@@ -150,7 +154,8 @@ static int find_metadata(crk_codeobj *co, const dump_elf *e, char *err, size_t e
         return -1;
       }
       budget -= sh.size;
-      rc = scan_notes(co, e->data + sh.offset, sh.size, sh.align, &found, &v2, err, errlen);
+      rc = scan_notes(co, e->data + sh.offset, sh.size, sh.align, max_records, &found, &v2, err,
+                      errlen);
     }
   } else {
     for (uint32_t i = 0; i < e->phnum && rc == 0; i++) {
@@ -163,7 +168,8 @@ static int find_metadata(crk_codeobj *co, const dump_elf *e, char *err, size_t e
         return -1;
       }
       budget -= ph.filesz;
-      rc = scan_notes(co, e->data + ph.offset, ph.filesz, ph.align, &found, &v2, err, errlen);
+      rc = scan_notes(co, e->data + ph.offset, ph.filesz, ph.align, max_records, &found, &v2, err,
+                      errlen);
     }
   }
   if (rc < 0) return -1;
@@ -179,7 +185,8 @@ static int find_metadata(crk_codeobj *co, const dump_elf *e, char *err, size_t e
   return 0;
 }
 
-int crk_codeobj_parse(crk_codeobj *co, const void *data, size_t len, char *err, size_t errlen) {
+int crk_codeobj_parse(crk_codeobj *co, const void *data, size_t len, size_t max_records,
+                      char *err, size_t errlen) {
   dump_elf e;
   memset(co, 0, sizeof *co);
   if (dump_elf_open(&e, data, len, err, errlen) != 0) return -1;
@@ -212,7 +219,7 @@ int crk_codeobj_parse(crk_codeobj *co, const void *data, size_t len, char *err, 
     dump_elf_shdr sh;
     if (dump_elf_section(&e, i, &sh, err, errlen) != 0) return -1;
   }
-  if (find_metadata(co, &e, err, errlen) != 0) {
+  if (find_metadata(co, &e, max_records ? max_records : CRK_CODEOBJ_MAX_RECORDS, err, errlen) != 0) {
     crk_codeobj_free(co);
     return -1;
   }

@@ -17,6 +17,13 @@
 /* Absent numeric metadata fields read as this. */
 #define CRK_ABSENT (-1)
 
+/* Kernel and argument records one code object may hold. A record costs
+ * about 150 bytes in memory but as little as 9 bytes of metadata, and
+ * compressed metadata repeats well: without a cap a small file could make
+ * the reader allocate gigabytes. A real code object holds a few thousand
+ * (this project's: 142 kernels and their arguments, 1,200 records). */
+#define CRK_CODEOBJ_MAX_RECORDS ((size_t)1 << 20)
+
 typedef struct {
   uint64_t offset, size;
   char kind[32];      /* .value_kind, e.g. "global_buffer", "by_value", "hidden_block_count_x" */
@@ -53,19 +60,25 @@ typedef struct {
   crk_kernel *kernels;
   size_t nkernels;
   size_t kernels_cap;         /* allocated slots (merging notes grows it geometrically) */
+  size_t records;             /* kernels plus arguments read, against max_records */
 } crk_codeobj;
 
-/* Parses an AMDGPU code object. 0, or -1 with a one-line reason in err;
- * on failure co holds nothing that needs freeing. */
-int crk_codeobj_parse(crk_codeobj *co, const void *data, size_t len, char *err, size_t errlen);
+/* Parses an AMDGPU code object, failing when its metadata holds more than
+ * max_records kernels and arguments together (0: CRK_CODEOBJ_MAX_RECORDS).
+ * 0, or -1 with a one-line reason in err; on failure co holds nothing that
+ * needs freeing. */
+int crk_codeobj_parse(crk_codeobj *co, const void *data, size_t len, size_t max_records,
+                      char *err, size_t errlen);
 void crk_codeobj_free(crk_codeobj *co);
 
 /* Nonzero when data is an ELF file for EM_AMDGPU. */
 int crk_is_amdgpu_elf(const void *data, size_t len);
 
-/* Fills co's md_target, md_version and kernels from the metadata note's
- * MessagePack bytes (exposed for the fuzzer). 0 or -1 with err. */
-int crk_metadata_parse(crk_codeobj *co, const void *md, size_t len, char *err, size_t errlen);
+/* Fills co's md_target, md_version, kernels and records from the metadata
+ * note's MessagePack bytes (exposed for the fuzzer), reading at most
+ * max_records kernels and arguments together. 0 or -1 with err. */
+int crk_metadata_parse(crk_codeobj *co, const void *md, size_t len, size_t max_records,
+                       char *err, size_t errlen);
 
 /* The processor named by an EF_AMDGPU_MACH value, or NULL. */
 const char *crk_amdgpu_mach_name(unsigned mach);

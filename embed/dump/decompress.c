@@ -1,7 +1,7 @@
 /* decompress.c: see decompress.h. */
 #include "decompress.h"
 
-#include "bundle.h"
+#include "ccob.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -8,12 +8,12 @@ CRK_DUMP := $(OUT)/tools/crk-dump
 BINDIR ?= $(PREFIX)/bin
 
 # The parsers (what the tests and the fuzzers link) and the program.
-DUMP_LIB_SRCS := embed/bundle.c $(addprefix embed/dump/,elf.c msgpack.c md5.c decompress.c \
+DUMP_LIB_SRCS := embed/bundle.c $(addprefix embed/dump/,elf.c msgpack.c ccob.c decompress.c \
                  mach.c metadata.c codeobj.c blob.c report.c checks.c)
 DUMP_SRCS := $(DUMP_LIB_SRCS) embed/dump/main.c
-# zlib and zstd: the two compressions of compressed offload bundles
-# (Debian: zlib1g-dev libzstd-dev).
-DUMP_LDLIBS := -lzstd -lz
+# zlib and zstd: the two compressions of compressed offload bundles, and
+# libmd's MD5 for their hash (Debian: zlib1g-dev libzstd-dev libmd-dev).
+DUMP_LDLIBS := -lzstd -lz -lmd
 
 # Objects come from lib.mk's $(OUT)/obj/%.o rule.
 DUMP_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(DUMP_SRCS))

@@ -14,6 +14,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Default of --max-input: the size of the largest real input (a HIP
+ * library with many archs, a few GB) with room to spare. */
+#define MAX_INPUT_DEFAULT (UINT64_C(4) << 30)
+
 static void usage(FILE *f) {
   fputs(
     "usage: crk-dump [options] FILE...\n"
@@ -30,11 +34,19 @@ static void usage(FILE *f) {
     "  --expect FILE     every kernel named in FILE (one per line, '#' comments)\n"
     "                    must be in every code object\n"
     "  --no-spills       no kernel may spill registers or use scratch memory\n"
-    "  --extract ARCH -o OUT   write ARCH's code object to OUT (atomically)\n"
+    "  --extract ARCH -o OUT   write ARCH's code object to OUT (atomically)\n",
+    f);
+  /* The limits against hostile input, with their defaults. */
+  fprintf(f,
+    "  --max-input SIZE  refuse a FILE larger than SIZE bytes (suffix K, M or G;\n"
+    "                    default %lluM): files are read whole, and /dev/zero never ends\n"
+    "  --max-records N   refuse a FILE whose code objects hold more than N kernel and\n"
+    "                    argument records in all (default %zu; one code object may\n"
+    "                    hold %zu): a few bytes of metadata make a record\n"
     "  -h, --help        this text\n"
     "\n"
     "Exit status: 0 all well, 1 a check failed, 2 bad input or usage.\n",
-    f);
+    (unsigned long long)(MAX_INPUT_DEFAULT >> 20), CRK_BLOB_MAX_RECORDS, CRK_CODEOBJ_MAX_RECORDS);
 }
 
 static int die_usage(const char *msg, const char *arg) {
@@ -43,8 +55,9 @@ static int die_usage(const char *msg, const char *arg) {
   return 2;
 }
 
-/* Reads a whole file ("-" is stdin) into a malloc'd buffer. */
-static unsigned char *slurp(const char *path, size_t *len, char *err, size_t errlen) {
+/* Reads a whole file ("-" is stdin) into a malloc'd buffer, refusing one
+ * of more than max bytes: a device or a pipe may never end. */
+static unsigned char *slurp(const char *path, uint64_t max, size_t *len, char *err, size_t errlen) {
   FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
   if (!f) {
     snprintf(err, errlen, "cannot open: %s", strerror(errno));
@@ -54,15 +67,26 @@ static unsigned char *slurp(const char *path, size_t *len, char *err, size_t err
   unsigned char *buf = malloc(cap);
   while (buf) {
     n += fread(buf + n, 1, cap - n, f);
+    if (n > max) {
+      if (f != stdin) fclose(f);
+      free(buf);
+      snprintf(err, errlen, "larger than the %llu-byte input limit (--max-input)",
+               (unsigned long long)max);
+      return NULL;
+    }
     if (n < cap) break;
-    unsigned char *nb = cap <= SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
+    /* Doubling, but to no more than max + 1 bytes: one byte past the
+     * limit proves the file too large without allocating twice the limit. */
+    size_t nc = cap <= SIZE_MAX / 2 ? cap * 2 : SIZE_MAX;
+    if (max < SIZE_MAX && nc > max + 1) nc = (size_t)max + 1;
+    unsigned char *nb = nc > cap ? realloc(buf, nc) : NULL;
     if (!nb) {
       free(buf);
       buf = NULL;
       break;
     }
     buf = nb;
-    cap *= 2;
+    cap = nc;
   }
   int bad = ferror(f);
   int e = errno;
@@ -81,9 +105,9 @@ static unsigned char *slurp(const char *path, size_t *len, char *err, size_t err
 }
 
 /* Names from an --expect file: one per line, blanks and '#' lines skipped. */
-static char **read_names(const char *path, size_t *count, char *err, size_t errlen) {
+static char **read_names(const char *path, uint64_t max, size_t *count, char *err, size_t errlen) {
   size_t len;
-  unsigned char *text = slurp(path, &len, err, errlen);
+  unsigned char *text = slurp(path, max, &len, err, errlen);
   if (!text) return NULL;
   size_t cap = 16, n = 0;
   char **names = malloc(cap * sizeof *names);
@@ -185,9 +209,25 @@ static int extract(const char *file, const crk_blob *b, const char *arch, const 
   return 0;
 }
 
+/* "4096", "64K", "1M", "4G" -> bytes; -1 when it is not such a size. */
+static int parse_size(const char *s, uint64_t *out) {
+  char *end;
+  errno = 0;
+  if (*s < '0' || *s > '9') return -1;
+  unsigned long long v = strtoull(s, &end, 10);
+  int shift = 0;
+  if (*end == 'K' || *end == 'k') shift = 10, end++;
+  else if (*end == 'M' || *end == 'm') shift = 20, end++;
+  else if (*end == 'G' || *end == 'g') shift = 30, end++;
+  if (errno || *end != '\0' || v == 0 || v > (UINT64_MAX >> shift)) return -1;
+  *out = (uint64_t)v << shift;
+  return 0;
+}
+
 int main(int argc, char **argv) {
   enum { TABLE, JSON, SYMBOLS } mode = TABLE;
   int quiet = 0, no_spills = 0;
+  uint64_t max_input = MAX_INPUT_DEFAULT, max_records = CRK_BLOB_MAX_RECORDS;
   const char *arch_list = NULL, *expect_path = NULL, *extract_arch = NULL, *out_path = NULL;
   const char **files = calloc((size_t)argc, sizeof *files);
   size_t nfiles = 0;
@@ -200,10 +240,21 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) quiet = 1;
     else if (!strcmp(a, "--no-spills")) no_spills = 1;
     else if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); free(files); return 0; }
-    else if (!strcmp(a, "--arch") || !strcmp(a, "--expect") || !strcmp(a, "--extract") || !strcmp(a, "-o")) {
+    else if (!strcmp(a, "--arch") || !strcmp(a, "--expect") || !strcmp(a, "--extract") || !strcmp(a, "-o") ||
+             !strcmp(a, "--max-input") || !strcmp(a, "--max-records")) {
       if (!has_arg) { free(files); return die_usage("missing argument after ", a); }
       const char *v = argv[++i];
-      if (!strcmp(a, "--arch")) arch_list = v;
+      if (!strcmp(a, "--max-input") || !strcmp(a, "--max-records")) {
+        uint64_t n;
+        if (parse_size(v, &n) != 0 || n > SIZE_MAX) {
+          free(files);
+          return die_usage(!strcmp(a, "--max-input") ? "--max-input wants a size like 4096, 64K, 1M or 4G: "
+                                                     : "--max-records wants a count like 100000 or 8M: ", v);
+        }
+        if (!strcmp(a, "--max-input")) max_input = n;
+        else max_records = n;
+      }
+      else if (!strcmp(a, "--arch")) arch_list = v;
       else if (!strcmp(a, "--expect")) expect_path = v;
       else if (!strcmp(a, "--extract")) extract_arch = v;
       else out_path = v;
@@ -224,7 +275,7 @@ int main(int argc, char **argv) {
   char err[1024];
   char **names = NULL;
   size_t nnames = 0;
-  if (expect_path && !(names = read_names(expect_path, &nnames, err, sizeof err))) {
+  if (expect_path && !(names = read_names(expect_path, max_input, &nnames, err, sizeof err))) {
     fprintf(stderr, "crk-dump: %s: %s\n", expect_path, err);
     free(files);
     return 2;
@@ -234,9 +285,10 @@ int main(int argc, char **argv) {
   for (size_t fi = 0; fi < nfiles; fi++) {
     const char *file = files[fi];
     size_t len;
-    unsigned char *data = slurp(file, &len, err, sizeof err);
+    unsigned char *data = slurp(file, max_input, &len, err, sizeof err);
     crk_blob b;
-    if (!data || crk_blob_read(&b, data, len, NULL, err, sizeof err) != 0) {
+    crk_blob_opts opts = {CRK_BLOB_MAX_UNCOMPRESSED, 0, (size_t)max_records, 0};
+    if (!data || crk_blob_read(&b, data, len, &opts, err, sizeof err) != 0) {
       /* The reason may quote bytes of the file (entry ids, section names):
        * escaped, like every name the listing prints. */
       fputs("crk-dump: ", stderr);

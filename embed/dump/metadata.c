@@ -5,7 +5,8 @@
  * ".sgpr_count": ..., ".args": [ {".offset", ".size", ".value_kind"}, ...]},
  * ...]. Keys we do not know are skipped whatever they hold. Kernels and
  * arguments are stored as they are read, so memory grows with the input's
- * real content, never with a count it claims. */
+ * real content, never with a count it claims, and stops at max_records of
+ * them (content can be cheap: see CRK_CODEOBJ_MAX_RECORDS). */
 #include "codeobj.h"
 #include "msgpack.h"
 
@@ -15,9 +16,21 @@
 
 typedef struct {
   mp_reader r;
+  size_t records, max_records; /* kernels and arguments read, and the cap */
   char *err;
   size_t errlen;
 } md_ctx;
+
+/* Counts one more kernel or argument record; -1 past the cap. */
+static int take_record(md_ctx *c) {
+  if (c->records >= c->max_records) {
+    snprintf(c->err, c->errlen, "more than %zu kernel and argument records in one code object: "
+             "refused as hostile input", c->max_records);
+    return -1;
+  }
+  c->records++;
+  return 0;
+}
 
 static char *dup_str(const mp_obj *o) {
   char *s = malloc((size_t)o->len + 1);
@@ -106,6 +119,7 @@ static int read_args(md_ctx *c, crk_kernel *kn, size_t k) {
   kn->nargs = kn->explicit_args = 0;
   size_t cap = 0;
   for (uint64_t i = 0; i < o.u; i++) {
+    if (take_record(c) != 0) return -1;
     if (grow((void **)&kn->args, &cap, kn->nargs, sizeof *kn->args) != 0) {
       snprintf(c->err, c->errlen, "out of memory");
       return -1;
@@ -212,6 +226,7 @@ static int read_kernels(md_ctx *c, crk_codeobj *co) {
   }
   size_t cap = 0;
   for (uint64_t i = 0; i < o.u; i++) {
+    if (take_record(c) != 0) return -1;
     if (grow((void **)&co->kernels, &cap, co->nkernels, sizeof *co->kernels) != 0) {
       snprintf(c->err, c->errlen, "out of memory");
       return -1;
@@ -233,8 +248,9 @@ static int read_kernels(md_ctx *c, crk_codeobj *co) {
   return 0;
 }
 
-int crk_metadata_parse(crk_codeobj *co, const void *md, size_t len, char *err, size_t errlen) {
-  md_ctx c = {.err = err, .errlen = errlen};
+int crk_metadata_parse(crk_codeobj *co, const void *md, size_t len, size_t max_records,
+                       char *err, size_t errlen) {
+  md_ctx c = {.max_records = max_records, .err = err, .errlen = errlen};
   mp_init(&c.r, md, len);
   mp_obj top;
   int have_version = 0;
@@ -291,6 +307,7 @@ int crk_metadata_parse(crk_codeobj *co, const void *md, size_t len, char *err, s
     snprintf(err, errlen, "metadata has no amdhsa.version");
     goto fail;
   }
+  co->records = c.records;
   return 0;
 fail:
   for (size_t k = 0; k < co->nkernels; k++) kernel_free(&co->kernels[k]);
@@ -307,6 +324,6 @@ void crk_codeobj_free(crk_codeobj *co) {
   free(co->kernels);
   free(co->md_target);
   co->kernels = NULL;
-  co->nkernels = co->kernels_cap = 0;
+  co->nkernels = co->kernels_cap = co->records = 0;
   co->md_target = NULL;
 }

@@ -181,7 +181,8 @@ fn describe(bundle: &[u8], path: &Path, requested: &[String]) -> String {
     let mut kernels: Option<(String, Vec<String>)> = None;
     for e in &devices {
         let target = e.target();
-        let code = e.bytes(bundle);
+        let code =
+            e.bytes(bundle).unwrap_or_else(|| fail(&format!("{at}: {target}: entry outside the bundle")));
         let header = offload::elf_header(code).unwrap_or_else(|err| fail(&format!("{at}: {target}: {err}")));
         if header.machine != offload::EM_AMDGPU {
             fail(&format!("{at}: {target}: not AMDGPU code (ELF machine {})", header.machine));

@@ -27,7 +27,7 @@ int FUZZ_BLOB_ENTRY(const uint8_t *data, size_t size) {
   if (!sink && !(sink = fopen("/dev/null", "w"))) abort();
   /* Small limits keep each run fast; skipping the hash on odd sizes lets
    * mutated compressed bundles reach the bundle parser too. */
-  crk_blob_opts opts = {UINT64_C(64) << 20, (int)(size & 1)};
+  crk_blob_opts opts = {UINT64_C(64) << 20, (int)(size & 1), 1 << 16, 1 << 14};
   crk_blob b;
   char err[1024];
   err[0] = '\0';

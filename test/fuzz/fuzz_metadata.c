@@ -37,7 +37,7 @@ int FUZZ_METADATA_ENTRY(const uint8_t *data, size_t size) {
   memset(&b, 0, sizeof b);
   memset(&obj, 0, sizeof obj);
   err[0] = '\0';
-  if (crk_metadata_parse(&obj.co, data, size, err, sizeof err) != 0) {
+  if (crk_metadata_parse(&obj.co, data, size, CRK_CODEOBJ_MAX_RECORDS, err, sizeof err) != 0) {
     if (err[0] == '\0' || obj.co.kernels || obj.co.md_target) abort();
     return 0;
   }

@@ -1,17 +1,18 @@
 #!/bin/sh
-# run.sh: fuzz crk-dump's parsers with libFuzzer, at the lowest priority.
+# run.sh: fuzz crk-dump's parsers or the loader's blob checks with libFuzzer, at
+# the lowest priority.
 #
 #   make fuzz [BUILD=...]                          build the targets first
 #   test/fuzz/run.sh FUZZDIR TARGET SECONDS [WORKDIR]
 #
-# FUZZDIR is $(OUT)/fuzz; TARGET is blob or metadata. The run grows a
+# FUZZDIR is $(OUT)/fuzz; TARGET is blob, metadata or loader. The run grows a
 # working corpus in WORKDIR (default /tmp/crk-fuzz/TARGET), seeded from the
 # committed corpus test/fuzz/corpus/TARGET, and writes crash-* files there.
 # To fold new finds back into the committed corpus, keeping it small:
 #   FUZZDIR/fuzz_TARGET -merge=1 test/fuzz/corpus/TARGET WORKDIR
 # Prints the CPU seconds the run used.
 set -eu
-[ $# -ge 3 ] || { echo "usage: $0 FUZZDIR blob|metadata SECONDS [WORKDIR]" >&2; exit 2; }
+[ $# -ge 3 ] || { echo "usage: $0 FUZZDIR blob|metadata|loader SECONDS [WORKDIR]" >&2; exit 2; }
 fuzzdir=$1 target=$2 secs=$3
 work=${4:-/tmp/crk-fuzz/$target}
 here=$(cd "$(dirname "$0")" && pwd)

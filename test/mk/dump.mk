@@ -1,12 +1,12 @@
 # dump.mk: crk-dump's tests, the build test (test_build: the blob holds the
 # spec's kernels with the spec's arguments, no scratch, no spills), and the
-# fuzzers (`make fuzz`, see test/fuzz/README.md).
+# replay of the fuzz corpus (the fuzzers themselves: test/mk/fuzz.mk).
 include embed/dump/dump.mk
 
 ifeq ($(PLATFORM),amd)
 
 DUMP_TEST_OBJS := $(patsubst %.c,$(TEST_OUT)/obj/%.o,$(DUMP_LIB_SRCS))
-DUMP_TEST_PROGS := test_dump_formats test_dump_readelf test_dump_bad test_dump_cli \
+DUMP_TEST_PROGS := test_dump_formats test_dump_readelf test_dump_bad test_dump_cli test_dump_limits \
                    test_dump_corpus test_build
 
 # Fixtures the tests read from $(CRK_BUILD)/test/dump-fixtures: a compressed
@@ -55,16 +55,5 @@ $(TEST_OUT)/obj/test/test_dump_corpus.o: test/fuzz/fuzz_blob.c test/fuzz/fuzz_me
 TEST_PROGS += $(DUMP_TEST_PROGS)
 $(addprefix $(TEST_OUT)/,$(DUMP_TEST_PROGS)): $(DUMP_TEST_OBJS) $(CRK_DUMP) $(DUMP_FIXTURES)
 $(addprefix $(TEST_OUT)/,$(DUMP_TEST_PROGS)): TEST_LDLIBS += $(DUMP_LDLIBS)
-
-# Fuzzing: clang's libFuzzer with ASan and UBSan. `make fuzz` builds the
-# targets; test/fuzz/run.sh runs them (see test/fuzz/README.md).
-FUZZ_CC ?= clang-$(or $(LLVM_VER),19)
-FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(CPPFLAGS) $(WARN)
-FUZZ_OUT := $(OUT)/fuzz
-FUZZ_TARGETS := $(FUZZ_OUT)/fuzz_blob $(FUZZ_OUT)/fuzz_metadata
-$(FUZZ_OUT)/%: test/fuzz/%.c $(DUMP_LIB_SRCS) $(wildcard embed/dump/*.h) embed/bundle.h
-	$(call say,FUZZ,$@)mkdir -p $(@D) && $(FUZZ_CC) $(FUZZ_FLAGS) $< $(DUMP_LIB_SRCS) $(DUMP_LDLIBS) -o $@.tmp && mv $@.tmp $@
-.PHONY: fuzz
-fuzz: $(FUZZ_TARGETS)
 
 endif

@@ -6,6 +6,9 @@
 #                        fake backend that counts runtime calls (ASan+UBSan)
 #   test_loader_runtime  the real backend(s): a clean error without a GPU or
 #                        runtime, a real load with one (ASan+UBSan)
+#   test_loader_corpus   the loader's fuzz corpus replayed (test/fuzz/)
+#   test_lib_exports     the shared library exports the public API, and no
+#                        internals or crk-dump-only parsers
 #   test_loader_threads_tsan  16 threads hammering lookups on many devices,
 #                        exact call counts, built with ThreadSanitizer
 # and builds examples/ (the README example and loader_bench) so they stay
@@ -16,10 +19,14 @@ LOADER_TEST_SRCS := embed/bundle.c $(LOADER_SRCS) $(sort $(LOADER_BACKEND_SRCS) 
                     test/fake_backend.c
 LOADER_TEST_OBJS := $(patsubst %.c,$(TEST_OUT)/obj/%.o,$(LOADER_TEST_SRCS)) $(TEST_OUT)/obj/quantized_hsaco.o
 
-LOADER_TESTS := test_loader_blob test_loader_cache test_loader_runtime
+LOADER_TESTS := test_loader_blob test_loader_cache test_loader_runtime test_loader_corpus
 TEST_PROGS += $(LOADER_TESTS) test_loader_threads_tsan
 $(addprefix $(TEST_OUT)/,$(LOADER_TESTS)): $(LOADER_TEST_OBJS)
 $(addprefix $(TEST_OUT)/,$(LOADER_TESTS)): TEST_LDLIBS += -ldl -lpthread
+$(TEST_OUT)/obj/test/test_loader_corpus.o: test/fuzz/fuzz_loader.c
+TEST_PROGS += test_lib_exports
+$(TEST_OUT)/test_lib_exports: $(LIB_SO)
+$(TEST_OUT)/test_lib_exports: TEST_LDLIBS += -ldl
 
 # ThreadSanitizer cannot be combined with ASan: the threaded test and the
 # loader are compiled a second time, into their own folder.

@@ -108,7 +108,10 @@ impl Module {
         let device = offload::parse_target_id(device_arch).ok()?;
         self.code_objects.iter().find_map(|&(target, offset, size)| {
             let have = offload::parse_target_id(target).ok()?;
-            offload::target_compatible(&have, &device).then(|| &self.hsaco[offset..offset + size])
+            if !offload::target_compatible(&have, &device) {
+                return None;
+            }
+            self.hsaco.get(offset..offset.checked_add(size)?)
         })
     }
 }

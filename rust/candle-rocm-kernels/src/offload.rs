@@ -15,8 +15,10 @@
 //! An entry id is `<kind>-<arch>-<vendor>-<os>-<env>-<target id>`, e.g.
 //! `hipv4-amdgcn-amd-amdhsa--gfx90a:xnack-`; the host entry's target is empty.
 //!
-//! Every offset and size is checked against the buffer before use: a bad
-//! bundle gives an error that names the entry, never a panic.
+//! Every offset and size is checked against the buffer before use, and all
+//! arithmetic on them is checked (no `+` that a hostile file could
+//! overflow): a bad bundle or code object gives an error that names the
+//! entry or section, never a panic, in a debug build (build.rs) or not.
 
 /// The first 24 bytes of an uncompressed offload bundle.
 pub const BUNDLE_MAGIC: &[u8; 24] = b"__CLANG_OFFLOAD_BUNDLE__";
@@ -45,9 +47,10 @@ impl<'a> Entry<'a> {
         self.kind() == "host"
     }
 
-    /// The entry's bytes inside `bundle` (the buffer it was parsed from).
-    pub fn bytes<'b>(&self, bundle: &'b [u8]) -> &'b [u8] {
-        &bundle[self.offset..self.offset + self.size]
+    /// The entry's bytes inside `bundle` (the buffer it was parsed from);
+    /// None when they do not lie in it (another buffer, a made-up entry).
+    pub fn bytes<'b>(&self, bundle: &'b [u8]) -> Option<&'b [u8]> {
+        bundle.get(self.offset..self.offset.checked_add(self.size)?)
     }
 }
 
@@ -83,33 +86,40 @@ pub fn parse_bundle(data: &[u8]) -> Result<Vec<Entry<'_>>, String> {
         u64_at(data, 24).ok_or_else(|| format!("bundle truncated: {} bytes, no entry count", data.len()))?;
     let mut pos = 32usize;
     // Each entry header is at least 24 bytes: bound the count before looping.
-    if count > ((data.len() - pos) / 24) as u64 {
+    if count > (data.len().saturating_sub(pos) / 24) as u64 {
         return Err(format!("bundle claims {count} entries, but its {} bytes cannot hold them", data.len()));
     }
-    let mut entries = Vec::with_capacity(count as usize);
+    let mut entries = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
+    let field = |at: usize, k: usize| at.checked_add(k).and_then(|p| u64_at(data, p));
     for i in 0..count {
-        let (off, size, id_len) = match (u64_at(data, pos), u64_at(data, pos + 8), u64_at(data, pos + 16)) {
+        let (off, size, id_len) = match (field(pos, 0), field(pos, 8), field(pos, 16)) {
             (Some(o), Some(s), Some(l)) => (o, s, l),
             _ => return Err(format!("bundle entry {i}: header truncated")),
         };
-        pos += 24;
+        pos = pos.checked_add(24).ok_or_else(|| format!("bundle entry {i}: header truncated"))?;
         let id_bytes = usize::try_from(id_len)
             .ok()
             .and_then(|n| data.get(pos..pos.checked_add(n)?))
             .ok_or_else(|| format!("bundle entry {i}: id length {id_len} runs past the end"))?;
-        pos += id_bytes.len();
+        pos = pos
+            .checked_add(id_bytes.len())
+            .ok_or_else(|| format!("bundle entry {i}: id runs past the end"))?;
         let id = std::str::from_utf8(id_bytes).map_err(|_| format!("bundle entry {i}: id is not UTF-8"))?;
-        let inside = off <= data.len() as u64 && size <= data.len() as u64 - off;
-        if !inside {
+        // Inside the buffer, so both fit a usize.
+        let range = usize::try_from(off)
+            .ok()
+            .zip(usize::try_from(size).ok())
+            .filter(|&(o, s)| o.checked_add(s).is_some_and(|end| end <= data.len()));
+        let Some((offset, size)) = range else {
             return Err(format!(
                 "bundle entry {i} ({id}): bytes {off}+{size} lie outside the {}-byte bundle",
                 data.len()
             ));
-        }
+        };
         if split_id(id).is_none() {
             return Err(format!("bundle entry {i}: malformed id '{id}' (fewer than five '-')"));
         }
-        entries.push(Entry { id, offset: off as usize, size: size as usize });
+        entries.push(Entry { id, offset, size });
     }
     Ok(entries)
 }
@@ -294,23 +304,28 @@ struct Section {
 }
 
 fn sections(elf: &[u8]) -> Result<Vec<Section>, String> {
-    let shoff = u64_at(elf, 0x28).ok_or("ELF header truncated")? as usize;
-    let shentsize = u16_at(elf, 0x3a).ok_or("ELF header truncated")? as usize;
-    let shnum = u16_at(elf, 0x3c).ok_or("ELF header truncated")? as usize;
+    let shoff = u64_at(elf, 0x28).ok_or("ELF header truncated")?;
+    let shentsize = usize::from(u16_at(elf, 0x3a).ok_or("ELF header truncated")?);
+    let shnum = usize::from(u16_at(elf, 0x3c).ok_or("ELF header truncated")?);
     if shnum > 0 && shentsize < 64 {
         return Err(format!("section header size {shentsize} < 64"));
     }
     (0..shnum)
         .map(|i| {
-            let at = shoff
-                .checked_add(i * shentsize)
-                .ok_or(format!("section header {i} lies past the address space"))?;
-            let field = |o: usize| u64_at(elf, at + o).map(|v| v as usize);
+            let at = i
+                .checked_mul(shentsize)
+                .and_then(|o| usize::try_from(shoff).ok()?.checked_add(o))
+                .filter(|&at| at < elf.len())
+                .ok_or(format!("section header {i} (table at {shoff}) lies outside the file"))?;
+            let wide = |o: usize| at.checked_add(o).and_then(|p| u64_at(elf, p));
+            let narrow = |o: usize| at.checked_add(o).and_then(|p| u32_at(elf, p));
+            // Offsets and sizes beyond a usize cannot lie in the file.
+            let field = |o: usize| wide(o).map(|v| usize::try_from(v).unwrap_or(usize::MAX));
             let s = Section {
-                kind: u32_at(elf, at + 4).ok_or(format!("section header {i} outside the file"))?,
+                kind: narrow(4).ok_or(format!("section header {i} outside the file"))?,
                 offset: field(24).ok_or(format!("section header {i} truncated"))?,
                 size: field(32).ok_or(format!("section header {i} truncated"))?,
-                link: u32_at(elf, at + 40).ok_or(format!("section header {i} truncated"))?,
+                link: narrow(40).ok_or(format!("section header {i} truncated"))?,
                 entsize: field(56).ok_or(format!("section header {i} truncated"))?,
             };
             if s.kind != 8 /* SHT_NOBITS */ && elf.get(s.offset..s.offset.saturating_add(s.size)).is_none() {

@@ -104,7 +104,7 @@ fn code_objects_are_amdgpu_code_for_their_arch() {
     let mut versions = BTreeSet::new();
     for e in device_entries() {
         let t = e.target();
-        let h = offload::elf_header(e.bytes(bundle())).unwrap_or_else(|err| panic!("{t}: {err}"));
+        let h = offload::elf_header(e.bytes(bundle()).unwrap()).unwrap_or_else(|err| panic!("{t}: {err}"));
         assert_eq!(h.machine, offload::EM_AMDGPU, "{t}: ELF machine {} is not EM_AMDGPU", h.machine);
         assert_eq!(h.os_abi, offload::ELFOSABI_AMDGPU_HSA, "{t}: OS ABI {} is not AMDGPU_HSA", h.os_abi);
         assert_eq!(h.elf_type, offload::ET_DYN, "{t}: ELF type {} is not a shared object", h.elf_type);
@@ -150,7 +150,7 @@ fn every_exported_kernel_is_in_every_code_object() {
     assert!(QUANTIZED.has_kernel("quantize_q8_1"));
     for e in device_entries() {
         let t = e.target();
-        let code = e.bytes(bundle());
+        let code = e.bytes(bundle()).unwrap();
         let dynsym =
             offload::elf_symbols(code, offload::SHT_DYNSYM).unwrap_or_else(|err| panic!("{t}: {err}"));
         let dynsym = dynsym.unwrap_or_else(|| panic!("{t}: no .dynsym"));
@@ -185,7 +185,7 @@ fn every_exported_kernel_is_in_every_code_object() {
 fn code_object_lookup_follows_target_id_rules() {
     for e in device_entries() {
         let t = e.target();
-        let want = e.bytes(bundle());
+        let want = e.bytes(bundle()).unwrap();
         assert_eq!(QUANTIZED.code_object(t).map(<[u8]>::as_ptr), Some(want.as_ptr()), "{t}");
         let id = offload::parse_target_id(t).unwrap();
         // A device reports its features; a code object built for "any" runs there.
@@ -381,7 +381,7 @@ fn parser_reads_a_handmade_bundle() {
     let e = offload::parse_bundle(&b).unwrap();
     assert_eq!(e.len(), 2);
     assert!(e[0].is_host() && e[0].target().is_empty());
-    assert_eq!((e[1].kind(), e[1].target(), e[1].bytes(&b)), ("hipv4", "gfx90a:xnack-", &b"CODE"[..]));
+    assert_eq!((e[1].kind(), e[1].target(), e[1].bytes(&b)), ("hipv4", "gfx90a:xnack-", Some(&b"CODE"[..])));
     // Older bundlers: a host id with four dashes.
     let old = handmade(&[("host-x86_64-unknown-linux-gnu", b"")]);
     assert!(offload::parse_bundle(&old).unwrap()[0].is_host());
@@ -441,4 +441,60 @@ fn elf_reader_rejects_what_is_not_elf64_le() {
     cut[0x3a..0x3c].copy_from_slice(&64u16.to_le_bytes());
     cut[0x3c..0x3e].copy_from_slice(&3u16.to_le_bytes());
     assert!(offload::elf_symbols(&cut, offload::SHT_DYNSYM).is_err());
+}
+
+/// A gfx1100 code object's ELF header, with a section table of `shnum`
+/// entries of 64 bytes at `shoff`.
+fn elf_with_sections(shoff: u64, shnum: u16) -> Vec<u8> {
+    let mut h = vec![0u8; 64];
+    h[..9].copy_from_slice(b"\x7fELF\x02\x01\x01\x40\x03");
+    h[0x10..0x12].copy_from_slice(&offload::ET_DYN.to_le_bytes());
+    h[0x12..0x14].copy_from_slice(&offload::EM_AMDGPU.to_le_bytes());
+    h[0x28..0x30].copy_from_slice(&shoff.to_le_bytes());
+    h[0x30..0x34].copy_from_slice(&0x41u32.to_le_bytes());
+    h[0x3a..0x3c].copy_from_slice(&64u16.to_le_bytes());
+    h[0x3c..0x3e].copy_from_slice(&shnum.to_le_bytes());
+    h
+}
+
+// Offsets and sizes near 2^64 made the additions overflow: a panic in a
+// debug build (build.rs reading CANDLE_ROCM_KERNELS_BUNDLE), where an error
+// is due.
+#[test]
+fn offsets_near_the_top_of_u64_give_errors_not_panics() {
+    for shoff in [u64::MAX, u64::MAX - 3, u64::MAX - 63, 1 << 63, usize::MAX as u64] {
+        let elf = elf_with_sections(shoff, 2);
+        let err = offload::kernel_names(&elf).expect_err("section table past the end");
+        assert!(
+            err.contains("section header 0") && err.contains("outside the file"),
+            "shoff {shoff:#x}: {err}"
+        );
+        assert!(offload::elf_symbols(&elf, offload::SHT_SYMTAB).is_err());
+    }
+    // A section header inside the file whose bytes lie at 2^64 - 1.
+    let mut elf = elf_with_sections(64, 1);
+    let mut sh = [0u8; 64];
+    sh[4..8].copy_from_slice(&offload::SHT_DYNSYM.to_le_bytes());
+    sh[24..32].copy_from_slice(&u64::MAX.to_le_bytes());
+    sh[32..40].copy_from_slice(&2u64.to_le_bytes());
+    elf.extend(sh);
+    let err = offload::kernel_names(&elf).expect_err("section bytes past the end");
+    assert!(err.contains("section 0") && err.contains("outside the file"), "{err}");
+    // The same in a bundle, as build.rs reads it.
+    let b = handmade(&[("hipv4-amdgcn-amd-amdhsa--gfx1100", &elf)]);
+    let e = offload::parse_bundle(&b).unwrap();
+    assert!(offload::kernel_names(e[0].bytes(&b).unwrap()).is_err());
+    // Entries that do not lie in the buffer they are asked about.
+    let far = Entry { id: "x", offset: usize::MAX, size: 2 };
+    assert_eq!(far.bytes(&b), None);
+    assert_eq!(Entry { id: "x", offset: 1, size: b.len() }.bytes(&b), None);
+    // Bundle entries whose offset + size wraps, or whose size alone is huge.
+    let good = handmade(&[("hipv4-amdgcn-amd-amdhsa--gfx1100", b"CODE")]);
+    for (off, size) in [(u64::MAX, 2), (8, u64::MAX), (u64::MAX - 1, u64::MAX)] {
+        let mut bad = good.clone();
+        bad[32..40].copy_from_slice(&off.to_le_bytes());
+        bad[40..48].copy_from_slice(&size.to_le_bytes());
+        let err = offload::parse_bundle(&bad).expect_err("entry outside");
+        assert!(err.contains("outside"), "{off:#x}+{size:#x}: {err}");
+    }
 }

@@ -1,0 +1,38 @@
+/* test_lib_exports.c: what libcandle_rocm_kernels.so exports: every call
+ * and symbol of the public header, and none of the parsers only crk-dump
+ * uses (the compressed bundle header reader) nor the loader's internals
+ * (hidden). Checked with dlopen and dlsym on the built library. */
+#include "check.h"
+#include "test_dump_util.h"
+
+#include <dlfcn.h>
+
+int main(void) {
+  const char *path = build_path("libcandle_rocm_kernels.so", NULL);
+  void *lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  if (!lib) {
+    CHECK(0, "exports: the library loads", "%s", dlerror());
+    CHECK_EXIT();
+  }
+  static const char *const public_names[] = {
+    "QUANTIZED", "QUANTIZED_LEN", "QUANTIZED_ARCHS", "QUANTIZED_ARCH_COUNT", "crk_module_open",
+    "crk_module_open_named", "crk_module_function", "crk_module_archs", "crk_module_check_device",
+    "crk_device_arch", "crk_device_count", "crk_module_close", "crk_status_string", "crk_last_error",
+  };
+  for (size_t i = 0; i < sizeof public_names / sizeof public_names[0]; i++) {
+    char what[96];
+    snprintf(what, sizeof what, "exports: %s", public_names[i]);
+    CHECK(dlsym(lib, public_names[i]) != NULL, what, "%s lacks it", path);
+  }
+  static const char *const absent[] = {
+    "crk_ccob_parse", "crk_is_compressed_bundle", /* crk-dump's alone */
+    "crk_fail", "crk_handle_new", "crk_handle_get", "crk_ldr_blob_inspect", "crk_elf_check", /* internal */
+  };
+  for (size_t i = 0; i < sizeof absent / sizeof absent[0]; i++) {
+    char what[96];
+    snprintf(what, sizeof what, "exports: not %s", absent[i]);
+    CHECK(dlsym(lib, absent[i]) == NULL, what, "%s exports it", path);
+  }
+  dlclose(lib);
+  CHECK_EXIT();
+}
