@@ -152,7 +152,7 @@ int emu_module_load(emu_module *m, const void *image, const crk_target_id *dev, 
     snprintf(err, errlen, "neither an offload bundle nor an AMDGPU code object");
     return EMU_LOAD_BAD_IMAGE;
   }
-  if (crk_codeobj_parse(&m->co, obj, objlen, err, errlen) != 0) return EMU_LOAD_BAD_IMAGE;
+  if (crk_codeobj_parse(&m->co, obj, objlen, 0, err, errlen) != 0) return EMU_LOAD_BAD_IMAGE;
   crk_target_id have;
   if (crk_target_id_parse(m->co.target_id, strlen(m->co.target_id), &have) != 0 ||
       !crk_target_id_compatible(&have, dev)) {
