@@ -16,6 +16,9 @@ PREFIX   ?= /usr/local
 LIBDIR   ?= $(PREFIX)/lib
 INCDIR   ?= $(PREFIX)/include
 DESTDIR  ?=
+# Where the tests and the GPU harness read the spec (spec/) and GGML's
+# vectors (testdata/ggml/): this repository, unless pointed elsewhere.
+CRK_DATA ?= $(CURDIR)
 
 # Code object version of the AMD build. v5 is what ROCm 6.x and 7.x runtimes
 # load (and ROCm 5.3 onwards); v4 still loads on ROCm 5.x but is deprecated.

@@ -7,7 +7,6 @@
 SAN_FLAGS  ?= -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 TEST_OUT   := $(OUT)/test
 TEST_CFLAGS = $(CPPFLAGS) -Itest -Itest/ref -O1 -g $(WARN) $(SAN_FLAGS)
-SHARED_DIR ?= ../shared
 
 # Host sources compiled for tests (sanitized), by path.
 $(TEST_OUT)/obj/%.o: %.c
@@ -25,6 +24,6 @@ $(TEST_OUT)/%: $(TEST_OUT)/obj/test/%.o
 .PHONY: test test-build
 test-build: $(TEST_BINS)
 test: all test-build
-	$(Q)CRK_SHARED=$(SHARED_DIR) CRK_BUILD=$(OUT) test/run-tests.sh $(TEST_BINS)
+	$(Q)CRK_DATA=$(CRK_DATA) CRK_BUILD=$(OUT) test/run-tests.sh $(TEST_BINS)
 
 -include $(shell find $(TEST_OUT)/obj -name '*.d' 2>/dev/null)

@@ -15,7 +15,8 @@
 # or the build is not the AMD one.
 #
 # Env: CRK_BUILD (the build's $(OUT); make test sets it; default build/amd),
-#      CRK_SHARED (shared/, for the spec's kernel list), CRK_RUST_ARCH.
+#      CRK_DATA (the folder holding spec/, for the spec's kernel list;
+#      default the repository), CRK_RUST_ARCH.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -23,7 +24,7 @@ root=$(dirname "$here")
 crate=$root/rust/candle-rocm-kernels
 abspath() { case $1 in /*) echo "$1" ;; *) echo "$(pwd)/$1" ;; esac; }
 build=$(abspath "${CRK_BUILD:-build/amd}")
-shared=$(abspath "${CRK_SHARED:-../shared}")
+data=$(abspath "${CRK_DATA:-$root}")
 targets=$build/rust
 fails=0
 
@@ -92,10 +93,10 @@ cargo_tests() {
 cargo_tests prebuilt \
   CANDLE_ROCM_KERNELS_BUNDLE="$build/quantized.hsaco" \
   CANDLE_ROCM_ARCH="$archs" \
-  CANDLE_ROCM_KERNELS_SOURCES="$root/hip" CRK_SHARED="$shared"
+  CANDLE_ROCM_KERNELS_SOURCES="$root/hip" CRK_DATA="$data"
 
 # 2. build.rs running the Makefile, as from a fresh checkout, for one arch.
-cargo_tests make CANDLE_ROCM_ARCH="$arch" CRK_SHARED="$shared"
+cargo_tests make CANDLE_ROCM_ARCH="$arch" CRK_DATA="$data"
 
 # 3. Nothing changed since step 2: cargo reruns no build script.
 env -u CANDLE_ROCM_KERNELS_BUNDLE CARGO_TARGET_DIR="$targets/make" CANDLE_ROCM_ARCH="$arch" \
