@@ -4,7 +4,7 @@
 #   make                      every default arch the compiler can target
 #   make ARCH=gfx1100         one arch;  make ARCH="gfx90a gfx1100"  several
 #   make PLATFORM=nvidia ARCH=sm_90   the NVIDIA proxy build (nvcc)
-#   make test | install PREFIX=... DESTDIR=... | clean | V=1
+#   make test | install PREFIX=... DESTDIR=... | clean | V=1 | help
 #
 # Every output goes under $(BUILD)/$(PLATFORM). The pieces live in fragments
 # beside what they build: mk/ (toolchain and kernels), embed/, lib/, test/.
@@ -30,8 +30,15 @@ NVIDIA_DEFAULT_ARCHS := sm_90
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
+LDFLAGS ?=
 WARN    := -Wall -Wextra
 CPPFLAGS += -Iinclude -Iembed
+# Reproducible host objects: debug info names paths relative to the tree
+# and to the build dir, not where either happens to be.
+CPPFLAGS += -ffile-prefix-map=$(CURDIR)=.
+ifneq ($(filter /%,$(BUILD)),)
+CPPFLAGS += -ffile-prefix-map=$(BUILD)=build
+endif
 
 V ?= 0
 ifeq ($(V),0)
@@ -47,13 +54,20 @@ endif
 # Keep every intermediate (bitcode, per-arch objects): they are the cache
 # that makes a one-file change rebuild one file per arch.
 .SECONDARY:
-.PHONY: all lib test install uninstall clean check-tools
+.PHONY: all lib test install uninstall clean check-tools help
+
+# $(call write_if_changed,TEXT): the recipe of a file that records a choice
+# (archs, families, install dirs): written through a temporary, and only
+# when TEXT differs, so its timestamp moves only when the choice does.
+write_if_changed = mkdir -p $(@D) && echo '$(1)' > $@.tmp && \
+  if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
 
 # Kernel families: one .hip per family under hip/.
 KERNEL_SRCS := $(sort $(wildcard hip/*.hip))
 KERNEL_HDRS := $(wildcard hip/*.h)
 KERNEL_NAMES := $(notdir $(KERNEL_SRCS:.hip=))
 
+include mk/version.mk
 include mk/toolchain.mk
 include mk/kernels-$(PLATFORM).mk
 include embed/embed.mk
@@ -65,3 +79,21 @@ all: lib
 
 clean:
 	rm -rf $(BUILD)
+
+help:
+	@echo 'candle-rocm-kernels $(CRK_VERSION): targets'
+	@echo '  all (default)   bundle, libraries ($(OUT)/libcandle_rocm_kernels.{a,so}), crk-dump'
+	@echo '  kernels         the QUANTIZED bundle only ($(OUT)/quantized.hsaco)'
+	@echo '  test            build, then run every test (no GPU needed)'
+	@echo '  dump            crk-dump'"'"'s table of the built bundle'
+	@echo '  install         libraries, headers, .pc, crk-dump and its man page'
+	@echo '  uninstall | clean | toolchain (what was found) | help'
+	@echo '  gpu-test | gpu-memcheck | bench | fuzz   (see README)'
+	@echo 'variables'
+	@echo '  ARCH="gfx90a gfx1100"   archs to build; kept in $(OUT)/archs.list for later'
+	@echo '                          runs until given again; ARCH=default: the default list'
+	@echo '  PLATFORM=amd|nvidia  BUILD=dir (default build)  V=1 (show commands)'
+	@echo '  PREFIX LIBDIR INCDIR BINDIR MANDIR DESTDIR   install locations'
+	@echo '  CC CFLAGS CPPFLAGS LDFLAGS   host compiler and flags'
+	@echo '  ROCM_PATH CLANG BUNDLER LLD LLVM_LINK LLVM_AS HIP_CXXFLAGS CODE_OBJECT_VERSION'
+	@echo '  CRK_DATA   where tests read spec/ and testdata/ (default: this repository)'

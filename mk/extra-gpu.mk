@@ -41,17 +41,17 @@ GPU_COMMON_OBJS := $(patsubst %.c,$(GPU_OUT)/obj/%.o,$(GPU_COMMON_SRCS))
 GPU_TEST_BIN    := $(GPU_OUT)/gpu_test
 BENCH_BIN       := $(GPU_OUT)/bench
 
-$(GPU_OUT)/obj/%.o: %.c
-	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(GPU_CFLAGS) -c $< -o $@
+$(GPU_OUT)/obj/%.o: %.c | $(VERSION_H)
+	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(GPU_CFLAGS) -MF $(@:.o=.d) -MT $@ -c $< -o $@.tmp && mv $@.tmp $@
 
 $(patsubst %.c,$(GPU_OUT)/obj/%.o,$(GPU_IMPL)): GPU_CFLAGS += $(GPU_IMPL_CFLAGS)
 $(patsubst %.c,$(GPU_OUT)/obj/%.o,$(REF_SRCS)): GPU_CFLAGS += $(REF_CFLAGS)
 
 $(GPU_TEST_BIN): $(GPU_OUT)/obj/test/gpu/gpu_test.o $(GPU_COMMON_OBJS) $(LIB_A)
-	$(call say,LD,$@)$(CC) $(filter %.o %.a,$^) $(GPU_IMPL_LDLIBS) $(GPU_LDLIBS) -o $@
+	$(call say,LD,$@)$(CC) $(LDFLAGS) $(filter %.o %.a,$^) $(GPU_IMPL_LDLIBS) $(GPU_LDLIBS) -o $@.tmp && mv $@.tmp $@
 
 $(BENCH_BIN): $(GPU_OUT)/obj/bench/bench.o $(GPU_COMMON_OBJS) $(LIB_A)
-	$(call say,LD,$@)$(CC) $(filter %.o %.a,$^) $(GPU_IMPL_LDLIBS) $(GPU_LDLIBS) -o $@
+	$(call say,LD,$@)$(CC) $(LDFLAGS) $(filter %.o %.a,$^) $(GPU_IMPL_LDLIBS) $(GPU_LDLIBS) -o $@.tmp && mv $@.tmp $@
 
 .PHONY: gpu-build
 gpu-build: $(GPU_TEST_BIN) $(BENCH_BIN)

@@ -25,13 +25,12 @@ else
 BLOB := $(OUT)/quantized.fatbin
 endif
 ARCH_OBJS = $(foreach a,$(BUILD_ARCHS),$(OUT)/$(a).cubin)
-ARCH_LIST := $(OUT)/archs.list
 
-# A file whose content changes only when BUILD_ARCHS does, so that asking for
-# another arch rebuilds the blob from the archs asked for, and only those.
+# The arch list (mk/archs.mk) is a file whose content changes only when
+# BUILD_ARCHS does, so that asking for another arch rebuilds the blob from
+# the archs asked for, and only those; later runs without ARCH= keep it.
 $(ARCH_LIST): FORCE
-	$(Q)mkdir -p $(@D)
-	$(Q)echo '$(BUILD_ARCHS)' | cmp -s - $@ 2>/dev/null || echo '$(BUILD_ARCHS)' > $@
+	$(Q)$(call write_if_changed,$(BUILD_ARCHS))
 .PHONY: FORCE
 FORCE:
 

@@ -63,7 +63,7 @@ FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=a
 FUZZ_OUT := $(OUT)/fuzz
 FUZZ_TARGETS := $(FUZZ_OUT)/fuzz_blob $(FUZZ_OUT)/fuzz_metadata
 $(FUZZ_OUT)/%: test/fuzz/%.c $(DUMP_LIB_SRCS) $(wildcard embed/dump/*.h) embed/bundle.h
-	$(call say,FUZZ,$@)mkdir -p $(@D) && $(FUZZ_CC) $(FUZZ_FLAGS) $< $(DUMP_LIB_SRCS) $(DUMP_LDLIBS) -o $@.tmp && mv $@.tmp $@
+	$(call say,FUZZ,$@)mkdir -p $(@D) && $(FUZZ_CC) $(FUZZ_FLAGS) $(LDFLAGS) $< $(DUMP_LIB_SRCS) $(DUMP_LDLIBS) -o $@.tmp && mv $@.tmp $@
 .PHONY: fuzz
 fuzz: $(FUZZ_TARGETS)
 

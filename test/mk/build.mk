@@ -1,0 +1,10 @@
+# build.mk: tests of the build itself, as shell tests (test.mk's wrapper):
+#
+#   makefile  test/test_makefile.sh: bad ARCH values stop make with a clear
+#             message; a build dir keeps its arch list; make help; LDFLAGS
+#             reach the links; a library without QUANTIZED is never left
+#   repro     test/test_repro.sh: one arch built from two source folders into
+#             two BUILD dirs gives byte-identical bundle, libraries and Rust
+#             constant (AMD build)
+
+TEST_PROGS += makefile repro
