@@ -6,5 +6,9 @@
 #   repro     test/test_repro.sh: one arch built from two source folders into
 #             two BUILD dirs gives byte-identical bundle, libraries and Rust
 #             constant (AMD build)
+#   install   test/test_install.sh: make install into a scratch DESTDIR, and
+#             the version (VERSION) in the SONAME, .pc, headers, library,
+#             crk-dump and Cargo.toml
 
-TEST_PROGS += makefile repro
+
+TEST_PROGS += makefile repro install
