@@ -9,6 +9,7 @@
 #   install   test/test_install.sh: make install into a scratch DESTDIR, and
 #             the version (VERSION) in the SONAME, .pc, headers, library,
 #             crk-dump and Cargo.toml
+#   readme    test/test_readme.sh: README's C blocks compile and link with
+#             README's command
 
-
-TEST_PROGS += makefile repro install
+TEST_PROGS += makefile repro install readme
