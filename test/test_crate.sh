@@ -10,11 +10,8 @@
 . "$(dirname "$0")/testlib.sh"
 
 crate=$root/rust/candle-rocm-kernels
-cargo=$(command -v cargo || true)
-[ -n "$cargo" ] || { [ -x "${CARGO_HOME:-${HOME:-/nonexistent}/.cargo}/bin/cargo" ] &&
-  cargo=${CARGO_HOME:-$HOME/.cargo}/bin/cargo; }
-if [ -z "$cargo" ]; then
-  skip "crate" "cargo not found (PATH, \$CARGO_HOME/bin, ~/.cargo/bin)"
+if ! find_cargo; then
+  skip "crate" "$cargo_why"
   exit 0
 fi
 if [ ! -f "$build/quantized.hsaco" ]; then

@@ -44,8 +44,7 @@ done
 
 # The Rust constant: what build.rs writes for the crate to embed, from each
 # bundle (cargo builds no kernel here).
-cargo=$(command -v cargo || echo "${CARGO_HOME:-${HOME:-/nonexistent}/.cargo}/bin/cargo")
-if [ -x "$cargo" ] || command -v "$cargo" >/dev/null 2>&1; then
+if find_cargo; then
   for side in one two; do
     if [ $side = one ]; then src=$root bundle=$b1/amd/quantized.hsaco; else src=$copy bundle=$copy/build/amd/quantized.hsaco; fi
     env -u CANDLE_ROCM_ARCH CANDLE_ROCM_KERNELS_BUNDLE="$bundle" CARGO_TARGET_DIR="$tmp/cargo-$side" \
@@ -59,7 +58,7 @@ if [ -x "$cargo" ] || command -v "$cargo" >/dev/null 2>&1; then
       '[ -n "$a" ] && [ -n "$z" ] && cmp -s "$a" "$z"'
   done
 else
-  skip "repro: the Rust crate's constant" "cargo not found"
+  skip "repro: the Rust crate's constant" "$cargo_why"
 fi
 
 [ "$fails" -eq 0 ]

@@ -19,20 +19,13 @@
 #      default the repository), CRK_RUST_ARCH.
 set -u
 
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(dirname "$here")
+. "$(dirname "$0")/testlib.sh"
 crate=$root/rust/candle-rocm-kernels
-abspath() { case $1 in /*) echo "$1" ;; *) echo "$(pwd)/$1" ;; esac; }
-build=$(abspath "${CRK_BUILD:-build/amd}")
-data=$(abspath "${CRK_DATA:-$root}")
+case ${CRK_DATA:-$root} in /*) data=${CRK_DATA:-$root} ;; *) data=$(pwd)/$CRK_DATA ;; esac
 targets=$build/rust
-fails=0
 
-cargo=$(command -v cargo || true)
-[ -n "$cargo" ] || { [ -x "${CARGO_HOME:-${HOME:-/nonexistent}/.cargo}/bin/cargo" ] &&
-  cargo=${CARGO_HOME:-$HOME/.cargo}/bin/cargo; }
-if [ -z "$cargo" ]; then
-  echo "SKIP - rust: cargo not found (PATH, \$CARGO_HOME/bin, ~/.cargo/bin): install Rust (cargo) to test rust/candle-rocm-kernels"
+if ! find_cargo; then
+  echo "SKIP - rust: $cargo_why"
   exit 0
 fi
 if [ ! -f "$build/quantized.hsaco" ]; then
@@ -47,8 +40,7 @@ case " $archs " in
 esac
 [ -n "$arch" ] || arch=gfx1100
 
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+log=$tmp/log
 
 # cargo_tests LABEL [VAR=VALUE...]: cargo test with that environment; one
 # line per test, the panic message as the reason of a failure.

@@ -35,3 +35,22 @@ tmake() {
 
 # The host's job count for builds the tests make themselves.
 jobs=$(nproc 2>/dev/null || echo 2)
+
+# find_cargo: sets cargo to a cargo new enough for the crate (its
+# rust-version), from PATH, $CARGO_HOME/bin or ~/.cargo/bin; else leaves it
+# empty and says why in cargo_why. (Debian bookworm's cargo is too old.)
+find_cargo() {
+  cargo="" cargo_why=""
+  need=$(sed -n 's/^rust-version = "\([0-9.]*\)"/\1/p' "$root/rust/candle-rocm-kernels/Cargo.toml")
+  for c in "$(command -v cargo 2>/dev/null)" "${CARGO_HOME:-${HOME:-/nonexistent}/.cargo}/bin/cargo"; do
+    [ -n "$c" ] && [ -x "$c" ] || continue
+    have=$("$c" --version 2>/dev/null | awk '{ print $2 }')
+    if [ "$(printf '%s\n%s\n' "$need" "$have" | sort -V | head -1)" = "$need" ]; then
+      cargo=$c
+      return 0
+    fi
+    cargo_why="$c is $have, the crate needs $need (rustup installs a newer one)"
+  done
+  [ -n "$cargo_why" ] || cargo_why="cargo not found (PATH, \$CARGO_HOME/bin, ~/.cargo/bin): install Rust $need or newer"
+  return 1
+}
