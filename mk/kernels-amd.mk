@@ -42,7 +42,7 @@ $(DEVLIB_STAMP):
 	$(Q)touch $@.tmp && mv $@.tmp $@
 
 $(DEVLIB_DIR)/oclc_isa_version_%.bc: | $(DEVLIB_STAMP)
-	$(call say,ISA,$@)if [ -e $(DEVLIB_SRC)/$(notdir $@) ]; then ln -sf $(DEVLIB_SRC)/$(notdir $@) $@; \
+	$(call say,ISA,$@)if [ -e $(DEVLIB_SRC)/$(notdir $@) ]; then ln -sf $(DEVLIB_SRC)/$(notdir $@) $@.tmp && mv -fT $@.tmp $@; \
 	else sh mk/isa-bitcode.sh gfx$* $@ $(CLANG) $(LLVM_AS); fi
 endif
 
