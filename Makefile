@@ -59,8 +59,16 @@ endif
 # $(call write_if_changed,TEXT): the recipe of a file that records a choice
 # (archs, families, install dirs): written through a temporary, and only
 # when TEXT differs, so its timestamp moves only when the choice does.
-write_if_changed = mkdir -p $(@D) && echo '$(1)' > $@.tmp && \
+write_if_changed = mkdir -p $(@D) && echo '$(subst ','\'',$(1))' > $@.tmp && \
   if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
+
+# The flags host code is compiled and linked with, recorded the same way:
+# objects and links depend on it, so `make CFLAGS=-O0` after a build
+# rebuilds with those flags instead of keeping what other flags made.
+# (mk/kernels-*.mk records the device compiler's flags likewise.)
+HOST_FLAGS := $(OUT)/flags/host
+$(HOST_FLAGS): FORCE
+	$(Q)$(call write_if_changed,$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(LDFLAGS) $(LIB_LDLIBS))
 
 # Kernel families: one .hip per family under hip/.
 KERNEL_SRCS := $(sort $(wildcard hip/*.hip))

@@ -24,11 +24,11 @@ PUBLIC_HDRS := include/candle_rocm_kernels.h $(VERSION_H)
 
 # Every object waits for the generated version header (the public header
 # includes it); -MF/-MT name the .d file and target as if -o were $@.
-$(OUT)/obj/%.o: %.c | $(VERSION_H)
+$(OUT)/obj/%.o: %.c $(HOST_FLAGS) | $(VERSION_H)
 	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -fPIC -MMD -MP -MF $(@:.o=.d) -MT $@ \
 	  -c $< -o $@.tmp && mv $@.tmp $@
 
-$(OUT)/obj/quantized_hsaco.o: $(BLOB_C) include/candle_rocm_kernels.h $(VERSION_H)
+$(OUT)/obj/quantized_hsaco.o: $(BLOB_C) include/candle_rocm_kernels.h $(VERSION_H) $(HOST_FLAGS)
 	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -c $< -o $@.tmp && mv $@.tmp $@
 
 -include $(patsubst %.c,$(OUT)/obj/%.d,$(LIB_SRCS))
@@ -41,8 +41,8 @@ CHECK_QUANTIZED = sh mk/check-defined.sh
 $(LIB_A): $(LIB_OBJS)
 	$(call say,AR,$@)rm -f $@.tmp && $(AR) rcsD $@.tmp $^ && $(CHECK_QUANTIZED) $@.tmp QUANTIZED && mv $@.tmp $@
 
-$(LIB_SO_REAL): $(LIB_OBJS)
-	$(call say,LD,$@)$(CC) -shared -Wl,-soname,$(LIB_SONAME) $(CFLAGS) $(LDFLAGS) $^ $(LIB_LDLIBS) -o $@.tmp && \
+$(LIB_SO_REAL): $(LIB_OBJS) $(HOST_FLAGS)
+	$(call say,LD,$@)$(CC) -shared -Wl,-soname,$(LIB_SONAME) $(CFLAGS) $(LDFLAGS) $(LIB_OBJS) $(LIB_LDLIBS) -o $@.tmp && \
 	  $(CHECK_QUANTIZED) $@.tmp QUANTIZED && mv $@.tmp $@
 
 # lib*.so.MAJOR and lib*.so: links, as an install makes them, so that a

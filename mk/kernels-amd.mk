@@ -56,19 +56,26 @@ $(FAMILY_LIST): FORCE
 # into the bundle; later runs without ARCH= keep it.
 $(ARCH_LIST): FORCE
 	$(Q)$(call write_if_changed,$(BUILD_ARCHS))
+
+# The device tools and flags, recorded (Makefile: write_if_changed): every
+# kernel step depends on them, so `make HIP_CXXFLAGS=-O2` or another clang
+# rebuilds the kernels rather than bundling what other flags made.
+HIP_FLAGS_REC := $(OUT)/flags/hip
+$(HIP_FLAGS_REC): FORCE
+	$(Q)$(call write_if_changed,$(CLANG) $(HIP_FLAGS) | $(HIP_CXXFLAGS) $(CODE_OBJECT_VERSION) | $(LLVM_LINK) $(LLD) $(BUNDLER))
 .PHONY: FORCE
 FORCE:
 
 # One pattern rule per arch: the arch is part of the path.
 define ARCH_RULES
-$(OUT)/$(1)/%.bc: hip/%.hip mk/kernels-amd.mk $(DEVLIB_STAMP) $(DEVLIB_DIR)/oclc_isa_version_$(call isa_suffix,$(1)).bc
+$(OUT)/$(1)/%.bc: hip/%.hip mk/kernels-amd.mk $(HIP_FLAGS_REC) $(DEVLIB_STAMP) $(DEVLIB_DIR)/oclc_isa_version_$(call isa_suffix,$(1)).bc
 	$$(call say,HIP,$$@)mkdir -p $$(@D) && $(CLANG) $(HIP_FLAGS) --offload-arch=$(1) -cuid=$$* -emit-llvm -c $$< \
 	  -MD -MP -MF $$@.d -MT $$@ -o $$@.tmp && mv $$@.tmp $$@
 
 $(OUT)/$(1).bc: $(foreach n,$(KERNEL_NAMES),$(OUT)/$(1)/$(n).bc) $(FAMILY_LIST)
 	$$(call say,LINK-BC,$$@)$(LLVM_LINK) $$(filter %.bc,$$^) -o $$@.tmp && mv $$@.tmp $$@
 
-$(OUT)/$(1).o: $(OUT)/$(1).bc
+$(OUT)/$(1).o: $(OUT)/$(1).bc $(HIP_FLAGS_REC)
 	$$(call say,CODEGEN,$$@)$(CLANG) --target=amdgcn-amd-amdhsa -mcpu=$(1) -nogpulib \
 	  -mcode-object-version=$(CODE_OBJECT_VERSION) $(HIP_CXXFLAGS) -c $$< -o $$@.tmp && mv $$@.tmp $$@
 

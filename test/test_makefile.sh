@@ -4,7 +4,8 @@
 #   - a bad ARCH value stops make before any work, saying what is wrong;
 #   - the build dir keeps its arch list until ARCH is given again;
 #   - `make help` lists the targets and variables;
-#   - LDFLAGS reach the links (the library, crk-dump);
+#   - LDFLAGS reach the links (the library, crk-dump), and changed flags
+#     rebuild what they make;
 #   - a library without QUANTIZED is never left behind (the link checks).
 . "$(dirname "$0")/testlib.sh"
 b=$tmp/build
@@ -71,6 +72,19 @@ rc=$?
 now() { readelf -d "$1" 2>/dev/null | grep -Eq 'BIND_NOW|FLAGS.*NOW'; }
 check "make: LDFLAGS reach the shared library's link" "exit $rc; $out" '[ "$rc" -eq 0 ] && now "$so"'
 check "make: LDFLAGS reach crk-dump's link" "exit $rc" '[ "$rc" -eq 0 ] && now "$lb/amd/tools/crk-dump"'
+
+# Flags are part of what was built: the same make again compiles none of
+# the loader's objects; other CFLAGS recompile them (no object built with
+# other flags is kept). (The fake blob's own object is remade every time:
+# an artifact of make's -o here.)
+again() {
+  tmake -C "$root" BUILD="$lb" ARCH=gfx1100 BLOB_C="$fake" -o "$fake" LDFLAGS="-Wl,-z,now" "$@" "$so" 2>&1 |
+    grep -c '^  CC .*/obj/lib/'
+}
+n_same=$(again) n_other=$(again CFLAGS="-O1 -g")
+check "make: an unchanged make recompiles nothing; changed CFLAGS recompile the library" \
+  "$n_same objects recompiled with the same flags, $n_other with other CFLAGS" \
+  '[ "$n_same" -eq 0 ] && [ "$n_other" -gt 1 ]'
 
 # Now without QUANTIZED: the link must fail, say why, and leave no library.
 printf '#include "candle_rocm_kernels.h"\nconst size_t QUANTIZED_LEN = 0;\n' > "$fake"

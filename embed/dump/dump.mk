@@ -21,8 +21,8 @@ DUMP_LDLIBS := -lzstd -lz
 DUMP_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(DUMP_SRCS))
 -include $(patsubst %.c,$(OUT)/obj/%.d,$(DUMP_SRCS))
 
-$(CRK_DUMP): $(DUMP_OBJS)
-	$(call say,LD,$@)mkdir -p $(@D) && $(CC) $(CFLAGS) $(LDFLAGS) $^ $(DUMP_LDLIBS) -o $@.tmp && mv $@.tmp $@
+$(CRK_DUMP): $(DUMP_OBJS) $(HOST_FLAGS)
+	$(call say,LD,$@)mkdir -p $(@D) && $(CC) $(CFLAGS) $(LDFLAGS) $(DUMP_OBJS) $(DUMP_LDLIBS) -o $@.tmp && mv $@.tmp $@
 
 all: $(CRK_DUMP)
 
