@@ -4,7 +4,7 @@
 #   make                      every default arch the compiler can target
 #   make ARCH=gfx1100         one arch;  make ARCH="gfx90a gfx1100"  several
 #   make PLATFORM=nvidia ARCH=sm_90   the NVIDIA proxy build (nvcc)
-#   make test | install PREFIX=... DESTDIR=... | clean | V=1
+#   make test | install PREFIX=... DESTDIR=... | clean | V=1 | help
 #   make emu-test TINYGRAD=...   the AMD code objects in an ISA emulator (test/emu/)
 #
 # Every output goes under $(BUILD)/$(PLATFORM). The pieces live in fragments
@@ -17,6 +17,9 @@ PREFIX   ?= /usr/local
 LIBDIR   ?= $(PREFIX)/lib
 INCDIR   ?= $(PREFIX)/include
 DESTDIR  ?=
+# Where the tests and the GPU harness read the spec (spec/) and GGML's
+# vectors (testdata/ggml/): this repository, unless pointed elsewhere.
+CRK_DATA ?= $(CURDIR)
 
 # Code object version of the AMD build. v5 is what ROCm 6.x and 7.x runtimes
 # load (and ROCm 5.3 onwards); v4 still loads on ROCm 5.x but is deprecated.
@@ -28,8 +31,15 @@ NVIDIA_DEFAULT_ARCHS := sm_90
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
+LDFLAGS ?=
 WARN    := -Wall -Wextra
 CPPFLAGS += -Iinclude -Iembed
+# Reproducible host objects: debug info names paths relative to the tree
+# and to the build dir, not where either happens to be.
+CPPFLAGS += -ffile-prefix-map=$(CURDIR)=.
+ifneq ($(filter /%,$(BUILD)),)
+CPPFLAGS += -ffile-prefix-map=$(BUILD)=build
+endif
 
 V ?= 0
 ifeq ($(V),0)
@@ -45,13 +55,28 @@ endif
 # Keep every intermediate (bitcode, per-arch objects): they are the cache
 # that makes a one-file change rebuild one file per arch.
 .SECONDARY:
-.PHONY: all lib test install uninstall clean check-tools
+.PHONY: all lib test install uninstall clean check-tools help
+
+# $(call write_if_changed,TEXT): the recipe of a file that records a choice
+# (archs, families, install dirs): written through a temporary, and only
+# when TEXT differs, so its timestamp moves only when the choice does.
+write_if_changed = mkdir -p $(@D) && echo '$(subst ','\'',$(1))' > $@.tmp && \
+  if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
+
+# The flags host code is compiled and linked with, recorded the same way:
+# objects and links depend on it, so `make CFLAGS=-O0` after a build
+# rebuilds with those flags instead of keeping what other flags made.
+# (mk/kernels-*.mk records the device compiler's flags likewise.)
+HOST_FLAGS := $(OUT)/flags/host
+$(HOST_FLAGS): FORCE
+	$(Q)$(call write_if_changed,$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(LDFLAGS) $(LIB_LDLIBS))
 
 # Kernel families: one .hip per family under hip/.
 KERNEL_SRCS := $(sort $(wildcard hip/*.hip))
 KERNEL_HDRS := $(wildcard hip/*.h)
 KERNEL_NAMES := $(notdir $(KERNEL_SRCS:.hip=))
 
+include mk/version.mk
 include mk/toolchain.mk
 include mk/kernels-$(PLATFORM).mk
 include embed/embed.mk
@@ -65,3 +90,21 @@ all: lib
 
 clean:
 	rm -rf $(BUILD)
+
+help:
+	@echo 'candle-rocm-kernels $(CRK_VERSION): targets'
+	@echo '  all (default)   bundle, libraries ($(OUT)/libcandle_rocm_kernels.{a,so}), crk-dump'
+	@echo '  kernels         the QUANTIZED bundle only ($(OUT)/quantized.hsaco)'
+	@echo '  test            build, then run every test (no GPU needed)'
+	@echo '  dump            crk-dump'"'"'s table of the built bundle'
+	@echo '  install         libraries, headers, .pc, crk-dump and its man page'
+	@echo '  uninstall | clean | toolchain (what was found) | help'
+	@echo '  gpu-test | gpu-memcheck | bench | fuzz   (see README)'
+	@echo 'variables'
+	@echo '  ARCH="gfx90a gfx1100"   archs to build; kept in $(OUT)/archs.list for later'
+	@echo '                          runs until given again; ARCH=default: the default list'
+	@echo '  PLATFORM=amd|nvidia  BUILD=dir (default build)  V=1 (show commands)'
+	@echo '  PREFIX LIBDIR INCDIR BINDIR MANDIR DESTDIR   install locations'
+	@echo '  CC CFLAGS CPPFLAGS LDFLAGS   host compiler and flags'
+	@echo '  ROCM_PATH CLANG BUNDLER LLD LLVM_LINK LLVM_AS HIP_CXXFLAGS CODE_OBJECT_VERSION'
+	@echo '  CRK_DATA   where tests read spec/ and testdata/ (default: this repository)'

@@ -7,20 +7,19 @@
 # LOGDIR/ab.md, its test summary and timings to LOGDIR/ab.log; a compact table
 # of the mat-vec ratios of every variant closes the run.
 #
-#   bench/ab.sh SRC SHARED LOGDIR FAMILIES TESTPAT DEADLINE name=flags...
+#   bench/ab.sh SRC LOGDIR FAMILIES TESTPAT DEADLINE name=flags...
 #
-# SRC: a clean export of the tree, SHARED: ../shared, FAMILIES: e.g. mmvq or
+# SRC: a clean export of the tree (spec/ and testdata/ included), FAMILIES: e.g. mmvq or
 # mmvq,mmq, TESTPAT: gpu_test patterns ("" for none), DEADLINE: a time (date
 # +%s) after which no further variant is started. A flag list uses ',' for
 # spaces: "stream=-DKV_NV_STREAM=1,-DKV_NV_LDG=0".
 set -u
-SRC=$1 SHARED=$(cd "$2" && pwd) LOGDIR=$3 FAMILIES=$4 TESTPAT=$5 DEADLINE=$6
-shift 6
+SRC=$1 LOGDIR=$2 FAMILIES=$3 TESTPAT=$4 DEADLINE=$5
+shift 5
 mkdir -p "$LOGDIR"
 LOGDIR=$(cd "$LOGDIR" && pwd)
 MAKE=${MAKE:-make}
 command -v "$MAKE" >/dev/null 2>&1 || MAKE=$(pwd)/.gpu-run/bin/make
-export CRK_SHARED="$SHARED"
 for v in "$@"; do
   name=${v%%=*} flags=$(echo "${v#*=}" | tr ',' ' ')
   if [ "$(date +%s)" -ge "$DEADLINE" ]; then
@@ -30,7 +29,7 @@ for v in "$@"; do
   b=/tmp/crk-ab-$name
   t0=$(date +%s)
   echo "=== $name: NVCC_FLAGS=-O3 $flags" | tee -a "$LOGDIR/ab.log"
-  if ! $MAKE -C "$SRC" -s PLATFORM=nvidia ARCH=sm_90 BUILD="$b" SHARED_DIR="$SHARED" \
+  if ! $MAKE -C "$SRC" -s PLATFORM=nvidia ARCH=sm_90 BUILD="$b" \
       NVCC_FLAGS="-O3 $flags" -j"$(nproc)" gpu-build >"$b.build.log" 2>&1; then
     tail -n 20 "$b.build.log" >>"$LOGDIR/ab.log"
     echo "=== $name: build failed" | tee -a "$LOGDIR/ab.log"

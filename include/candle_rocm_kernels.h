@@ -32,9 +32,19 @@
 
 #include <stddef.h>
 
+/* CRK_VERSION_MAJOR, _MINOR, _PATCH and CRK_VERSION_STRING ("0.1.0"): the
+ * version these declarations are from. The file is generated from the
+ * repository's VERSION file at build time and installed beside this one. */
+#include "candle_rocm_kernels_version.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* The version of the library linked at run time, "MAJOR.MINOR.PATCH": with a
+ * shared library it may differ from the CRK_VERSION_STRING a program was
+ * compiled with (same MAJOR: same ABI, as the SONAME says). */
+const char *crk_version(void);
 
 /* One code object inside the blob. */
 typedef struct {

@@ -5,8 +5,8 @@
 #   make bench             benchmarks; rewrites docs/BENCHMARKS.md
 #
 # Without a GPU each says so and succeeds: CI builds them and runs nothing.
-# CRK_SHARED (default $(SHARED_DIR)) is where the GGML vectors and the
-# kernel list are read from.
+# CRK_DATA (default: this repository) is where the GGML vectors
+# (testdata/ggml) and the kernel list (spec/kernels.txt) are read from.
 
 ifneq ($(REF_SRCS),)
 # Building them (included after test/test.mk and its fragments, whose
@@ -41,17 +41,17 @@ GPU_COMMON_OBJS := $(patsubst %.c,$(GPU_OUT)/obj/%.o,$(GPU_COMMON_SRCS))
 GPU_TEST_BIN    := $(GPU_OUT)/gpu_test
 BENCH_BIN       := $(GPU_OUT)/bench
 
-$(GPU_OUT)/obj/%.o: %.c
-	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(GPU_CFLAGS) -c $< -o $@
+$(GPU_OUT)/obj/%.o: %.c | $(VERSION_H)
+	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(GPU_CFLAGS) -MF $(@:.o=.d) -MT $@ -c $< -o $@.tmp && mv $@.tmp $@
 
 $(patsubst %.c,$(GPU_OUT)/obj/%.o,$(GPU_IMPL)): GPU_CFLAGS += $(GPU_IMPL_CFLAGS)
 $(patsubst %.c,$(GPU_OUT)/obj/%.o,$(REF_SRCS)): GPU_CFLAGS += $(REF_CFLAGS)
 
 $(GPU_TEST_BIN): $(GPU_OUT)/obj/test/gpu/gpu_test.o $(GPU_COMMON_OBJS) $(LIB_A)
-	$(call say,LD,$@)$(CC) $(filter %.o %.a,$^) $(GPU_IMPL_LDLIBS) $(GPU_LDLIBS) -o $@
+	$(call say,LD,$@)$(CC) $(LDFLAGS) $(filter %.o %.a,$^) $(GPU_IMPL_LDLIBS) $(GPU_LDLIBS) -o $@.tmp && mv $@.tmp $@
 
 $(BENCH_BIN): $(GPU_OUT)/obj/bench/bench.o $(GPU_COMMON_OBJS) $(LIB_A)
-	$(call say,LD,$@)$(CC) $(filter %.o %.a,$^) $(GPU_IMPL_LDLIBS) $(GPU_LDLIBS) -o $@
+	$(call say,LD,$@)$(CC) $(LDFLAGS) $(filter %.o %.a,$^) $(GPU_IMPL_LDLIBS) $(GPU_LDLIBS) -o $@.tmp && mv $@.tmp $@
 
 .PHONY: gpu-build
 gpu-build: $(GPU_TEST_BIN) $(BENCH_BIN)
@@ -71,7 +71,7 @@ GIT_COMMIT     = $(shell git describe --always --dirty 2>/dev/null || echo unkno
 
 .PHONY: gpu-test gpu-memcheck bench
 gpu-test: $(GPU_TEST_BIN)
-	$(Q)CRK_SHARED=$${CRK_SHARED:-$(SHARED_DIR)} $(GPU_TEST_BIN) $(GPU_TEST_ARGS)
+	$(Q)CRK_DATA=$(CRK_DATA) $(GPU_TEST_BIN) $(GPU_TEST_ARGS)
 
 # Every kernel's accesses checked; children (the harness forks) included.
 # API errors are not reported: looking up a kernel the module lacks (a SKIP)
@@ -79,7 +79,7 @@ gpu-test: $(GPU_TEST_BIN)
 gpu-memcheck: $(GPU_TEST_BIN)
 ifeq ($(PLATFORM),nvidia)
 	$(Q)if ! command -v $(SANITIZER) >/dev/null 2>&1; then echo "gpu-memcheck: no compute-sanitizer: nothing run"; \
-	else CRK_SHARED=$${CRK_SHARED:-$(SHARED_DIR)} $(SANITIZER) --tool memcheck --target-processes all \
+	else CRK_DATA=$(CRK_DATA) $(SANITIZER) --tool memcheck --target-processes all \
 	  --report-api-errors no --error-exitcode 99 --print-limit 20 $(GPU_TEST_BIN) $(GPU_TEST_ARGS); fi
 else
 	@echo "gpu-memcheck: compute-sanitizer is NVIDIA's: nothing run in the AMD build"

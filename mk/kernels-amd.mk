@@ -17,13 +17,17 @@
 # leaves a file that looks finished.
 
 HIP_CXXFLAGS ?= -O3
+# -cuid=FAMILY: clang names a per-file symbol (__hip_cuid_*) after a hash of
+# the source path and the command line, which would make the same sources
+# built in two folders (or into two BUILD dirs) give different code objects.
+# The family name is unique among the files linked into a module, which is
+# all the ID must be, and depends on nothing else.
 HIP_FLAGS := -x hip --cuda-device-only --no-gpu-bundle-output -std=c++17 \
              -mcode-object-version=$(CODE_OBJECT_VERSION) $(HIP_DEVFLAGS) \
              -Wall -Wextra -Werror=unknown-attributes -Ihip $(HIP_CXXFLAGS)
 
 BLOB := $(OUT)/quantized.hsaco
 ARCH_OBJS = $(foreach a,$(BUILD_ARCHS),$(OUT)/$(a).hsaco)
-ARCH_LIST := $(OUT)/archs.list
 
 # Device libs (Debian layout): links to the packaged bitcode, plus generated
 # ISA bitcode for each arch the package lacks.
@@ -35,37 +39,43 @@ DEVLIB_ISA := $(foreach a,$(BUILD_ARCHS),$(DEVLIB_DIR)/oclc_isa_version_$(call i
 $(DEVLIB_STAMP):
 	$(Q)mkdir -p $(DEVLIB_DIR)
 	$(Q)for f in $(DEVLIB_SRC)/*.bc; do ln -sf "$$f" $(DEVLIB_DIR)/; done
-	$(Q)touch $@
+	$(Q)touch $@.tmp && mv $@.tmp $@
 
 $(DEVLIB_DIR)/oclc_isa_version_%.bc: | $(DEVLIB_STAMP)
-	$(call say,ISA,$@)if [ -e $(DEVLIB_SRC)/$(notdir $@) ]; then ln -sf $(DEVLIB_SRC)/$(notdir $@) $@; \
+	$(call say,ISA,$@)if [ -e $(DEVLIB_SRC)/$(notdir $@) ]; then ln -sf $(DEVLIB_SRC)/$(notdir $@) $@.tmp && mv -fT $@.tmp $@; \
 	else sh mk/isa-bitcode.sh gfx$* $@ $(CLANG) $(LLVM_AS); fi
 endif
 
 # Likewise the list of families: removing a .hip relinks without it.
 FAMILY_LIST := $(OUT)/families.list
 $(FAMILY_LIST): FORCE
-	$(Q)mkdir -p $(@D)
-	$(Q)echo '$(KERNEL_NAMES)' | cmp -s - $@ 2>/dev/null || echo '$(KERNEL_NAMES)' > $@
+	$(Q)$(call write_if_changed,$(KERNEL_NAMES))
 
-# The arch list is a file whose content changes only when BUILD_ARCHS does:
-# a new ARCH re-bundles, and only the archs asked for go into the bundle.
+# The arch list (mk/archs.mk) is a file whose content changes only when
+# BUILD_ARCHS does: a new ARCH re-bundles, and only the archs asked for go
+# into the bundle; later runs without ARCH= keep it.
 $(ARCH_LIST): FORCE
-	$(Q)mkdir -p $(@D)
-	$(Q)echo '$(BUILD_ARCHS)' | cmp -s - $@ 2>/dev/null || echo '$(BUILD_ARCHS)' > $@
+	$(Q)$(call write_if_changed,$(BUILD_ARCHS))
+
+# The device tools and flags, recorded (Makefile: write_if_changed): every
+# kernel step depends on them, so `make HIP_CXXFLAGS=-O2` or another clang
+# rebuilds the kernels rather than bundling what other flags made.
+HIP_FLAGS_REC := $(OUT)/flags/hip
+$(HIP_FLAGS_REC): FORCE
+	$(Q)$(call write_if_changed,$(CLANG) $(HIP_FLAGS) | $(HIP_CXXFLAGS) $(CODE_OBJECT_VERSION) | $(LLVM_LINK) $(LLD) $(BUNDLER))
 .PHONY: FORCE
 FORCE:
 
 # One pattern rule per arch: the arch is part of the path.
 define ARCH_RULES
-$(OUT)/$(1)/%.bc: hip/%.hip $(DEVLIB_STAMP) $(DEVLIB_DIR)/oclc_isa_version_$(call isa_suffix,$(1)).bc
-	$$(call say,HIP,$$@)mkdir -p $$(@D) && $(CLANG) $(HIP_FLAGS) --offload-arch=$(1) -emit-llvm -c $$< \
+$(OUT)/$(1)/%.bc: hip/%.hip mk/kernels-amd.mk $(HIP_FLAGS_REC) $(DEVLIB_STAMP) $(DEVLIB_DIR)/oclc_isa_version_$(call isa_suffix,$(1)).bc
+	$$(call say,HIP,$$@)mkdir -p $$(@D) && $(CLANG) $(HIP_FLAGS) --offload-arch=$(1) -cuid=$$* -emit-llvm -c $$< \
 	  -MD -MP -MF $$@.d -MT $$@ -o $$@.tmp && mv $$@.tmp $$@
 
 $(OUT)/$(1).bc: $(foreach n,$(KERNEL_NAMES),$(OUT)/$(1)/$(n).bc) $(FAMILY_LIST)
 	$$(call say,LINK-BC,$$@)$(LLVM_LINK) $$(filter %.bc,$$^) -o $$@.tmp && mv $$@.tmp $$@
 
-$(OUT)/$(1).o: $(OUT)/$(1).bc
+$(OUT)/$(1).o: $(OUT)/$(1).bc $(HIP_FLAGS_REC)
 	$$(call say,CODEGEN,$$@)$(CLANG) --target=amdgcn-amd-amdhsa -mcpu=$(1) -nogpulib \
 	  -mcode-object-version=$(CODE_OBJECT_VERSION) $(HIP_CXXFLAGS) -c $$< -o $$@.tmp && mv $$@.tmp $$@
 

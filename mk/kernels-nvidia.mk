@@ -25,27 +25,33 @@ else
 BLOB := $(OUT)/quantized.fatbin
 endif
 ARCH_OBJS = $(foreach a,$(BUILD_ARCHS),$(OUT)/$(a).cubin)
-ARCH_LIST := $(OUT)/archs.list
 
-# A file whose content changes only when BUILD_ARCHS does, so that asking for
-# another arch rebuilds the blob from the archs asked for, and only those.
+# The arch list (mk/archs.mk) is a file whose content changes only when
+# BUILD_ARCHS does, so that asking for another arch rebuilds the blob from
+# the archs asked for, and only those; later runs without ARCH= keep it.
 $(ARCH_LIST): FORCE
-	$(Q)mkdir -p $(@D)
-	$(Q)echo '$(BUILD_ARCHS)' | cmp -s - $@ 2>/dev/null || echo '$(BUILD_ARCHS)' > $@
+	$(Q)$(call write_if_changed,$(BUILD_ARCHS))
 .PHONY: FORCE
 FORCE:
+
+# The device tools and flags, recorded (Makefile: write_if_changed): every
+# kernel step depends on them, so other NVCC_FLAGS rebuild the kernels.
+NV_FLAGS_REC := $(OUT)/flags/nvcc
+$(NV_FLAGS_REC): FORCE
+	$(Q)$(call write_if_changed,$(NVCC) $(NVCC_DEVFLAGS) | $(NVLINK) $(FATBINARY))
 
 # Every step writes a temporary and renames it, so an interrupted build never
 # leaves a file that looks finished. The dependency file gets an empty rule
 # per header (as -MP would), so a deleted header does not break the build.
 define NV_ARCH_RULES
-$(OUT)/$(1)/%.cubin: hip/%.hip
+$(OUT)/$(1)/%.cubin: hip/%.hip $(NV_FLAGS_REC)
 	$$(call say,NVCC,$$@)mkdir -p $$(@D) && $(NVCC) $(NVCC_DEVFLAGS) -arch=$(1) $$< \
 	  -MD -MF $$@.d.tmp -MT $$@ -o $$@.tmp && mv $$@.tmp $$@ && \
-	  { cat $$@.d.tmp; sed -n 's/^[ ]*\([^ :\\][^ :\\]*\)[ \\]*$$$$/\1:/p' $$@.d.tmp; } > $$@.d && rm -f $$@.d.tmp
+	  { cat $$@.d.tmp; sed -n 's/^[ ]*\([^ :\\][^ :\\]*\)[ \\]*$$$$/\1:/p' $$@.d.tmp; } > $$@.d.tmp2 && \
+	  mv $$@.d.tmp2 $$@.d && rm -f $$@.d.tmp
 
-$(OUT)/$(1).cubin: $(foreach n,$(KERNEL_NAMES),$(OUT)/$(1)/$(n).cubin)
-	$$(call say,NVLINK,$$@)$(NVLINK) -arch=$(1) $$^ -o $$@.tmp && mv $$@.tmp $$@
+$(OUT)/$(1).cubin: $(foreach n,$(KERNEL_NAMES),$(OUT)/$(1)/$(n).cubin) $(NV_FLAGS_REC)
+	$$(call say,NVLINK,$$@)$(NVLINK) -arch=$(1) $$(filter %.cubin,$$^) -o $$@.tmp && mv $$@.tmp $$@
 
 -include $(foreach n,$(KERNEL_NAMES),$(OUT)/$(1)/$(n).cubin.d)
 endef

@@ -42,11 +42,7 @@ endif
 REQUIRED_TOOLS := $(CLANG) $(BUNDLER) $(LLD) $(LLVM_LINK) $(if $(DEVLIB_SRC),$(LLVM_AS))
 INSTALL_HINT := run scripts/install-deps.sh (Debian: clang-$(LLVM_VER) lld-$(LLVM_VER) llvm-$(LLVM_VER) rocm-device-libs libamdhip64-dev), or point ROCM_PATH at a ROCm install
 
-# Archs: what was asked, minus what the compiler cannot target. An arch asked
-# for by name that cannot be built is an error; the default list skips it
-# and says so.
-ARCH ?= $(AMD_DEFAULT_ARCHS)
-ARCH_ASKED_EXPLICITLY := $(if $(filter command line environment,$(origin ARCH)),1,)
+DEFAULT_ARCHS := $(AMD_DEFAULT_ARCHS)
 
 else ifeq ($(PLATFORM),nvidia)
 
@@ -55,15 +51,16 @@ NVCC      ?= $(firstword $(wildcard $(CUDA_PATH)/bin/nvcc) nvcc)
 TOOLCHAIN := nvcc ($(NVCC))
 REQUIRED_TOOLS := $(NVCC)
 INSTALL_HINT := install the CUDA toolkit (nvcc) or set NVCC= / CUDA_PATH=
-ARCH ?= $(NVIDIA_DEFAULT_ARCHS)
+DEFAULT_ARCHS := $(NVIDIA_DEFAULT_ARCHS)
 
 else
 $(error PLATFORM=$(PLATFORM) is not known: use PLATFORM=amd (default) or PLATFORM=nvidia)
 endif
 
+include mk/archs.mk
+
 # Fail at once, naming the tool, rather than half-way through a build.
 # Skipped for targets that need no compiler.
-NO_TOOLS_GOALS := clean help uninstall
 ifneq ($(filter-out $(NO_TOOLS_GOALS),$(or $(MAKECMDGOALS),all)),)
   MISSING_TOOLS := $(foreach t,$(REQUIRED_TOOLS),$(if $(shell command -v $(t) 2>/dev/null),,$(t)))
   ifneq ($(strip $(MISSING_TOOLS)),)
@@ -74,12 +71,15 @@ ifneq ($(filter-out $(NO_TOOLS_GOALS),$(or $(MAKECMDGOALS),all)),)
     else ifeq ($(DEVLIB_SRC),)
       $(error no ROCm device libs (amdgcn/bitcode) found. To fix: $(INSTALL_HINT))
     endif
+    # Archs: what was asked, minus what the compiler cannot target. An arch
+    # asked for (by ARCH= or the build dir's list) that cannot be built is an
+    # error; the default list skips it and says so.
     CLANG_CPUS := $(shell $(CLANG) --target=amdgcn-amd-amdhsa -nogpulib --print-supported-cpus 2>&1 | sed -n 's/^[[:space:]]*\(gfx[0-9a-z-]*\).*/\1/p')
     BUILD_ARCHS := $(filter $(CLANG_CPUS),$(ARCH))
     SKIPPED_ARCHS := $(filter-out $(CLANG_CPUS),$(ARCH))
     ifneq ($(SKIPPED_ARCHS),)
       ifeq ($(ARCH_ASKED_EXPLICITLY),1)
-        $(error $(CLANG) cannot target $(SKIPPED_ARCHS). To fix: $(INSTALL_HINT) with a newer clang, or drop it from ARCH)
+        $(error $(CLANG) cannot target $(SKIPPED_ARCHS) ($(ARCH_FROM)): a typo, or an arch newer than this compiler. To fix: correct or drop it from ARCH, or $(INSTALL_HINT) with a newer clang)
       else
         $(info note: skipping $(SKIPPED_ARCHS): $(CLANG) cannot target it)
       endif

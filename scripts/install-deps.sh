@@ -13,6 +13,10 @@
 #   libmd-dev                 and checks their MD5
 #   libclang-rt-19-dev        libFuzzer, for `make fuzz` only
 #
+# Not installed: Rust. The crate's tests (test/test_rust.sh, test_crate.sh)
+# need cargo 1.83 or newer (rustup; Debian bookworm's cargo is 1.65-era and
+# too old) and are skipped, with that reason, when there is none.
+#
 # With a ROCm install at $ROCM_PATH (default /opt/rocm) the build uses it
 # instead, but these packages do no harm.
 set -eu

@@ -3,28 +3,32 @@
 #
 # A test program is test/NAME.c; add it to TEST_PROGS below with the extra
 # objects it links (TEST_DEPS_NAME). Fragments test/mk/*.mk add their programs.
+# A shell test is test/test_NAME.sh: program NAME is a two-line wrapper that
+# runs it (run-tests.sh runs programs), listed in SCRIPT_TESTS.
 
 SAN_FLAGS  ?= -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 TEST_OUT   := $(OUT)/test
 TEST_CFLAGS = $(CPPFLAGS) -Itest -Itest/ref -O1 -g $(WARN) $(SAN_FLAGS)
-SHARED_DIR ?= ../shared
 
 # Host sources compiled for tests (sanitized), by path.
-$(TEST_OUT)/obj/%.o: %.c
-	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(TEST_CFLAGS) -MMD -MP -c $< -o $@
-$(TEST_OUT)/obj/quantized_hsaco.o: $(BLOB_C)
-	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(CPPFLAGS) -O1 -c $< -o $@
+$(TEST_OUT)/obj/%.o: %.c | $(VERSION_H)
+	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(TEST_CFLAGS) -MMD -MP -MF $(@:.o=.d) -MT $@ -c $< -o $@.tmp && mv $@.tmp $@
+$(TEST_OUT)/obj/quantized_hsaco.o: $(BLOB_C) | $(VERSION_H)
+	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(CPPFLAGS) -O1 -c $< -o $@.tmp && mv $@.tmp $@
 
 TEST_PROGS :=
 -include $(sort $(wildcard test/mk/*.mk))
 
 TEST_BINS = $(addprefix $(TEST_OUT)/,$(TEST_PROGS))
 $(TEST_OUT)/%: $(TEST_OUT)/obj/test/%.o
-	$(call say,LD,$@)$(CC) $(SAN_FLAGS) $(filter %.o %.a,$^) $(TEST_LDLIBS) -lm -o $@
+	$(call say,LD,$@)$(CC) $(SAN_FLAGS) $(LDFLAGS) $(filter %.o %.a,$^) $(TEST_LDLIBS) -lm -o $@.tmp && mv $@.tmp $@
+$(TEST_OUT)/%: test/test_%.sh
+	$(call say,GEN,$@)mkdir -p $(@D) && printf '#!/bin/sh\nexec sh "%s/%s" "$$@"\n' '$(CURDIR)' '$<' > $@.tmp && \
+	  chmod +x $@.tmp && mv $@.tmp $@
 
 .PHONY: test test-build
 test-build: $(TEST_BINS)
 test: all test-build
-	$(Q)CRK_SHARED=$(SHARED_DIR) CRK_BUILD=$(OUT) test/run-tests.sh $(TEST_BINS)
+	$(Q)CRK_DATA=$(CRK_DATA) CRK_BUILD=$(OUT) test/run-tests.sh $(TEST_BINS)
 
 -include $(shell find $(TEST_OUT)/obj -name '*.d' 2>/dev/null)

@@ -11,6 +11,7 @@
  *   - no kernel outside the spec (a misspelt name is a kernel no host finds).
  */
 #include "check.h"
+#include "data_dir.h"
 #include "dump/blob.h"
 #include "test_dump_util.h"
 
@@ -115,13 +116,12 @@ static void check_kernel(const crk_kernel *k, char *why, size_t n) {
 
 int main(void) {
   /* The spec's kernel names. */
-  const char *shared = getenv("CRK_SHARED");
   char spec_path[1024];
-  snprintf(spec_path, sizeof spec_path, "%s/spec/kernels.txt", shared && *shared ? shared : "../shared");
+  snprintf(spec_path, sizeof spec_path, "%s/spec/kernels.txt", crk_data_dir());
   size_t slen;
   unsigned char *spec_text = dump_read_file(spec_path, &slen);
   if (!spec_text) {
-    CHECK(0, "build: the spec's kernel list", "cannot read %s (set CRK_SHARED)", spec_path);
+    CHECK(0, "build: the spec's kernel list", "cannot read %s (CRK_DATA is the folder holding spec/)", spec_path);
     CHECK_EXIT();
   }
   char *spec_buf = malloc(slen + 1);

@@ -1,6 +1,7 @@
 /* test_dump_cli.c: the crk-dump program as people and CI use it: the table,
  * --json, --symbols, the checks (--arch, --expect, --no-spills) with their
  * exit statuses, --extract, and usage errors. */
+#include "candle_rocm_kernels_version.h"
 #include "check.h"
 #include "dump/blob.h"
 #include "test_dump_util.h"
@@ -170,6 +171,40 @@ int main(void) {
   snprintf(args, sizeof args, "--extract %s '%s'", a0, blob());
   run("cli: --extract without -o is a usage error", args, 2, NULL, "go together");
   run("cli: --help exits 0 with usage", "--help", 0, "usage: crk-dump", "");
+  run("cli: a flag given a value is a usage error", "--json=1 x", 2, NULL, "takes no value: --json");
+  run("cli: an option's missing value is a usage error", "x --arch", 2, NULL, "missing argument after --arch");
+
+  /* getopt_long: --version, --opt=VALUE, options after files, "--". */
+  run("cli: --version prints the project's version", "--version", 0,
+      "crk-dump (candle-rocm-kernels) " CRK_VERSION_STRING "\n", "");
+  run("cli: -V is --version", "-V", 0, CRK_VERSION_STRING, "");
+  snprintf(args, sizeof args, "--symbols --arch=%s '%s'", a0, blob());
+  run("cli: --arch=LIST is --arch LIST", args, 0, "quantize_q8_1\n", "");
+  snprintf(args, sizeof args, "--arch=gfx9999 -q '%s'", blob());
+  run("cli: --arch=LIST checks as --arch LIST does", args, 1, NULL, "gfx9999");
+  snprintf(args, sizeof args, "'%s' --symbols --arch %s", blob(), a0);
+  run("cli: options may follow the file", args, 0, "quantize_q8_1\n", "");
+  snprintf(args, sizeof args, "--symbols --expect='%s' '%s'", tmp_path("no-such-list"), blob());
+  run("cli: --expect=FILE reads FILE", args, 2, NULL, "no-such-list");
+  {
+    /* A file whose name starts with '-' is reachable after "--" only. */
+    char dashed[600];
+    snprintf(dashed, sizeof dashed, "%s", tmp_path("-blob"));
+    char *o, *e;
+    snprintf(args, sizeof args,
+             "--version >/dev/null && cp '%s' '%s' && b=$(cd '%s' && pwd) && cd '%s' && \"$b/tools/crk-dump\" --symbols -- -blob",
+             blob(), dashed, build_dir(), dump_tmpdir());
+    rc = run_dump(args, &o, &e);
+    CHECK(rc == 0 && strstr(o, "quantize_q8_1\n"), "cli: -- ends the options (a file named -blob)",
+          "exit %d: %.200s %.300s", rc, o, e);
+    free(o), free(e);
+    snprintf(args, sizeof args, "--version >/dev/null && b=$(cd '%s' && pwd) && cd '%s' && \"$b/tools/crk-dump\" --symbols -blob",
+             build_dir(), dump_tmpdir());
+    rc = run_dump(args, &o, &e);
+    CHECK(rc == 2 && strstr(e, "unknown option -b"), "cli: without --, -blob is an option (and unknown)",
+          "exit %d: %.300s", rc, e);
+    free(o), free(e);
+  }
 
   dump_cleanup();
   CHECK_EXIT();

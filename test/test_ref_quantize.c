@@ -173,12 +173,12 @@ static void check_quantizer(crk_qtype t) {
   const char *kinds[] = {"edge", "mat"};
   for (int k = 0; k < 2; k++) {
     char path[1200];
-    snprintf(path, sizeof path, "%s/testdata/ggml/%s_%s.src.f32", shared_dir(), info->name, kinds[k]);
+    snprintf(path, sizeof path, "%s/testdata/ggml/%s_%s.src.f32", crk_data_dir(), info->name, kinds[k]);
     size_t len;
     float *src = read_file(path, &len);
     snprintf(name, sizeof name, "%s quantize: GGML's %s source within the bound", info->name, kinds[k]);
     if (!src) {
-      SKIP(name, "no %s", path);
+      CHECK(0, name, "cannot read %s", path);
       continue;
     }
     const int64_t n = (int64_t)(len / 4) / info->block_elems * info->block_elems;

@@ -7,11 +7,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* Directory of the shared test data: $CRK_SHARED (set by `make test`), else ../shared. */
-static inline const char *shared_dir(void) {
-  const char *s = getenv("CRK_SHARED");
-  return s && *s ? s : "../shared";
-}
+#include "data_dir.h"
+
 
 static inline int dir_exists(const char *path) {
   struct stat st;

@@ -16,23 +16,17 @@
 # or the build is not the AMD one.
 #
 # Env: CRK_BUILD (the build's $(OUT); make test sets it; default build/amd),
-#      CRK_SHARED (shared/, for the spec's kernel list), CRK_RUST_ARCH.
+#      CRK_DATA (the folder holding spec/, for the spec's kernel list;
+#      default the repository), CRK_RUST_ARCH.
 set -u
 
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(dirname "$here")
+. "$(dirname "$0")/testlib.sh"
 crate=$root/rust/candle-rocm-kernels
-abspath() { case $1 in /*) echo "$1" ;; *) echo "$(pwd)/$1" ;; esac; }
-build=$(abspath "${CRK_BUILD:-build/amd}")
-shared=$(abspath "${CRK_SHARED:-../shared}")
+case ${CRK_DATA:-$root} in /*) data=${CRK_DATA:-$root} ;; *) data=$(pwd)/$CRK_DATA ;; esac
 targets=$build/rust
-fails=0
 
-cargo=$(command -v cargo || true)
-[ -n "$cargo" ] || { [ -x "${CARGO_HOME:-${HOME:-/nonexistent}/.cargo}/bin/cargo" ] &&
-  cargo=${CARGO_HOME:-$HOME/.cargo}/bin/cargo; }
-if [ -z "$cargo" ]; then
-  echo "SKIP - rust: cargo not found (PATH, \$CARGO_HOME/bin, ~/.cargo/bin): install Rust (cargo) to test rust/candle-rocm-kernels"
+if ! find_cargo; then
+  echo "SKIP - rust: $cargo_why"
   exit 0
 fi
 if [ ! -f "$build/quantized.hsaco" ]; then
@@ -47,8 +41,7 @@ case " $archs " in
 esac
 [ -n "$arch" ] || arch=gfx1100
 
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+log=$tmp/log
 
 # cargo_tests LABEL [VAR=VALUE...]: cargo test with that environment; one
 # line per test, the panic message as the reason of a failure.
@@ -93,10 +86,10 @@ cargo_tests() {
 cargo_tests prebuilt \
   CANDLE_ROCM_KERNELS_BUNDLE="$build/quantized.hsaco" \
   CANDLE_ROCM_ARCH="$archs" \
-  CANDLE_ROCM_KERNELS_SOURCES="$root/hip" CRK_SHARED="$shared"
+  CANDLE_ROCM_KERNELS_SOURCES="$root/hip" CRK_DATA="$data"
 
 # 2. build.rs running the Makefile, as from a fresh checkout, for one arch.
-cargo_tests make CANDLE_ROCM_ARCH="$arch" CRK_SHARED="$shared"
+cargo_tests make CANDLE_ROCM_ARCH="$arch" CRK_DATA="$data"
 
 # 3. Nothing changed since step 2: cargo reruns no build script.
 env -u CANDLE_ROCM_KERNELS_BUNDLE CARGO_TARGET_DIR="$targets/make" CANDLE_ROCM_ARCH="$arch" \

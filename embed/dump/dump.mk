@@ -5,7 +5,9 @@ ifndef CRK_DUMP_MK_INCLUDED
 CRK_DUMP_MK_INCLUDED := 1
 
 CRK_DUMP := $(OUT)/tools/crk-dump
+CRK_DUMP_MAN := embed/dump/crk-dump.1
 BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
 
 # The parsers (what the tests and the fuzzers link) and the program.
 DUMP_LIB_SRCS := embed/bundle.c $(addprefix embed/dump/,elf.c msgpack.c ccob.c decompress.c \
@@ -19,8 +21,8 @@ DUMP_LDLIBS := -lzstd -lz -lmd
 DUMP_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(DUMP_SRCS))
 -include $(patsubst %.c,$(OUT)/obj/%.d,$(DUMP_SRCS))
 
-$(CRK_DUMP): $(DUMP_OBJS)
-	$(call say,LD,$@)mkdir -p $(@D) && $(CC) $(CFLAGS) $^ $(DUMP_LDLIBS) -o $@.tmp && mv $@.tmp $@
+$(CRK_DUMP): $(DUMP_OBJS) $(HOST_FLAGS)
+	$(call say,LD,$@)mkdir -p $(@D) && $(CC) $(CFLAGS) $(LDFLAGS) $(DUMP_OBJS) $(DUMP_LDLIBS) -o $@.tmp && mv $@.tmp $@
 
 all: $(CRK_DUMP)
 
@@ -31,11 +33,12 @@ dump: $(CRK_DUMP) $(BLOB)
 
 install: install-dump
 install-dump: $(CRK_DUMP)
-	install -d $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 755 $(CRK_DUMP) $(DESTDIR)$(BINDIR)/crk-dump
+	install -m 644 $(CRK_DUMP_MAN) $(DESTDIR)$(MANDIR)/man1/crk-dump.1
 
 uninstall: uninstall-dump
 uninstall-dump:
-	rm -f $(DESTDIR)$(BINDIR)/crk-dump
+	rm -f $(DESTDIR)$(BINDIR)/crk-dump $(DESTDIR)$(MANDIR)/man1/crk-dump.1
 
 endif

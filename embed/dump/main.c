@@ -4,10 +4,12 @@
  * Exit status: 0 all well; 1 a check failed (--arch, --expect, --no-spills,
  * or --extract found no such arch); 2 bad input, I/O error or bad usage. */
 #include "blob.h"
+#include "candle_rocm_kernels_version.h"
 #include "checks.h"
 #include "report.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,13 +30,13 @@ static void usage(FILE *f) {
     "  --json            machine-readable output (stable keys)\n"
     "  --symbols         kernel names only, one per line ('# ARCH' lines between archs)\n"
     "  -q, --quiet       print no listing, only what the checks find\n"
-    "  --arch LIST       these target IDs must be present (comma or space separated,\n"
+    "  --arch=LIST       these target IDs must be present (comma or space separated,\n"
     "                    e.g. gfx90a,gfx1100 or gfx90a:xnack+); the listing and the\n"
     "                    other checks then cover only the code objects that serve them\n"
-    "  --expect FILE     every kernel named in FILE (one per line, '#' comments)\n"
+    "  --expect=FILE     every kernel named in FILE (one per line, '#' comments)\n"
     "                    must be in every code object\n"
     "  --no-spills       no kernel may spill registers or use scratch memory\n"
-    "  --extract ARCH -o OUT   write ARCH's code object to OUT (atomically)\n",
+    "  --extract=ARCH -o OUT   write ARCH's code object to OUT (atomically)\n",
     f);
   /* The limits against hostile input, with their defaults. */
   fprintf(f,
@@ -44,6 +46,9 @@ static void usage(FILE *f) {
     "                    argument records in all (default %zu; one code object may\n"
     "                    hold %zu): a few bytes of metadata make a record\n"
     "  -h, --help        this text\n"
+    "  -V, --version     the version, of crk-dump and of the project it comes with\n"
+    "  --                end of options: what follows is a file, even if it starts with '-'\n"
+    "Options take their value as --opt=VALUE or --opt VALUE; '-' reads standard input.\n"
     "\n"
     "Exit status: 0 all well, 1 a check failed, 2 bad input or usage.\n",
     (unsigned long long)(MAX_INPUT_DEFAULT >> 20), CRK_BLOB_MAX_RECORDS, CRK_CODEOBJ_MAX_RECORDS);
@@ -229,55 +234,80 @@ int main(int argc, char **argv) {
   int quiet = 0, no_spills = 0;
   uint64_t max_input = MAX_INPUT_DEFAULT, max_records = CRK_BLOB_MAX_RECORDS;
   const char *arch_list = NULL, *expect_path = NULL, *extract_arch = NULL, *out_path = NULL;
-  const char **files = calloc((size_t)argc, sizeof *files);
-  size_t nfiles = 0;
-  if (!files) return 2;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    int has_arg = i + 1 < argc;
-    if (!strcmp(a, "--json")) mode = JSON;
-    else if (!strcmp(a, "--symbols")) mode = SYMBOLS;
-    else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) quiet = 1;
-    else if (!strcmp(a, "--no-spills")) no_spills = 1;
-    else if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); free(files); return 0; }
-    else if (!strcmp(a, "--arch") || !strcmp(a, "--expect") || !strcmp(a, "--extract") || !strcmp(a, "-o") ||
-             !strcmp(a, "--max-input") || !strcmp(a, "--max-records")) {
-      if (!has_arg) { free(files); return die_usage("missing argument after ", a); }
-      const char *v = argv[++i];
-      if (!strcmp(a, "--max-input") || !strcmp(a, "--max-records")) {
-        uint64_t n;
-        if (parse_size(v, &n) != 0 || n > SIZE_MAX) {
-          free(files);
-          return die_usage(!strcmp(a, "--max-input") ? "--max-input wants a size like 4096, 64K, 1M or 4G: "
-                                                     : "--max-records wants a count like 100000 or 8M: ", v);
-        }
-        if (!strcmp(a, "--max-input")) max_input = n;
-        else max_records = n;
+  enum { OPT_JSON = 256, OPT_SYMBOLS, OPT_NO_SPILLS, OPT_ARCH, OPT_EXPECT, OPT_EXTRACT, OPT_MAX_INPUT, OPT_MAX_RECORDS };
+  static const struct option longopts[] = {
+    {"json", no_argument, NULL, OPT_JSON},
+    {"symbols", no_argument, NULL, OPT_SYMBOLS},
+    {"quiet", no_argument, NULL, 'q'},
+    {"no-spills", no_argument, NULL, OPT_NO_SPILLS},
+    {"arch", required_argument, NULL, OPT_ARCH},
+    {"expect", required_argument, NULL, OPT_EXPECT},
+    {"extract", required_argument, NULL, OPT_EXTRACT},
+    {"max-input", required_argument, NULL, OPT_MAX_INPUT},
+    {"max-records", required_argument, NULL, OPT_MAX_RECORDS},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+  };
+  /* Our own messages (opterr 0, and ':' first: a missing value is ':'),
+   * in the one format die_usage prints. Options may follow files (GNU
+   * getopt permutes); "--" ends them. */
+  opterr = 0;
+  int c;
+  while ((c = getopt_long(argc, argv, ":qhVo:", longopts, NULL)) != -1) {
+    switch (c) {
+    case OPT_JSON: mode = JSON; break;
+    case OPT_SYMBOLS: mode = SYMBOLS; break;
+    case 'q': quiet = 1; break;
+    case OPT_NO_SPILLS: no_spills = 1; break;
+    case OPT_ARCH: arch_list = optarg; break;
+    case OPT_EXPECT: expect_path = optarg; break;
+    case OPT_EXTRACT: extract_arch = optarg; break;
+    case 'o': out_path = optarg; break;
+    case OPT_MAX_INPUT:
+    case OPT_MAX_RECORDS: {
+      uint64_t n;
+      if (parse_size(optarg, &n) != 0 || n > SIZE_MAX)
+        return die_usage(c == OPT_MAX_INPUT ? "--max-input wants a size like 4096, 64K, 1M or 4G: "
+                                            : "--max-records wants a count like 100000 or 8M: ", optarg);
+      if (c == OPT_MAX_INPUT) max_input = n;
+      else max_records = n;
+      break;
+    }
+    case 'h': usage(stdout); return 0;
+    case 'V':
+      printf("crk-dump (candle-rocm-kernels) %s\n", CRK_VERSION_STRING);
+      return 0;
+    case ':': return die_usage("missing argument after ", argv[optind - 1]);
+    default: {
+      /* optopt 0: an unknown long option; a long option's value (ours are
+       * >= 256, or q h V, which as short options cannot fail): a flag given
+       * a value (--json=x). A long option is always the whole word getopt
+       * just passed. Anything else is an unknown short option. */
+      char opt[64];
+      if (optopt == 0 || optopt >= 256 || strchr("qhV", optopt)) {
+        const char *w = argv[optind - 1];
+        snprintf(opt, sizeof opt, "%.*s", (int)strcspn(w, "="), w);
+        if (optopt != 0) return die_usage("this option takes no value: ", opt);
+      } else {
+        snprintf(opt, sizeof opt, "-%c", optopt);
       }
-      else if (!strcmp(a, "--arch")) arch_list = v;
-      else if (!strcmp(a, "--expect")) expect_path = v;
-      else if (!strcmp(a, "--extract")) extract_arch = v;
-      else out_path = v;
-    } else if (a[0] == '-' && a[1] != '\0') {
-      free(files);
-      return die_usage("unknown option ", a);
-    } else {
-      files[nfiles++] = a;
+      return die_usage("unknown option ", opt);
+    }
     }
   }
-  if (nfiles == 0) { free(files); return die_usage("no input file", NULL); }
-  if ((extract_arch != NULL) != (out_path != NULL)) {
-    free(files);
+  const char **files = (const char **)argv + optind;
+  size_t nfiles = (size_t)(argc - optind);
+  if (nfiles == 0) return die_usage("no input file", NULL);
+  if ((extract_arch != NULL) != (out_path != NULL))
     return die_usage("--extract ARCH and -o OUT go together", NULL);
-  }
-  if (extract_arch && nfiles != 1) { free(files); return die_usage("--extract takes one input file", NULL); }
+  if (extract_arch && nfiles != 1) return die_usage("--extract takes one input file", NULL);
 
   char err[1024];
   char **names = NULL;
   size_t nnames = 0;
   if (expect_path && !(names = read_names(expect_path, max_input, &nnames, err, sizeof err))) {
     fprintf(stderr, "crk-dump: %s: %s\n", expect_path, err);
-    free(files);
     return 2;
   }
 
@@ -333,6 +363,5 @@ int main(int argc, char **argv) {
   }
   for (size_t i = 0; i < nnames; i++) free(names[i]);
   free(names);
-  free(files);
   return status;
 }

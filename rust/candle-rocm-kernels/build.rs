@@ -3,19 +3,32 @@
 //! Where the bundle comes from:
 //! - CANDLE_ROCM_KERNELS_BUNDLE=PATH: that prebuilt bundle (for machines
 //!   without the compiler; a relative PATH is taken from this crate's folder);
-//! - otherwise this repository's Makefile builds it into OUT_DIR:
-//!   `make -C <repo> PLATFORM=amd BUILD=$OUT_DIR/make kernels`, with
-//!   ARCH=$CANDLE_ROCM_ARCH when set (else the Makefile's default arch list)
-//!   and ROCM_PATH passed on. When the toolchain is missing, make's own
-//!   message (what to install) is the build error.
+//! - otherwise the Makefile in csrc/ builds it into OUT_DIR:
+//!   `make -C csrc PLATFORM=amd BUILD=$OUT_DIR/make ARCH=... kernels`, with
+//!   ARCH=$CANDLE_ROCM_ARCH when set (else ARCH=default, the Makefile's
+//!   default list) and ROCM_PATH passed on. When the toolchain is missing,
+//!   make's own message (what to install) is the build error.
+//!
+//! csrc/ holds what that make needs: the Makefile, VERSION, mk/, hip/ and
+//! the two makefile fragments it includes. In the repository its entries
+//! are links to the repository's own files (one copy of each); `cargo
+//! package` follows the links, so the published crate carries the files
+//! and builds anywhere, outside the repository too.
+//!
+//! It says what it built, and how to build less, as a cargo warning: the
+//! default is every arch the compiler can target, minutes of compiling
+//! that CANDLE_ROCM_ARCH=<your GPU's arch> cuts to seconds.
 //!
 //! What it writes to OUT_DIR: quantized.hsaco (the bundle the crate embeds)
 //! and quantized.rs (its length, archs, code object table and kernel names,
 //! all read from the bundle itself, so they cannot drift from it).
 //!
 //! Rerun triggers are exact: the kernel sources (hip/), the makefiles the
-//! `kernels` target reads (Makefile, mk/), the prebuilt bundle, and the
-//! environment variables below. Nothing else reruns it.
+//! `kernels` target reads (Makefile, mk/), VERSION, the prebuilt bundle, and
+//! the environment variables below. Nothing else reruns it.
+//!
+//! Cargo.toml's version must be the VERSION file's (the project's one
+//! copy, which Cargo.toml cannot read): a mismatch fails the build.
 
 #[allow(dead_code)]
 #[path = "src/offload.rs"]
@@ -27,6 +40,7 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Instant;
 
 /// Variables that change what gets built: ours, and those the Makefile's
 /// toolchain discovery reads from the environment.
@@ -60,6 +74,8 @@ fn main() {
     let asked: Vec<String> = non_empty("CANDLE_ROCM_ARCH")
         .map(|a| a.split_whitespace().map(str::to_owned).collect())
         .unwrap_or_default();
+    let csrc = manifest_dir.join("csrc");
+    check_version(&csrc);
 
     let (bundle_path, origin, requested) = match non_empty("CANDLE_ROCM_KERNELS_BUNDLE") {
         Some(p) => {
@@ -68,7 +84,9 @@ fn main() {
             (path, "prebuilt", asked)
         }
         None => {
-            let (path, built) = build_with_make(&manifest_dir, &out_dir, &asked);
+            let started = Instant::now();
+            let (path, built) = build_with_make(&csrc, &out_dir, &asked);
+            say_what_was_built(&built, !asked.is_empty(), started.elapsed().as_secs_f64());
             (path, "make", built)
         }
     };
@@ -82,7 +100,7 @@ fn main() {
     // For the crate's tests: what was asked for, and how the bundle was made.
     println!("cargo:rustc-env=CANDLE_ROCM_KERNELS_REQUESTED_ARCHS={}", requested.join(" "));
     println!("cargo:rustc-env=CANDLE_ROCM_KERNELS_ORIGIN={origin}");
-    let sources = if origin == "make" { repo_root(&manifest_dir).join("hip") } else { PathBuf::new() };
+    let sources = if origin == "make" { real(&csrc.join("hip")) } else { PathBuf::new() };
     println!("cargo:rustc-env=CANDLE_ROCM_KERNELS_MAKE_SOURCES={}", sources.display());
 }
 
@@ -97,32 +115,71 @@ fn fail(msg: &str) -> ! {
     std::process::exit(1);
 }
 
-fn repo_root(manifest_dir: &Path) -> PathBuf {
-    let root = manifest_dir.join("..").join("..");
-    fs::canonicalize(&root).unwrap_or(root)
+/// A path with its links resolved (csrc/'s entries are links in the
+/// repository): what cargo should watch, and what tests should read.
+fn real(p: &Path) -> PathBuf {
+    fs::canonicalize(p).unwrap_or_else(|_| p.to_owned())
 }
 
-/// Runs the Makefile's `kernels` target into OUT_DIR. Returns the bundle's
-/// path and the archs the Makefile decided to build (its archs.list).
-fn build_with_make(manifest_dir: &Path, out_dir: &Path, asked: &[String]) -> (PathBuf, Vec<String>) {
-    let root = repo_root(manifest_dir);
-    if !root.join("Makefile").is_file() || !root.join("hip").is_dir() {
+/// Fails the build unless Cargo.toml's version is csrc/VERSION's.
+fn check_version(csrc: &Path) {
+    let file = csrc.join("VERSION");
+    println!("cargo:rerun-if-changed={}", real(&file).display());
+    let Ok(text) = fs::read_to_string(&file) else {
+        fail(&format!("cannot read {}: the crate's C sources (csrc/) are incomplete", file.display()))
+    };
+    let ours = env!("CARGO_PKG_VERSION");
+    if text.trim() != ours {
         fail(&format!(
-            "no candle-rocm-kernels Makefile and hip/ at {}: this crate builds its kernels from the \
-             repository around it. Build it inside that repository, or set \
-             CANDLE_ROCM_KERNELS_BUNDLE to a prebuilt quantized.hsaco",
-            root.display()
+            "{} says {} but Cargo.toml says {ours}: the project's version is the VERSION file; \
+             set Cargo.toml's version (and Cargo.lock's) to it",
+            file.display(),
+            text.trim()
         ));
     }
-    // hip/ and mk/ are watched as folders, so a new kernel file reruns us too.
+}
+
+/// The cargo warning: which archs were compiled, and how to compile fewer.
+fn say_what_was_built(archs: &[String], asked: bool, secs: f64) {
+    let list = archs.join(" ");
+    if asked {
+        println!("cargo:warning=built the QUANTIZED kernels for {list} (CANDLE_ROCM_ARCH) in {secs:.0} s");
+    } else {
+        println!(
+            "cargo:warning=built the QUANTIZED kernels for {} archs ({list}) in {secs:.0} s; to build \
+             only your GPU's, set CANDLE_ROCM_ARCH, e.g. CANDLE_ROCM_ARCH=gfx1100 (rocminfo names \
+             your GPU's gfx arch)",
+            archs.len()
+        );
+    }
+}
+
+/// Runs the Makefile's `kernels` target (in csrc/) into OUT_DIR. Returns the
+/// bundle's path and the archs the Makefile decided to build (its
+/// archs.list).
+fn build_with_make(csrc: &Path, out_dir: &Path, asked: &[String]) -> (PathBuf, Vec<String>) {
+    if !csrc.join("Makefile").is_file() || !csrc.join("hip").is_dir() {
+        fail(&format!(
+            "no Makefile and hip/ in {}: the crate's C sources are missing (a crate made by \
+             `cargo package` carries them; in the repository they are links). Or set \
+             CANDLE_ROCM_KERNELS_BUNDLE to a prebuilt quantized.hsaco",
+            csrc.display()
+        ));
+    }
+    // hip/ and mk/ are watched as folders, so a new kernel file reruns us
+    // too; through their real paths, as cargo does not follow links.
     for p in ["hip", "mk", "Makefile"] {
-        println!("cargo:rerun-if-changed={}", root.join(p).display());
+        println!("cargo:rerun-if-changed={}", real(&csrc.join(p)).display());
     }
 
     let build = out_dir.join("make");
     let mut make = Command::new("make");
-    make.current_dir(&root).arg("PLATFORM=amd").arg(format!("BUILD={}", build.display()));
-    if !asked.is_empty() {
+    make.current_dir(csrc).arg("PLATFORM=amd").arg(format!("BUILD={}", build.display()));
+    // Always an ARCH: without one, the build dir would keep the archs of its
+    // last build (mk/archs.mk), not follow CANDLE_ROCM_ARCH being unset.
+    if asked.is_empty() {
+        make.arg("ARCH=default");
+    } else {
         make.arg(format!("ARCH={}", asked.join(" ")));
     }
     if let Some(rocm) = non_empty("ROCM_PATH") {

@@ -6,7 +6,7 @@
 # loader checks, through `make emu-test`'s pieces; without it, one SKIP line
 # that says why. The full run is `make emu-test`.
 #
-# Env: CRK_BUILD (the build's $(OUT)), TINYGRAD, CRK_SHARED.
+# Env: CRK_BUILD (the build's $(OUT)), TINYGRAD, CRK_DATA.
 set -u
 B=${CRK_BUILD:-build/amd}
 if [ -z "${TINYGRAD:-}" ]; then

@@ -6,7 +6,7 @@
 # "N passed, N failed, N skipped". Exit status 0 only when nothing failed.
 #
 # Set by make: EMU_OUT BUILD_ARCHS EMU_ARCH EMU_JOBS TINYGRAD GPU_TEST
-# EMU_LOADER CRK_SHARED. TINYGRAD unset: nothing is run (exit 0).
+# EMU_LOADER CRK_DATA. TINYGRAD unset: nothing is run (exit 0).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 
@@ -37,7 +37,7 @@ shards=1
 logs=$EMU_OUT/logs
 rm -rf "$logs" && mkdir -p "$logs"
 
-export LD_LIBRARY_PATH="$EMU_OUT${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" TINYGRAD CRK_EMU_GLUE_DIR="$here" CRK_SHARED
+export LD_LIBRARY_PATH="$EMU_OUT${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" TINYGRAD CRK_EMU_GLUE_DIR="$here" CRK_DATA
 first_built=$(echo "$BUILD_ARCHS" | awk '{print $1}')
 second_built=$(echo "$BUILD_ARCHS" | awk '{print $2}')
 

@@ -69,7 +69,7 @@ TINYGRAD  ?=
 emu-test: emu-build $(GPU_TEST_BIN)
 	$(Q)EMU_OUT=$(EMU_OUT) BUILD_ARCHS="$(BUILD_ARCHS)" EMU_ARCH="$(EMU_ARCH)" EMU_JOBS=$(EMU_JOBS) \
 	  TINYGRAD="$(TINYGRAD)" GPU_TEST=$(GPU_TEST_BIN) EMU_LOADER=$(EMU_LOADER) \
-	  CRK_SHARED=$${CRK_SHARED:-$(SHARED_DIR)} test/emu/emu-test.sh
+	  CRK_DATA=$(CRK_DATA) test/emu/emu-test.sh
 
 endif
 else

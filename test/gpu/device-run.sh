@@ -7,21 +7,20 @@
 # LOGDIR/BENCHMARKS.md. It goes on past a failing step and ends with a
 # summary of each step's status (124: killed by its time limit).
 #
-#   test/gpu/device-run.sh SRC SHARED LOGDIR COMMIT [ARCH] [STEPS]
+#   test/gpu/device-run.sh SRC LOGDIR COMMIT [ARCH] [STEPS]
 #
-# SRC: a clean export of the commit (git archive), SHARED: ../shared (spec,
-# testdata), COMMIT: the id written into the benchmark table, STEPS: any of
+# SRC: a clean export of the commit (git archive; it holds the spec and the
+# test vectors, spec/ and testdata/), COMMIT: the id written into the benchmark table, STEPS: any of
 # "build test memcheck bench loader" (default all).
 set -u
-SRC=$1 SHARED=$(cd "$2" && pwd) LOGDIR=$3 COMMIT=$4 ARCH=${5:-sm_90}
-STEPS=${6:-build test memcheck bench loader}
+SRC=$1 LOGDIR=$2 COMMIT=$3 ARCH=${4:-sm_90}
+STEPS=${5:-build test memcheck bench loader}
 mkdir -p "$LOGDIR"
 LOGDIR=$(cd "$LOGDIR" && pwd)
 BUILD=${BUILD:-/tmp/crk-build}
 MAKE=${MAKE:-make}
 command -v "$MAKE" >/dev/null 2>&1 || MAKE=$(pwd)/.gpu-run/bin/make
-export CRK_SHARED="$SHARED"
-M="$MAKE -C $SRC PLATFORM=nvidia ARCH=$ARCH BUILD=$BUILD SHARED_DIR=$SHARED GIT_COMMIT=$COMMIT"
+M="$MAKE -C $SRC PLATFORM=nvidia ARCH=$ARCH BUILD=$BUILD GIT_COMMIT=$COMMIT"
 summary=""
 
 step() { # step NAME SECONDS COMMAND...: run (killed after SECONDS), log, remember the status

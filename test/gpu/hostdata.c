@@ -1,5 +1,6 @@
 /* hostdata.c: see hostdata.h. */
 #include "hostdata.h"
+#include "data_dir.h"
 #include "ref.h"
 
 #include <errno.h>
@@ -78,14 +79,13 @@ static void *read_file(const char *dir, const char *name, const char *ext, size_
 }
 
 int ggml_load(ggml_case **out, char *why, size_t why_len) {
-  const char *shared = getenv("CRK_SHARED");
   char dir[900], path[1024];
-  snprintf(dir, sizeof dir, "%s/testdata/ggml", shared && *shared ? shared : "../shared");
+  snprintf(dir, sizeof dir, "%s/testdata/ggml", crk_data_dir());
   snprintf(path, sizeof path, "%s/MANIFEST.tsv", dir);
   *out = NULL;
   FILE *f = fopen(path, "r");
   if (!f) {
-    snprintf(why, why_len, "cannot open %s: %s (set CRK_SHARED)", path, strerror(errno));
+    snprintf(why, why_len, "cannot open %s: %s (set CRK_DATA to the folder holding testdata/)", path, strerror(errno));
     return 0;
   }
   int n = 0, cap = 64;

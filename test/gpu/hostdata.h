@@ -1,6 +1,6 @@
 /* hostdata.h: host-side helpers of the harness and benchmarks: ulps, a
  * seeded generator of test values, and the GGML reference vectors from
- * ../shared/testdata/ggml. (Half and bf16 conversions are the reference's:
+ * testdata/ggml. (Half and bf16 conversions are the reference's:
  * ref_f16_to_f32 and friends in test/ref/ref.h.)
  */
 #ifndef CRK_GPU_HOSTDATA_H
@@ -36,7 +36,7 @@ typedef struct {
   float *deq;          /* rows*cols GGML dequantized values */
 } ggml_case;
 
-/* Reads $CRK_SHARED/testdata/ggml (CRK_SHARED defaults to ../shared). Returns
+/* Reads testdata/ggml under $CRK_DATA (default: the current directory). Returns
  * the number of cases (0 and a reason in why when the data is missing). */
 int ggml_load(ggml_case **cases, char *why, size_t why_len);
 /* The case named "<type>_<kind>" (kind "edge" or "mat"), or NULL. */

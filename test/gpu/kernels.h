@@ -1,6 +1,6 @@
 /* kernels.h: the 142 kernels of the QUANTIZED module as the host sees them:
  * their names, and launchers that pick grid and workgroup exactly as
- * ../shared/spec/kernel-abi.md section 3 says a host does. The harness and
+ * spec/kernel-abi.md section 3 says a host does. The harness and
  * the benchmarks launch through these, so both exercise the real shapes.
  */
 #ifndef CRK_GPU_KERNELS_H

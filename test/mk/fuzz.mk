@@ -15,7 +15,7 @@ FUZZ_TARGETS := $(FUZZ_OUT)/fuzz_blob $(FUZZ_OUT)/fuzz_metadata $(FUZZ_OUT)/fuzz
 
 $(FUZZ_OUT)/fuzz_blob $(FUZZ_OUT)/fuzz_metadata: $(FUZZ_OUT)/%: test/fuzz/%.c $(DUMP_LIB_SRCS) \
     $(wildcard embed/dump/*.h) embed/bundle.h
-	$(call say,FUZZ,$@)mkdir -p $(@D) && $(FUZZ_CC) $(FUZZ_FLAGS) $< $(DUMP_LIB_SRCS) $(DUMP_LDLIBS) -o $@.tmp && mv $@.tmp $@
+	$(call say,FUZZ,$@)mkdir -p $(@D) && $(FUZZ_CC) $(FUZZ_FLAGS) $(LDFLAGS) $< $(DUMP_LIB_SRCS) $(DUMP_LDLIBS) -o $@.tmp && mv $@.tmp $@
 
 # The loader as the tests link it: both backends and the fake one. The blob
 # (QUANTIZED) is data: compiled without instrumentation.

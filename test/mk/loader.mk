@@ -35,12 +35,13 @@ TSAN_OUT   := $(OUT)/test-tsan
 TSAN_OBJS  := $(patsubst %.c,$(TSAN_OUT)/obj/%.o,$(LOADER_TEST_SRCS) test/test_loader_threads.c) \
               $(TSAN_OUT)/obj/quantized_hsaco.o
 
-$(TSAN_OUT)/obj/%.o: %.c
-	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(CPPFLAGS) -Itest -O1 -g $(WARN) $(TSAN_FLAGS) -MMD -MP -c $< -o $@
-$(TSAN_OUT)/obj/quantized_hsaco.o: $(BLOB_C)
-	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(CPPFLAGS) -O1 -c $< -o $@
+$(TSAN_OUT)/obj/%.o: %.c | $(VERSION_H)
+	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(CPPFLAGS) -Itest -O1 -g $(WARN) $(TSAN_FLAGS) -MMD -MP -MF $(@:.o=.d) -MT $@ \
+	  -c $< -o $@.tmp && mv $@.tmp $@
+$(TSAN_OUT)/obj/quantized_hsaco.o: $(BLOB_C) | $(VERSION_H)
+	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(CPPFLAGS) -O1 -c $< -o $@.tmp && mv $@.tmp $@
 $(TEST_OUT)/test_loader_threads_tsan: $(TSAN_OBJS)
-	$(call say,LD,$@)mkdir -p $(@D) && $(CC) $(TSAN_FLAGS) $^ -ldl -lpthread -o $@
+	$(call say,LD,$@)mkdir -p $(@D) && $(CC) $(TSAN_FLAGS) $(LDFLAGS) $^ -ldl -lpthread -o $@.tmp && mv $@.tmp $@
 
 -include $(shell find $(TSAN_OUT)/obj -name '*.d' 2>/dev/null)
 
@@ -55,10 +56,11 @@ HIP_EXAMPLE_FLAGS ?= -D__HIP_PLATFORM_AMD__ $(if $(wildcard $(ROCM_PATH)/include
 HIP_EXAMPLE_LIBS  ?= $(if $(wildcard $(ROCM_PATH)/lib/libamdhip64.so),-L$(ROCM_PATH)/lib) -lamdhip64
 
 $(EXAMPLES_OUT)/loader_bench: examples/loader_bench.c $(LIB_A) $(PUBLIC_HDRS)
-	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $< $(LIB_A) $(LIB_LDLIBS) -o $@
+	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(LDFLAGS) $< $(LIB_A) $(LIB_LDLIBS) \
+	  -o $@.tmp && mv $@.tmp $@
 $(EXAMPLES_OUT)/quantize_q8_1: examples/quantize_q8_1.c $(LIB_A) $(PUBLIC_HDRS)
-	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(CPPFLAGS) $(HIP_EXAMPLE_FLAGS) $(CFLAGS) $(WARN) $< $(LIB_A) \
-	  $(LIB_LDLIBS) $(HIP_EXAMPLE_LIBS) -o $@
+	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(CPPFLAGS) $(HIP_EXAMPLE_FLAGS) $(CFLAGS) $(WARN) $(LDFLAGS) $< $(LIB_A) \
+	  $(LIB_LDLIBS) $(HIP_EXAMPLE_LIBS) -o $@.tmp && mv $@.tmp $@
 
 .PHONY: examples
 examples: $(EXAMPLES)

@@ -1,4 +1,4 @@
-/* ref.h: the CPU reference of the QUANTIZED kernels (../shared/spec/kernel-abi.md).
+/* ref.h: the CPU reference of the QUANTIZED kernels (spec/kernel-abi.md).
  *
  * Plain C11, no global state, no allocation visible to callers (some
  * functions allocate scratch internally and free it before returning).

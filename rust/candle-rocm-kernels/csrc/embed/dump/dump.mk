@@ -1,0 +1,1 @@
+../../../../../embed/dump/dump.mk

@@ -1,0 +1,15 @@
+# build.mk: tests of the build itself, as shell tests (test.mk's wrapper):
+#
+#   makefile  test/test_makefile.sh: bad ARCH values stop make with a clear
+#             message; a build dir keeps its arch list; make help; LDFLAGS
+#             reach the links; a library without QUANTIZED is never left
+#   repro     test/test_repro.sh: one arch built from two source folders into
+#             two BUILD dirs gives byte-identical bundle, libraries and Rust
+#             constant (AMD build)
+#   install   test/test_install.sh: make install into a scratch DESTDIR, and
+#             the version (VERSION) in the SONAME, .pc, headers, library,
+#             crk-dump and Cargo.toml
+#   readme    test/test_readme.sh: README's C blocks compile and link with
+#             README's command
+
+TEST_PROGS += makefile repro install readme

@@ -1,0 +1,100 @@
+#!/bin/sh
+# test_make.sh: the Makefile tells the truth. Each check runs make in a
+# scratch BUILD dir, so the real build is untouched:
+#   - a bad ARCH value stops make before any work, saying what is wrong;
+#   - the build dir keeps its arch list until ARCH is given again;
+#   - `make help` lists the targets and variables;
+#   - LDFLAGS reach the links (the library, crk-dump), and changed flags
+#     rebuild what they make;
+#   - a library without QUANTIZED is never left behind (the link checks).
+. "$(dirname "$0")/testlib.sh"
+b=$tmp/build
+
+# bad_arch NAME VALUE EXPECTED: make stops with EXPECTED in its message.
+bad_arch() {
+  out=$(tmake -C "$root" BUILD="$b" ARCH="$2" toolchain 2>&1)
+  rc=$?
+  case $out in
+    *"$3"*) [ "$rc" -ne 0 ] && { ok "make: ARCH='$2' is refused: $1"; return; } ;;
+  esac
+  fail "make: ARCH='$2' is refused: $1" "exit $rc, wanted a message with '$3': $out"
+}
+bad_arch "a target feature" "gfx90a:xnack+" "gfx90a:xnack+: target features"
+bad_arch "a generic target" "gfx11-generic" "gfx11-generic: generic targets are not supported"
+bad_arch "an arch named twice" "gfx1100 gfx1100" "gfx1100 named more than once"
+bad_arch "commas" "gfx90a,gfx1100" "separate archs with spaces, not commas"
+bad_arch "an NVIDIA arch" "sm_90" "sm_90: not an AMD arch"
+bad_arch "nothing" "" "is empty"
+bad_arch "an unknown arch" "gfx9999" "cannot target gfx9999"
+
+# The arch list of a build dir is kept: written when the blob is built (here
+# only the list itself is made), read back by a later make without ARCH.
+archs() { tmake -C "$root" BUILD="$b" "$@" toolchain 2>&1 | sed -n 's/^archs: *//p'; }
+tmake -C "$root" BUILD="$b" ARCH=gfx1100 "$b/amd/archs.list" >/dev/null 2>&1
+check "make: a build dir keeps its arch list (ARCH=gfx1100, then no ARCH)" \
+  "archs '$(archs)' after ARCH=gfx1100" '[ "$(archs)" = gfx1100 ]'
+default=$(tmake -C "$root" BUILD="$tmp/fresh" toolchain 2>&1 | sed -n 's/^archs: *//p')
+check "make: ARCH given again wins over the kept list" "archs '$(archs ARCH=gfx90a)'" \
+  '[ "$(archs ARCH=gfx90a)" = gfx90a ]'
+check "make: ARCH=default is the default list" "'$(archs ARCH=default)' vs '$default'" \
+  '[ -n "$default" ] && [ "$(archs ARCH=default)" = "$default" ]'
+# What test, dump and install would bundle: only the kept arch.
+plan=$(tmake -n -C "$root" BUILD="$b" kernels 2>&1 | grep -- '-targets=')
+case $plan in
+  *--gfx1100*) case $plan in *--gfx906*) p=0 ;; *) p=1 ;; esac ;;
+  *) p=0 ;;
+esac
+check "make: a later make without ARCH bundles the kept arch only" "bundler line: $plan" '[ "$p" = 1 ]'
+
+help=$(tmake -C "$root" help 2>&1)
+rc=$?
+missing=""
+for w in test install dump clean ARCH= BUILD LDFLAGS DESTDIR; do
+  case $help in *"$w"*) ;; *) missing="$missing $w" ;; esac
+done
+check "make help: lists targets and variables" "exit $rc, lacks:$missing" '[ "$rc" -eq 0 ] && [ -z "$missing" ]'
+
+# A blob C file with the four symbols but no kernels: the library links
+# without compiling a kernel (-o: do not remake it from a blob).
+fake=$tmp/fake_blob.c
+cat > "$fake" <<'C'
+#include "candle_rocm_kernels.h"
+__attribute__((aligned(4096))) const unsigned char QUANTIZED[1] = {0};
+const size_t QUANTIZED_LEN = 1;
+const crk_code_object QUANTIZED_ARCHS[1] = {{"gfx1100", QUANTIZED, 1}};
+const size_t QUANTIZED_ARCH_COUNT = 1;
+C
+lb=$tmp/ld
+so=$lb/amd/libcandle_rocm_kernels.so.$(cat "$root/VERSION")
+out=$(tmake -C "$root" -j"$jobs" BUILD="$lb" ARCH=gfx1100 BLOB_C="$fake" -o "$fake" \
+  LDFLAGS="-Wl,-z,now" "$so" "$lb/amd/tools/crk-dump" 2>&1)
+rc=$?
+now() { readelf -d "$1" 2>/dev/null | grep -Eq 'BIND_NOW|FLAGS.*NOW'; }
+check "make: LDFLAGS reach the shared library's link" "exit $rc; $out" '[ "$rc" -eq 0 ] && now "$so"'
+check "make: LDFLAGS reach crk-dump's link" "exit $rc" '[ "$rc" -eq 0 ] && now "$lb/amd/tools/crk-dump"'
+
+# Flags are part of what was built: the same make again compiles none of
+# the loader's objects; other CFLAGS recompile them (no object built with
+# other flags is kept). (The fake blob's own object is remade every time:
+# an artifact of make's -o here.)
+again() {
+  tmake -C "$root" BUILD="$lb" ARCH=gfx1100 BLOB_C="$fake" -o "$fake" LDFLAGS="-Wl,-z,now" "$@" "$so" 2>&1 |
+    grep -c '^  CC .*/obj/lib/'
+}
+n_same=$(again) n_other=$(again CFLAGS="-O1 -g")
+check "make: an unchanged make recompiles nothing; changed CFLAGS recompile the library" \
+  "$n_same objects recompiled with the same flags, $n_other with other CFLAGS" \
+  '[ "$n_same" -eq 0 ] && [ "$n_other" -gt 1 ]'
+
+# Now without QUANTIZED: the link must fail, say why, and leave no library.
+printf '#include "candle_rocm_kernels.h"\nconst size_t QUANTIZED_LEN = 0;\n' > "$fake"
+rm -f "$so" "$lb/amd/libcandle_rocm_kernels.a" "$lb/amd/obj/quantized_hsaco.o"
+for lib in "$so" "$lb/amd/libcandle_rocm_kernels.a"; do
+  out=$(tmake -C "$root" BUILD="$lb" ARCH=gfx1100 BLOB_C="$fake" -o "$fake" "$lib" 2>&1)
+  rc=$?
+  case $out in *"does not define QUANTIZED"*) said=1 ;; *) said=0 ;; esac
+  check "make: a library without QUANTIZED fails its link and is not left behind ($(basename "$lib"))" \
+    "exit $rc, left: $(ls "$lib" 2>/dev/null), said: $out" '[ "$rc" -ne 0 ] && [ "$said" = 1 ] && [ ! -e "$lib" ]'
+done
+
+[ "$fails" -eq 0 ]
