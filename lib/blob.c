@@ -264,17 +264,21 @@ crk_status crk_ldr_blob_inspect(const void *data, size_t len, crk_ldr_blob *out,
   return s;
 }
 
-int crk_ldr_blob_pick(const crk_ldr_blob *b, const crk_target_id *dev) {
-  int best = -1, best_score = -1;
+int crk_ldr_blob_pick(const crk_ldr_blob *b, const crk_target_id *dev, int isa_ok,
+                      crk_pick_kind *kind) {
+  int best = -1;
+  long best_score = 0;
+  crk_pick_kind best_kind = CRK_PICK_NONE;
   for (size_t i = 0; i < b->count; i++) {
-    const crk_target_id *t = &b->targets[i].tid;
-    if (!crk_target_id_compatible(t, dev)) continue;
-    int score = (t->xnack != CRK_FEATURE_ANY) + (t->sramecc != CRK_FEATURE_ANY);
+    crk_pick_kind k;
+    long score = crk_pick_score(&b->targets[i].tid, dev, isa_ok, &k);
     if (score > best_score) {
       best = (int)i;
       best_score = score;
+      best_kind = k;
     }
   }
+  if (kind) *kind = best_kind;
   return best;
 }
 

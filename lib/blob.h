@@ -11,6 +11,7 @@
 
 #include "backend.h"
 #include "bundle.h"
+#include "target_pick.h"
 
 #include <stddef.h>
 
@@ -52,9 +53,11 @@ const char *crk_ldr_blob_kind_name(crk_ldr_blob_kind k) CRK_INTERNAL;
 crk_platform crk_ldr_blob_platform(crk_ldr_blob_kind k) CRK_INTERNAL;
 
 /* AMD: the index of the target to load on a device with target ID dev, or
- * -1 when none is compatible. Of several compatible ones, the one that pins
- * the most features wins (the most specific code, as the runtimes pick). */
-int crk_ldr_blob_pick(const crk_ldr_blob *b, const crk_target_id *dev) CRK_INTERNAL;
+ * -1 when none serves it, by the rules of embed/target_pick.h: the exact
+ * processor, else the family's generic target, else (only when isa_ok) an
+ * ISA-compatible processor of the family. *kind (may be NULL) says which. */
+int crk_ldr_blob_pick(const crk_ldr_blob *b, const crk_target_id *dev, int isa_ok,
+                      crk_pick_kind *kind) CRK_INTERNAL;
 
 /* Writes the targets, space-separated, deduplicated, NUL-terminated (as much
  * as fits). Returns the length the whole list needs, NUL excluded. */

@@ -47,6 +47,10 @@ INSTALL_HINT := run scripts/install-deps.sh (Debian: clang-$(LLVM_VER) lld-$(LLV
 # and says so.
 ARCH ?= $(AMD_DEFAULT_ARCHS)
 ARCH_ASKED_EXPLICITLY := $(if $(filter command line environment,$(origin ARCH)),1,)
+# GENERIC=1 adds the family-generic targets to whatever ARCH holds.
+ifeq ($(GENERIC),1)
+  override ARCH := $(ARCH) $(filter-out $(ARCH),$(AMD_GENERIC_ARCHS))
+endif
 
 else ifeq ($(PLATFORM),nvidia)
 
@@ -81,7 +85,7 @@ ifneq ($(filter-out $(NO_TOOLS_GOALS),$(or $(MAKECMDGOALS),all)),)
       ifeq ($(ARCH_ASKED_EXPLICITLY),1)
         $(error $(CLANG) cannot target $(SKIPPED_ARCHS). To fix: $(INSTALL_HINT) with a newer clang, or drop it from ARCH)
       else
-        $(info note: skipping $(SKIPPED_ARCHS): $(CLANG) cannot target it)
+        $(info note: skipping $(SKIPPED_ARCHS): $(CLANG) cannot target it (gfx950 and gfx1153 need LLVM 20 or ROCm 6.4+))
       endif
     endif
     ifeq ($(strip $(BUILD_ARCHS)),)

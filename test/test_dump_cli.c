@@ -101,8 +101,8 @@ int main(void) {
   for (int a = 0; a < narchs; a++) snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", a ? "," : "", archs[a]);
   snprintf(args, sizeof args, "-q --arch '%s' '%s'", list, blob());
   run("cli: --arch with every built arch passes", args, 0, NULL, "");
-  snprintf(args, sizeof args, "-q --arch '%s gfx1036' '%s'", a0, blob());
-  run("cli: --arch with an absent arch exits 1 naming it", args, 1, NULL, "arch gfx1036 missing");
+  snprintf(args, sizeof args, "-q --arch '%s gfx803' '%s'", a0, blob());
+  run("cli: --arch with an absent arch exits 1 naming it", args, 1, NULL, "arch gfx803 missing");
   snprintf(args, sizeof args, "-q --arch 'gfx90a:frob+' '%s'", blob());
   run("cli: --arch with a malformed target ID exits 1 saying so", args, 1, NULL, "not a target ID");
   snprintf(args, sizeof args, "--arch gfx90a:xnack+ '%s'", build_path("test/dump-fixtures/hip_host.elf", NULL));
@@ -154,8 +154,8 @@ int main(void) {
     snprintf(listing, sizeof listing, "ls -a '%s' | grep -c tmp > /dev/null", dump_tmpdir());
     CHECK(system(listing) != 0, "cli: --extract leaves no temporary behind", "a .tmp file is left in %s", dump_tmpdir());
   }
-  snprintf(args, sizeof args, "--extract gfx1036 -o '%s' '%s'", x, blob());
-  run("cli: --extract of an absent arch exits 1", args, 1, NULL, "no code object for gfx1036");
+  snprintf(args, sizeof args, "--extract gfx803 -o '%s' '%s'", x, blob());
+  run("cli: --extract of an absent arch exits 1", args, 1, NULL, "no code object for gfx803");
   snprintf(args, sizeof args, "--extract gfx90a -o '%s' '%s'", x, build_path("test/dump-fixtures/hip_host.elf", NULL));
   run("cli: --extract of an ambiguous arch exits 1 asking for its features", args, 1, NULL, "name its features");
   snprintf(args, sizeof args, "--extract gfx90a:xnack- -o '%s' '%s' && '%s/tools/crk-dump' '%s'", x,

@@ -24,9 +24,15 @@ static void usage(FILE *f) {
     "  --json            machine-readable output (stable keys)\n"
     "  --symbols         kernel names only, one per line ('# ARCH' lines between archs)\n"
     "  -q, --quiet       print no listing, only what the checks find\n"
-    "  --arch LIST       these target IDs must be present (comma or space separated,\n"
-    "                    e.g. gfx90a,gfx1100 or gfx90a:xnack+); the listing and the\n"
-    "                    other checks then cover only the code objects that serve them\n"
+    "  --arch LIST       would GPUs of these target IDs (comma or space separated,\n"
+    "                    e.g. gfx1031,gfx1100 or gfx90a:xnack+) load this blob, and\n"
+    "                    with which code object? The loader's answer: the exact\n"
+    "                    target, else the family's generic target (gfx10-3-generic),\n"
+    "                    else with --isa-fallback an ISA-compatible processor. Prints\n"
+    "                    it per arch, fails for an arch nothing serves; the listing\n"
+    "                    and the other checks then cover only the chosen code objects\n"
+    "  --isa-fallback    let --arch use the ISA-compatible fallback, as the loader\n"
+    "                    does with CRK_ISA_FALLBACK=1 (also honoured here)\n"
     "  --expect FILE     every kernel named in FILE (one per line, '#' comments)\n"
     "                    must be in every code object\n"
     "  --no-spills       no kernel may spill registers or use scratch memory\n"
@@ -188,6 +194,9 @@ static int extract(const char *file, const crk_blob *b, const char *arch, const 
 int main(int argc, char **argv) {
   enum { TABLE, JSON, SYMBOLS } mode = TABLE;
   int quiet = 0, no_spills = 0;
+  /* The loader's switch for the fallback counts here too: same question. */
+  const char *env_fallback = getenv("CRK_ISA_FALLBACK");
+  int isa_fallback = env_fallback && strcmp(env_fallback, "1") == 0;
   const char *arch_list = NULL, *expect_path = NULL, *extract_arch = NULL, *out_path = NULL;
   const char **files = calloc((size_t)argc, sizeof *files);
   size_t nfiles = 0;
@@ -199,6 +208,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--symbols")) mode = SYMBOLS;
     else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) quiet = 1;
     else if (!strcmp(a, "--no-spills")) no_spills = 1;
+    else if (!strcmp(a, "--isa-fallback")) isa_fallback = 1;
     else if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); free(files); return 0; }
     else if (!strcmp(a, "--arch") || !strcmp(a, "--expect") || !strcmp(a, "--extract") || !strcmp(a, "-o")) {
       if (!has_arg) { free(files); return die_usage("missing argument after ", a); }
@@ -258,7 +268,9 @@ int main(int argc, char **argv) {
     }
     memset(sel, 1, b.nobjs);
     int failed = 0;
-    if (arch_list) failed += crk_check_archs(stderr, file, &b, arch_list, sel);
+    if (arch_list)
+      failed += crk_check_archs(stderr, mode == TABLE && !quiet && !extract_arch ? stdout : NULL, file, &b,
+                                arch_list, isa_fallback, sel);
     if (names) failed += crk_check_expect(stderr, file, &b, sel, names, nnames);
     if (no_spills) failed += crk_check_no_spills(stderr, file, &b, sel);
     if (!quiet && !extract_arch) {

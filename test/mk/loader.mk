@@ -12,7 +12,7 @@
 # correct.
 
 # The loader as tests link it: both backends, the platform's built-in choice.
-LOADER_TEST_SRCS := embed/bundle.c $(LOADER_SRCS) $(sort $(LOADER_BACKEND_SRCS) lib/backend_hip.c lib/backend_cuda.c) \
+LOADER_TEST_SRCS := embed/bundle.c embed/target_pick.c $(LOADER_SRCS) $(sort $(LOADER_BACKEND_SRCS) lib/backend_hip.c lib/backend_cuda.c) \
                     test/fake_backend.c
 LOADER_TEST_OBJS := $(patsubst %.c,$(TEST_OUT)/obj/%.o,$(LOADER_TEST_SRCS)) $(TEST_OUT)/obj/quantized_hsaco.o
 
