@@ -6,12 +6,15 @@
  * in place), QUANTIZED_LEN, and QUANTIZED_ARCHS, a table of the code objects
  * inside it (arch, pointer, length) for hosts that pick one themselves.
  * For an offload bundle the table comes from its entries; any other blob (a
- * single code object, a cubin) is one entry named by --arch.
+ * single code object, a cubin) is one entry named by --arch. A compressed
+ * bundle (CCOB) is decompressed to read its entries, which get no pointer
+ * (NULL, size 0): their bytes exist only once decompressed.
  *
  * The output is written to OUT.c.tmp and renamed, so a failed run never
  * leaves a half-written source for make to pick up.
  */
 #include "bundle.h"
+#include "decompress.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -75,20 +78,31 @@ int main(int argc, char **argv) {
 
   fprintf(f, "const crk_code_object QUANTIZED_ARCHS[] = {\n");
   size_t archs = 0;
-  if (crk_is_bundle(blob, len)) {
+  unsigned char *bundle = blob, *inflated = NULL;
+  size_t bundle_len = len;
+  if (crk_is_compressed_bundle(blob, len)) {
+    char err[512];
+    if (crk_ccob_inflate(blob, len, (uint64_t)1 << 30, &inflated, &bundle_len, err, sizeof err))
+      die("%s: %s", in, err);
+    bundle = inflated;
+  }
+  if (crk_is_bundle(bundle, bundle_len)) {
     char err[256];
     size_t count;
-    if (crk_bundle_parse(blob, len, NULL, 0, &count, err, sizeof err)) die("%s: %s", in, err);
+    if (crk_bundle_parse(bundle, bundle_len, NULL, 0, &count, err, sizeof err)) die("%s: %s", in, err);
     crk_bundle_entry *e = calloc(count ? count : 1, sizeof *e);
-    if (!e || crk_bundle_parse(blob, len, e, count, &count, err, sizeof err)) die("%s: %s", in, err);
+    if (!e || crk_bundle_parse(bundle, bundle_len, e, count, &count, err, sizeof err)) die("%s: %s", in, err);
     for (size_t k = 0; k < count; k++) {
       const char *kind, *target;
       size_t kind_len, target_len;
       if (crk_bundle_id_split(e[k].id, e[k].id_len, &kind, &kind_len, &target, &target_len))
         die("%s: malformed bundle entry id%s", in, "");
       if (kind_len == 4 && memcmp(kind, "host", 4) == 0) continue;
-      fprintf(f, "  {\"%.*s\", QUANTIZED + %llu, %llu},\n", (int)target_len, target,
-              (unsigned long long)e[k].offset, (unsigned long long)e[k].size);
+      if (inflated)
+        fprintf(f, "  {\"%.*s\", 0, 0},\n", (int)target_len, target);
+      else
+        fprintf(f, "  {\"%.*s\", QUANTIZED + %llu, %llu},\n", (int)target_len, target,
+                (unsigned long long)e[k].offset, (unsigned long long)e[k].size);
       archs++;
     }
     free(e);
@@ -102,6 +116,7 @@ int main(int argc, char **argv) {
 
   if (fclose(f) != 0) die("cannot write %s: %s", tmp, strerror(errno));
   if (rename(tmp, out) != 0) die("cannot rename to %s: %s", out, strerror(errno));
+  free(inflated);
   free(blob);
   return 0;
 }

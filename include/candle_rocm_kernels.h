@@ -39,7 +39,10 @@ extern "C" {
 /* One code object inside the blob. */
 typedef struct {
   const char *arch;          /* target ID, e.g. "gfx1100" or "gfx90a:xnack-" */
-  const unsigned char *data; /* points into QUANTIZED */
+  const unsigned char *data; /* points into QUANTIZED; NULL (size 0) when the build
+                                compressed it (COMPRESS=1): then pass QUANTIZED to
+                                the loader, or whole to a runtime that reads
+                                compressed bundles (ROCm 6.2+) */
   size_t size;
 } crk_code_object;
 
@@ -67,7 +70,8 @@ typedef enum {
 typedef struct crk_module crk_module;
 
 /* Opens a blob: the QUANTIZED bundle, or any caller-supplied AMD code object
- * or uncompressed offload bundle (AMD build), cubin, fatbin or NUL-terminated
+ * or offload bundle, compressed or not (a compressed one, CCOB with zlib or
+ * zstd, is decompressed once here, its hash checked) (AMD build), cubin, fatbin or NUL-terminated
  * PTX (NVIDIA build). The bytes are validated here (headers, every bundle or
  * fatbin entry, ELF header and section bounds) and must stay alive and
  * unchanged until the module is closed; nothing is loaded and no GPU or

@@ -37,9 +37,17 @@ typedef struct {
   crk_ldr_blob_kind kind;
   size_t count;             /* >= 1 */
   crk_ldr_blob_target *targets; /* count entries, heap */
+  unsigned char *inflated;  /* a compressed bundle (CCOB) decompressed, heap: the
+                               targets point into it; NULL for any other blob */
+  size_t inflated_len;
 } crk_ldr_blob;
 
-/* Vets the blob and lists its targets. Returns CRK_OK, CRK_ERR_BAD_BLOB with
+/* The most a compressed bundle may decompress to (a blob of every arch is
+ * tens of megabytes). */
+#define CRK_CCOB_LIMIT ((uint64_t)1 << 30)
+
+/* Vets the blob and lists its targets. A compressed bundle is decompressed
+ * (into b->inflated) and vetted as the bundle it holds. Returns CRK_OK, CRK_ERR_BAD_BLOB with
  * a reason in err, or CRK_ERR_NO_MEMORY. */
 crk_status crk_ldr_blob_inspect(const void *data, size_t len, crk_ldr_blob *out, char *err,
                             size_t errlen) CRK_INTERNAL;

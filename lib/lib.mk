@@ -12,10 +12,11 @@ LOADER_BACKEND_SRCS := lib/backend_cuda.c lib/builtin_nvidia.c
 else
 LOADER_BACKEND_SRCS := lib/backend_hip.c lib/builtin_amd.c
 endif
-LIB_SRCS   := embed/bundle.c embed/target_pick.c $(LOADER_SRCS) $(LOADER_BACKEND_SRCS)
+LIB_SRCS   := embed/bundle.c embed/target_pick.c embed/md5.c embed/decompress.c $(LOADER_SRCS) $(LOADER_BACKEND_SRCS)
 LIB_OBJS    = $(patsubst %.c,$(OUT)/obj/%.o,$(LIB_SRCS)) $(OUT)/obj/quantized_hsaco.o
 LIB_LDLIBS ?=
-LIB_LDLIBS += -ldl -lpthread
+# zstd and zlib: compressed bundles (COMPRESS=1) are decompressed at open.
+LIB_LDLIBS += -ldl -lpthread -lzstd -lz
 PUBLIC_HDRS := include/candle_rocm_kernels.h
 
 $(OUT)/obj/%.o: %.c

@@ -255,13 +255,9 @@ static crk_status arch_missing(const crk_module *m, const char *who, const char 
              "CRK_ISA_FALLBACK=1 or crk_set_isa_fallback(1)",
              m->info.targets[near].target);
   const char *generic = crk_generic_target_of(proc);
-  char rebuild[160];
-  if (generic)
-    snprintf(rebuild, sizeof rebuild, "ARCH including %s, or GENERIC=1 (%s)", proc, generic);
-  else
-    snprintf(rebuild, sizeof rebuild, "ARCH including %s", proc);
-  return crk_fail(CRK_ERR_ARCH_MISSING, "%s is %s, but module %s holds code only for: %s%s (rebuild with %s)",
-                  who, arch, m->name, archs, hint, rebuild);
+  return crk_fail(CRK_ERR_ARCH_MISSING, "%s is %s, but module %s holds code only for: %s%s (rebuild with ARCH including %s%s%s)",
+                  who, arch, m->name, archs, hint, proc, generic ? " or its family's generic target " : "",
+                  generic ? generic : "");
 }
 
 static crk_status device_arch_missing(const crk_module *m, int device, const char *arch) {

@@ -25,6 +25,17 @@ HIP_CXXFLAGS ?= -O3
 # on every other arch they unroll under the default already, so their code
 # is unchanged by it.
 AMD_UNROLL_FLAGS := -mllvm -pragma-unroll-threshold=65536
+
+# Archs on the scalar int8 dot path (hip/common.h picks it; the build asks
+# the preprocessor, so common.h stays the one place that decides): the byte
+# products take registers that the mat-vec kernels' 64-VGPR cap
+# (amdgpu_num_vgpr(64) in hip/mmvq.hip, sized for the dot-instruction archs)
+# does not have, and 32 of them spill to scratch on gfx900, 15 on gfx1010.
+# There the cap is raised to 96, the least multiple of 32 without a spill
+# (gfx900 needs 88, gfx1010 96): 2 waves per SIMD on gfx900 instead of a
+# scratch round trip in the inner loop. It is the attribute's argument
+# rewritten by the preprocessor, since the kernel sources are not per arch.
+AMD_SCALAR_DOT_FLAGS := '-Damdgpu_num_vgpr(n)=amdgpu_num_vgpr(96)'
 # The code object version is per arch ($(call arch_cov,ARCH), mk/archs.mk):
 # generic targets need v6.
 HIP_FLAGS := -x hip --cuda-device-only --no-gpu-bundle-output -std=c++17 $(HIP_DEVFLAGS) \
@@ -70,16 +81,28 @@ $(FAMILY_LIST): FORCE
 
 # The arch list is a file whose content changes only when BUILD_ARCHS does:
 # a new ARCH re-bundles, and only the archs asked for go into the bundle.
-$(ARCH_LIST): FORCE
+# It also makes each arch's dotpath (below): every intermediate is kept
+# (.SECONDARY), and make skips a missing kept file unless something that
+# is remade anyway needs it, as this list is, so a tree built before the
+# dotpath existed would keep objects compiled without its flags.
+$(ARCH_LIST): FORCE $(foreach a,$(BUILD_ARCHS),$(OUT)/$(a)/dotpath)
 	$(Q)mkdir -p $(@D)
 	$(Q)echo '$(BUILD_ARCHS)' | cmp -s - $@ 2>/dev/null || echo '$(BUILD_ARCHS)' > $@
 .PHONY: FORCE
 FORCE:
 
 # One pattern rule per arch: the arch is part of the path.
+# ARCH/dotpath: SDOT4, SUDOT4 or SCALAR, the CRK_DOT4_* that hip/common.h
+# defines for the arch.
 define ARCH_RULES
-$(OUT)/$(1)/%.bc: hip/%.hip $(DEVLIB_STAMP) $(if $(DEVLIB_DIR),$(DEVLIB_DIR)/oclc_isa_version_$(call isa_suffix,$(1)).bc) $(call devlib_abi,$(1))
+$(OUT)/$(1)/dotpath: hip/common.h $(DEVLIB_STAMP) $(if $(DEVLIB_DIR),$(DEVLIB_DIR)/oclc_isa_version_$(call isa_suffix,$(1)).bc) $(call devlib_abi,$(1))
+	$$(call say,DOTPATH,$$@)mkdir -p $$(@D) && $(call cov_cmd,$(1))$(CLANG) $(HIP_FLAGS) \
+	  -mcode-object-version=$(call arch_cov,$(1)) --offload-arch=$(1) -E -dM -include $$< /dev/null \
+	  | sed -n 's/^#define CRK_DOT4_\([A-Z0-9]*\) 1$$$$/\1/p' > $$@.tmp && [ -s $$@.tmp ] && mv $$@.tmp $$@
+
+$(OUT)/$(1)/%.bc: hip/%.hip $(OUT)/$(1)/dotpath $(DEVLIB_STAMP) $(if $(DEVLIB_DIR),$(DEVLIB_DIR)/oclc_isa_version_$(call isa_suffix,$(1)).bc) $(call devlib_abi,$(1))
 	$$(call say,HIP,$$@)mkdir -p $$(@D) && $(call cov_cmd,$(1))$(CLANG) $(HIP_FLAGS) \
+	  $$(if $$(filter SCALAR,$$(shell cat $(OUT)/$(1)/dotpath)),$(AMD_SCALAR_DOT_FLAGS)) \
 	  -mcode-object-version=$(call arch_cov,$(1)) --offload-arch=$(1) -emit-llvm -c $$< \
 	  -MD -MP -MF $$@.d -MT $$@ -o $$@.tmp && mv $$@.tmp $$@
 
@@ -97,14 +120,25 @@ $(OUT)/$(1).hsaco: $(OUT)/$(1).o
 endef
 $(foreach a,$(BUILD_ARCHS),$(eval $(call ARCH_RULES,$(a))))
 
+# COMPRESS=1 writes a compressed bundle (CCOB, zstd or zlib, as the
+# bundler's -compress makes it): a fraction of the size, loadable by the HIP
+# runtimes of ROCm 6.2 onwards and by this loader (README, "Size"). Its
+# setting is kept in a file, as the arch list is, so changing it re-bundles.
+COMPRESS ?= 0
+BUNDLE_OPTS := $(OUT)/bundle.opts
+$(BUNDLE_OPTS): FORCE
+	$(Q)mkdir -p $(@D)
+	$(Q)echo 'compress=$(COMPRESS)' | cmp -s - $@ 2>/dev/null || echo 'compress=$(COMPRESS)' > $@
+
 # The host entry is empty (/dev/null): Debian's bundler crashes without one.
 empty :=
 space := $(empty) $(empty)
 comma := ,
 BUNDLE_TARGETS = $(subst $(space),$(comma),host-x86_64-unknown-linux-gnu $(addprefix hipv4-amdgcn-amd-amdhsa--,$(BUILD_ARCHS)))
-$(BLOB): $(ARCH_LIST) $(ARCH_OBJS)
+$(BLOB): $(ARCH_LIST) $(BUNDLE_OPTS) $(ARCH_OBJS)
 	$(call say,BUNDLE,$@)$(BUNDLER) -type=o -bundle-align=4096 -targets=$(BUNDLE_TARGETS) \
-	  -input=/dev/null $(addprefix -input=,$(ARCH_OBJS)) -output=$@.tmp && mv $@.tmp $@
+	  -input=/dev/null $(addprefix -input=,$(ARCH_OBJS)) -output=$@.tmp $(if $(filter 1,$(COMPRESS)),-compress) \
+	  && mv $@.tmp $@
 
 .PHONY: kernels
 kernels: $(BLOB)

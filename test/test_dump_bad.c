@@ -6,7 +6,7 @@
  * program itself exits 2 naming the file and the fault. */
 #include "check.h"
 #include "dump/blob.h"
-#include "dump/md5.h"
+#include "md5.h"
 #include "test_dump_util.h"
 
 static char last_err[1024];

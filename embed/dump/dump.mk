@@ -8,7 +8,7 @@ CRK_DUMP := $(OUT)/tools/crk-dump
 BINDIR ?= $(PREFIX)/bin
 
 # The parsers (what the tests and the fuzzers link) and the program.
-DUMP_LIB_SRCS := embed/bundle.c embed/target_pick.c $(addprefix embed/dump/,elf.c msgpack.c md5.c decompress.c \
+DUMP_LIB_SRCS := embed/bundle.c embed/target_pick.c embed/md5.c embed/decompress.c $(addprefix embed/dump/,elf.c msgpack.c \
                  mach.c metadata.c codeobj.c blob.c report.c checks.c)
 DUMP_SRCS := $(DUMP_LIB_SRCS) embed/dump/main.c
 # zlib and zstd: the two compressions of compressed offload bundles

@@ -1,6 +1,6 @@
 /* md5.h: MD5 (RFC 1321), for the integrity hash of compressed bundles. */
-#ifndef CRK_DUMP_MD5_H
-#define CRK_DUMP_MD5_H
+#ifndef CRK_MD5_H
+#define CRK_MD5_H
 
 #include <stddef.h>
 #include <stdint.h>
