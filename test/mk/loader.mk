@@ -96,3 +96,8 @@ $(TEST_OUT)/test_loader_pick: $(LOADER_TEST_OBJS) $(PICK_FIXTURES)
 $(TEST_OUT)/test_loader_ccob: $(LOADER_TEST_OBJS) $(DUMP_FIX)/quantized.ccob
 $(TEST_OUT)/test_loader_pick $(TEST_OUT)/test_loader_ccob: TEST_LDLIBS += -ldl -lpthread -lzstd -lz
 endif
+
+# crk-dump --arch answers the loader's question on the same bundles.
+ifeq ($(PLATFORM),amd)
+$(TEST_OUT)/test_dump_cli: $(PICK_FIXTURES)
+endif
