@@ -12,4 +12,4 @@ $(BLOB2C): $(OUT)/tools/blob2c.o $(OUT)/tools/bundle.o $(OUT)/tools/decompress.o
 	$(call say,LD,$@)$(CC) $(CFLAGS) $^ -lzstd -lz -o $@
 
 $(BLOB_C): $(BLOB) $(BLOB2C)
-	$(call say,BLOB2C,$@)$(BLOB2C) $(BLOB_ARCH_FLAG) $(BLOB) $@
+	$(call say,BLOB2C,$@)$(BLOB2C) $(BLOB_ARCH_FLAG) --incbin $(BLOB) $@
