@@ -248,13 +248,14 @@ static crk_status arch_missing(const crk_module *m, const char *who, const char 
   crk_target_id tid;
   int parsed = crk_target_id_parse(arch, strlen(arch), &tid) == 0;
   const char *proc = parsed ? tid.processor : arch;
-  int near = parsed && !isa_fallback() ? crk_ldr_blob_pick(&m->info, &tid, 1, NULL) : -1;
+  int amd = crk_ldr_blob_platform(m->info.kind) == CRK_PLATFORM_AMD;
+  int near = amd && parsed && !isa_fallback() ? crk_ldr_blob_pick(&m->info, &tid, 1, NULL) : -1;
   if (near >= 0)
     snprintf(hint, sizeof hint,
              "; nearest compatible: %s (same family and instructions), which loads with "
              "CRK_ISA_FALLBACK=1 or crk_set_isa_fallback(1)",
              m->info.targets[near].target);
-  const char *generic = crk_generic_target_of(proc);
+  const char *generic = amd ? crk_generic_target_of(proc) : NULL;
   return crk_fail(CRK_ERR_ARCH_MISSING, "%s is %s, but module %s holds code only for: %s%s (rebuild with ARCH including %s%s%s)",
                   who, arch, m->name, archs, hint, proc, generic ? " or its family's generic target " : "",
                   generic ? generic : "");
