@@ -42,6 +42,7 @@ const TRACKED_ENV: &[&str] = &[
     "LLVM_VER",
     "HIP_CXXFLAGS",
     "CODE_OBJECT_VERSION",
+    "GENERIC",
 ];
 
 /// Variables of the caller's make (or shell) that must not leak into ours:
