@@ -223,6 +223,27 @@ int main(void) {
   expect_pick(&mix, "gfx1036", "gfx10-3-generic", CRK_MATCH_GENERIC);
   crk_set_isa_fallback(0);
 
+  /* The built blob: every code object is its own processor's choice, exact,
+   * or (a generic target) the choice of each member without its own. */
+  {
+    crk_module *q;
+    crk_module_open(QUANTIZED, QUANTIZED_LEN, &q);
+    char why[512] = "";
+    int n = 0;
+    for (size_t i = 0; i < QUANTIZED_ARCH_COUNT; i++) {
+      const char *arch = QUANTIZED_ARCHS[i].arch;
+      char got[64];
+      crk_match how;
+      if (strstr(arch, "-generic")) continue;
+      if (crk_module_pick(q, arch, got, sizeof got, &how) != CRK_OK || strcmp(got, arch) || how != CRK_MATCH_EXACT)
+        snprintf(why + strlen(why), sizeof why - strlen(why), " %s->%s", arch, got);
+      n++;
+    }
+    CHECK(!*why && n > 0, "pick: each processor of the built blob gets its own code object, exact", "%d archs:%s", n,
+          why);
+    crk_module_close(q);
+  }
+
   /* Bad arguments. */
   char buf[8];
   CHECK(crk_module_pick(mix.m, "gfx90a:frob+", buf, sizeof buf, NULL) == CRK_ERR_INVALID_ARG,
