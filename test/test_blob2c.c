@@ -58,9 +58,10 @@ int main(void) {
       if (crk_bundle_id_split(e[i].id, e[i].id_len, &kind, &kl, &t, &tl) || kl == 4) continue; /* host */
       snprintf(line, sizeof line, "{\"%.*s\", QUANTIZED + %llu, %llu},", (int)tl, t, (unsigned long long)e[i].offset,
                (unsigned long long)e[i].size);
-      if (!strstr(src, line)) snprintf(why + strlen(why), sizeof why - strlen(why), " no '%s'", line);
+      if (!strstr(src, line)) snprintf(why + strlen(why), sizeof why - strlen(why), " %.*s", (int)tl, t);
     }
-    CHECK(ok && !*why, "blob2c: an entry per code object, at its offset and size", "%s%s", ok ? "" : err, why);
+    CHECK(ok && !*why, "blob2c: an entry per code object, at its offset and size", "%s%s%s", ok ? "" : err,
+          *why ? "wrong or missing entry:" : "", why);
     free(src);
   }
 
@@ -71,11 +72,11 @@ int main(void) {
     char why[1024] = "";
     for (int a = 0; a < narchs; a++) {
       snprintf(line, sizeof line, "{\"%s\", 0, 0},", archs[a]);
-      if (!strstr(src, line)) snprintf(why + strlen(why), sizeof why - strlen(why), " no '%s'", line);
+      if (!strstr(src, line)) snprintf(why + strlen(why), sizeof why - strlen(why), " %s", archs[a]);
     }
     snprintf(line, sizeof line, "QUANTIZED_ARCH_COUNT = %d;", narchs);
     CHECK(!*why && strstr(src, line), "blob2c: a compressed bundle's table names its archs, with no pointers",
-          "%s%s", why, strstr(src, line) ? "" : " (count differs)");
+          "%s%s%s", *why ? "no pointer-less entry for:" : "", why, strstr(src, line) ? "" : " (count differs)");
     free(src);
   }
   free(data);
