@@ -24,6 +24,13 @@ $(TEST_OUT)/%: $(TEST_OUT)/obj/test/%.o
 
 .PHONY: test test-build
 test-build: $(TEST_BINS)
+# The tests take the build's bundle apart (offsets, entries, damaged copies),
+# so they run on an uncompressed one; the compressed form is tested from
+# the fixture the bundler's -compress makes of the same code objects
+# (test_loader_ccob, test_blob2c, crk-dump's format tests).
+ifeq ($(COMPRESS)$(filter test,$(MAKECMDGOALS)),1test)
+$(error make test checks the uncompressed bundle (the compressed one through test/dump-fixtures/quantized.ccob): run it without COMPRESS=1)
+endif
 test: all test-build
 	$(Q)CRK_SHARED=$(SHARED_DIR) CRK_BUILD=$(OUT) test/run-tests.sh $(TEST_BINS)
 
