@@ -23,10 +23,11 @@ CRK_DATA ?= $(CURDIR)
 
 # Code object version of the AMD build. v5 is what ROCm 6.x and 7.x runtimes
 # load (and ROCm 5.3 onwards); v4 still loads on ROCm 5.x but is deprecated.
+# Generic targets are always v6 (mk/arch-list.mk).
 CODE_OBJECT_VERSION ?= 5
 
-AMD_DEFAULT_ARCHS := gfx906 gfx908 gfx90a gfx942 gfx1030 gfx1100 gfx1101 \
-                     gfx1102 gfx1150 gfx1151 gfx1200 gfx1201
+# AMD_DEFAULT_ARCHS, AMD_GENERIC_ARCHS (GENERIC=1): mk/arch-list.mk.
+include mk/arch-list.mk
 NVIDIA_DEFAULT_ARCHS := sm_90
 
 CC      ?= cc

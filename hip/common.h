@@ -124,10 +124,11 @@ CRK_DEV float warp_max(float v) {
 // ---------------------------------------------------------------------------
 // 5. Int8 dot product: c + sum of the four signed byte products of a and b.
 //    Which path each arch takes:
-//      gfx906 gfx908 gfx90a gfx940-942, gfx1030-1036  v_dot4_i32_i8 (sdot4)
-//      gfx11xx, gfx12xx                               v_dot4_i32_iu8 (sudot4,
+//      gfx906 gfx908 gfx90a gfx940-942 gfx950,        v_dot4_i32_i8 (sdot4)
+//      gfx1011 gfx1012, gfx1030-1036, gfx10-3-generic
+//      gfx11xx, gfx12xx (and their generic targets)   v_dot4_i32_iu8 (sudot4,
 //                                                     both operands signed)
-//      gfx900, gfx101x, others                        four multiply-adds
+//      gfx900, gfx1010, gfx9/gfx10-1-generic, others  four multiply-adds
 //      NVIDIA proxy build                             dp4a (the same operation)
 // ---------------------------------------------------------------------------
 #if CRK_AMD
@@ -135,7 +136,8 @@ CRK_DEV float warp_max(float v) {
       defined(__gfx940__) || defined(__gfx941__) || defined(__gfx942__) || \
       defined(__gfx1030__) || defined(__gfx1031__) || defined(__gfx1032__) || \
       defined(__gfx1033__) || defined(__gfx1034__) || defined(__gfx1035__) || \
-      defined(__gfx1036__)
+      defined(__gfx1036__) || \
+      defined(__gfx950__) || defined(__gfx1011__) || defined(__gfx1012__) || defined(__gfx10_3_generic__)
 #    define CRK_DOT4_SDOT4 1
 #  elif defined(__GFX11__) || defined(__GFX12__)
 #    define CRK_DOT4_SUDOT4 1

@@ -49,7 +49,10 @@ const char *crk_version(void);
 /* One code object inside the blob. */
 typedef struct {
   const char *arch;          /* target ID, e.g. "gfx1100" or "gfx90a:xnack-" */
-  const unsigned char *data; /* points into QUANTIZED */
+  const unsigned char *data; /* points into QUANTIZED; NULL (size 0) when the build
+                                compressed it (COMPRESS=1): then pass QUANTIZED to
+                                the loader, or whole to a runtime that reads
+                                compressed bundles (ROCm 6.2+) */
   size_t size;
 } crk_code_object;
 
@@ -78,7 +81,8 @@ typedef enum {
 typedef struct crk_module crk_module;
 
 /* Opens a blob: the QUANTIZED bundle, or any caller-supplied AMD code object
- * or uncompressed offload bundle (AMD build), cubin, fatbin or NUL-terminated
+ * or offload bundle, compressed or not (a compressed one, CCOB with zlib or
+ * zstd, is decompressed once here, its hash checked) (AMD build), cubin, fatbin or NUL-terminated
  * PTX (NVIDIA build). The bytes are validated here (headers, every bundle or
  * fatbin entry, ELF header and section bounds) and must stay alive and
  * unchanged until the module is closed; nothing is loaded and no GPU or
@@ -98,9 +102,12 @@ crk_status crk_module_open_named(const void *blob, size_t len, const char *name,
 /* Looks up a kernel by name on a device (a runtime device ordinal) and stores
  * its handle in *function: a hipFunction_t in the AMD build, a CUfunction in
  * the NVIDIA build, valid until the module is closed. The first lookup on a
- * device loads the module there: on AMD the code object matching the
- * device's target ID (features such as :xnack- included) is picked from the
- * bundle; on NVIDIA the whole cubin/fatbin/PTX goes to cuModuleLoadData
+ * device loads the module there: on AMD the loader picks the code object
+ * (crk_module_pick's rules: the device's exact target ID, features such as
+ * :xnack- included, else its family's generic target, else, only when
+ * allowed by crk_set_isa_fallback or CRK_ISA_FALLBACK=1, an ISA-compatible
+ * processor of its family) and hands that one code object to the runtime;
+ * on NVIDIA the whole cubin/fatbin/PTX goes to cuModuleLoadData
  * inside the device's primary context, which must be current when you launch.
  * The runtime's current device of the calling thread is left as it was.
  * A failed load caches nothing: a later call tries again.
@@ -109,6 +116,41 @@ crk_status crk_module_open_named(const void *blob, size_t len, const char *name,
  * CRK_ERR_NO_MEMORY. */
 crk_status crk_module_function(crk_module *m, int device, const char *kernel,
                                void **function);
+
+/* How the code object for a device was chosen (see crk_module_pick). */
+typedef enum {
+  CRK_MATCH_NONE = 0,
+  CRK_MATCH_ISA_COMPATIBLE = 1, /* another processor of the device's family with the
+                                   same instructions: gfx1030 code on a gfx1031 (opt-in) */
+  CRK_MATCH_GENERIC = 2,        /* the family's generic target: gfx11-generic on a gfx1103 */
+  CRK_MATCH_EXACT = 3           /* the device's own processor */
+} crk_match;
+
+/* AMD: which code object of the blob a device of target ID device_arch (a
+ * gcnArchName such as "gfx1031" or "gfx90a:sramecc+:xnack-") gets, without
+ * a GPU: its target ID goes to buf, how it was chosen to *how (may be NULL).
+ * In order: the exact target ID (the code object pinning the most features
+ * first); else the generic target of the device's family (gfx9-generic,
+ * gfx10-1-generic, gfx10-3-generic, gfx11-generic, gfx12-generic), which
+ * needs a runtime that loads generic code objects (README); else, only when
+ * the ISA fallback is allowed, the nearest processor of the family whose
+ * instructions the device has (gfx1031 -> gfx1030, gfx1103 -> gfx1100,
+ * never gfx115x code on a gfx110x). A fallback code object is handed to the
+ * runtime marked as the device's processor, what HSA_OVERRIDE_GFX_VERSION
+ * does for a whole process.
+ * Errors: CRK_ERR_INVALID_ARG (NULL, an unparsable arch, buf too small),
+ * CRK_ERR_ARCH_MISSING (nothing fits: the message names the device, the
+ * blob's archs and the nearest compatible one with how to allow it),
+ * CRK_ERR_BAD_BLOB (an NVIDIA blob). */
+crk_status crk_module_pick(const crk_module *m, const char *device_arch, char *buf, size_t len,
+                           crk_match *how);
+
+/* Allows (on != 0) or forbids the ISA-compatible fallback above for every
+ * load that has not happened yet; a device already loaded keeps its code
+ * object. Without this call the environment decides: CRK_ISA_FALLBACK=1
+ * allows it. Off by default: such code runs the family's common
+ * instructions but was not built or tested for the device. */
+void crk_set_isa_fallback(int on);
 
 /* Writes the targets the blob holds, space-separated and NUL-terminated, to
  * buf: "gfx906 gfx90a:xnack- gfx1100" (AMD target IDs), "sm_90" or
@@ -119,7 +161,7 @@ crk_status crk_module_archs(const crk_module *m, char *buf, size_t len);
 
 /* Checks, without loading anything, that the blob holds code for a device.
  * CRK_OK, or CRK_ERR_ARCH_MISSING naming the device's arch and the blob's
- * archs (AMD: by target ID compatibility). In the NVIDIA build the driver
+ * archs (AMD: by crk_module_pick's rules). In the NVIDIA build the driver
  * decides at load time (binary and PTX compatibility), so this only checks
  * that the device exists. Other errors as crk_device_arch. */
 crk_status crk_module_check_device(const crk_module *m, int device);

@@ -2,6 +2,8 @@
  * embed/bundle.c (the one parser of them); ELF by elf.c. */
 #include "blob.h"
 
+#include "ccob.h"
+#include "decompress.h"
 #include "elf.h"
 
 #include <stdarg.h>
@@ -35,7 +37,10 @@ crk_platform crk_ldr_blob_platform(crk_ldr_blob_kind k) {
 void crk_ldr_blob_free(crk_ldr_blob *b) {
   if (!b) return;
   free(b->targets);
+  free(b->inflated);
   b->targets = NULL;
+  b->inflated = NULL;
+  b->inflated_len = 0;
   b->count = 0;
 }
 
@@ -218,9 +223,15 @@ static crk_status inspect_ptx(const unsigned char *p, size_t len, crk_ldr_blob *
 static crk_status inspect(const unsigned char *p, size_t len, crk_ldr_blob *out, char *err,
                           size_t errlen) {
   if (crk_is_bundle(p, len)) return inspect_bundle(p, len, out, err, errlen);
-  if (len >= 4 && memcmp(p, "CCOB", 4) == 0)
-    return bad(err, errlen, "compressed offload bundle (CCOB): the loader needs an uncompressed one "
-                            "(bundle without --compress)");
+  if (crk_is_compressed_bundle(p, len)) {
+    /* Decompressed once, here: the code objects are picked from the copy. */
+    char why[384];
+    if (crk_ccob_inflate(p, len, CRK_CCOB_LIMIT, &out->inflated, &out->inflated_len, why, sizeof why) != 0)
+      return bad(err, errlen, "%s", why);
+    if (!crk_is_bundle(out->inflated, out->inflated_len))
+      return bad(err, errlen, "compressed bundle: the decompressed data is not an offload bundle");
+    return inspect_bundle(out->inflated, out->inflated_len, out, err, errlen);
+  }
   if (crk_elf_is_elf(p, len)) {
     unsigned machine = len >= 20 ? (unsigned)(p[18] | p[19] << 8) : 0;
     if (machine == CRK_EM_CUDA) {
@@ -264,17 +275,21 @@ crk_status crk_ldr_blob_inspect(const void *data, size_t len, crk_ldr_blob *out,
   return s;
 }
 
-int crk_ldr_blob_pick(const crk_ldr_blob *b, const crk_target_id *dev) {
-  int best = -1, best_score = -1;
+int crk_ldr_blob_pick(const crk_ldr_blob *b, const crk_target_id *dev, int isa_ok,
+                      crk_pick_kind *kind) {
+  int best = -1;
+  long best_score = 0;
+  crk_pick_kind best_kind = CRK_PICK_NONE;
   for (size_t i = 0; i < b->count; i++) {
-    const crk_target_id *t = &b->targets[i].tid;
-    if (!crk_target_id_compatible(t, dev)) continue;
-    int score = (t->xnack != CRK_FEATURE_ANY) + (t->sramecc != CRK_FEATURE_ANY);
+    crk_pick_kind k;
+    long score = crk_pick_score(&b->targets[i].tid, dev, isa_ok, &k);
     if (score > best_score) {
       best = (int)i;
       best_score = score;
+      best_kind = k;
     }
   }
+  if (kind) *kind = best_kind;
   return best;
 }
 

@@ -11,6 +11,7 @@
 
 #include "backend.h"
 #include "bundle.h"
+#include "target_pick.h"
 
 #include <stddef.h>
 
@@ -36,9 +37,17 @@ typedef struct {
   crk_ldr_blob_kind kind;
   size_t count;             /* >= 1 */
   crk_ldr_blob_target *targets; /* count entries, heap */
+  unsigned char *inflated;  /* a compressed bundle (CCOB) decompressed, heap: the
+                               targets point into it; NULL for any other blob */
+  size_t inflated_len;
 } crk_ldr_blob;
 
-/* Vets the blob and lists its targets. Returns CRK_OK, CRK_ERR_BAD_BLOB with
+/* The most a compressed bundle may decompress to (a blob of every arch is
+ * tens of megabytes). */
+#define CRK_CCOB_LIMIT ((uint64_t)1 << 30)
+
+/* Vets the blob and lists its targets. A compressed bundle is decompressed
+ * (into b->inflated) and vetted as the bundle it holds. Returns CRK_OK, CRK_ERR_BAD_BLOB with
  * a reason in err, or CRK_ERR_NO_MEMORY. */
 crk_status crk_ldr_blob_inspect(const void *data, size_t len, crk_ldr_blob *out, char *err,
                             size_t errlen) CRK_INTERNAL;
@@ -52,9 +61,11 @@ const char *crk_ldr_blob_kind_name(crk_ldr_blob_kind k) CRK_INTERNAL;
 crk_platform crk_ldr_blob_platform(crk_ldr_blob_kind k) CRK_INTERNAL;
 
 /* AMD: the index of the target to load on a device with target ID dev, or
- * -1 when none is compatible. Of several compatible ones, the one that pins
- * the most features wins (the most specific code, as the runtimes pick). */
-int crk_ldr_blob_pick(const crk_ldr_blob *b, const crk_target_id *dev) CRK_INTERNAL;
+ * -1 when none serves it, by the rules of embed/target_pick.h: the exact
+ * processor, else the family's generic target, else (only when isa_ok) an
+ * ISA-compatible processor of the family. *kind (may be NULL) says which. */
+int crk_ldr_blob_pick(const crk_ldr_blob *b, const crk_target_id *dev, int isa_ok,
+                      crk_pick_kind *kind) CRK_INTERNAL;
 
 /* Writes the targets, space-separated, deduplicated, NUL-terminated (as much
  * as fits). Returns the length the whole list needs, NUL excluded. */

@@ -34,6 +34,14 @@ int crk_elf_amdgpu_target(const unsigned char *p, size_t n, char *buf,
  * ABI version, or -1 when that is not one of them. */
 int crk_elf_amdgpu_co_version(const unsigned char *p, size_t n) CRK_INTERNAL;
 
+/* Rewrites the processor (EF_AMDGPU_MACH) of an AMDGPU code object in
+ * place, keeping its feature bits: how the loader hands an ISA-compatible
+ * processor's code to a device (gfx1030 code marked gfx1031), which is what
+ * HSA_OVERRIDE_GFX_VERSION does for a whole process. Only for specific
+ * processors (not generic targets). Returns 0, or -1 for an unknown
+ * processor or a header too short. */
+int crk_elf_amdgpu_set_processor(unsigned char *p, size_t n, const char *processor) CRK_INTERNAL;
+
 /* The SM number (90 for sm_90) a CUDA cubin was built for, or -1. */
 int crk_elf_cuda_sm(const unsigned char *p, size_t n) CRK_INTERNAL;
 

@@ -16,10 +16,12 @@ LOADER_BACKEND_SRCS := lib/backend_cuda.c lib/builtin_nvidia.c
 else
 LOADER_BACKEND_SRCS := lib/backend_hip.c lib/builtin_amd.c
 endif
-LIB_SRCS   := embed/bundle.c $(LOADER_SRCS) $(LOADER_BACKEND_SRCS)
+LIB_SRCS   := embed/bundle.c embed/target_pick.c embed/ccob.c embed/decompress.c $(LOADER_SRCS) $(LOADER_BACKEND_SRCS)
 LIB_OBJS    = $(patsubst %.c,$(OUT)/obj/%.o,$(LIB_SRCS)) $(OUT)/obj/quantized_hsaco.o
 LIB_LDLIBS ?=
-LIB_LDLIBS += -ldl -lpthread
+# zstd, zlib and libmd's MD5: compressed bundles (COMPRESS=1) are
+# decompressed, and their hash checked, at open.
+LIB_LDLIBS += -ldl -lpthread -lzstd -lz -lmd
 PUBLIC_HDRS := include/candle_rocm_kernels.h $(VERSION_H)
 
 # Every object waits for the generated version header (the public header
@@ -29,7 +31,7 @@ $(OUT)/obj/%.o: %.c $(HOST_FLAGS) | $(VERSION_H)
 	  -c $< -o $@.tmp && mv $@.tmp $@
 
 $(OUT)/obj/quantized_hsaco.o: $(BLOB_C) include/candle_rocm_kernels.h $(VERSION_H) $(HOST_FLAGS)
-	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -c $< -o $@.tmp && mv $@.tmp $@
+	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(CPPFLAGS) $(CFLAGS) $(BLOB_INCBIN_FLAGS) -fPIC -c $< -o $@.tmp && mv $@.tmp $@
 
 -include $(patsubst %.c,$(OUT)/obj/%.d,$(LIB_SRCS))
 

@@ -39,6 +39,8 @@ typedef struct {
   void *module;             /* the backend's module, once loaded */
   const crk_backend *backend; /* the one that loaded it, to unload it */
   int target;               /* index into the blob's targets */
+  unsigned char *retargeted; /* ISA fallback: the copy handed to the runtime, marked as
+                                the device's processor; freed after the unload */
   crk_fn_cache fns;
 } device_slot;
 
@@ -57,6 +59,23 @@ struct module {
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static module *registry;
+
+/* The public enum and the shared pick rules count alike. */
+_Static_assert((int)CRK_MATCH_EXACT == (int)CRK_PICK_EXACT && (int)CRK_MATCH_GENERIC == (int)CRK_PICK_GENERIC &&
+                   (int)CRK_MATCH_ISA_COMPATIBLE == (int)CRK_PICK_ISA && (int)CRK_MATCH_NONE == (int)CRK_PICK_NONE,
+               "crk_match and crk_pick_kind differ");
+
+/* ISA fallback: -1 until the host decides (then CRK_ISA_FALLBACK does). */
+static atomic_int isa_fallback_set = -1;
+
+void crk_set_isa_fallback(int on) { atomic_store(&isa_fallback_set, on != 0); }
+
+static int isa_fallback(void) {
+  int v = atomic_load(&isa_fallback_set);
+  if (v >= 0) return v;
+  const char *e = getenv("CRK_ISA_FALLBACK");
+  return e && strcmp(e, "1") == 0;
+}
 
 /* ---- opening and closing -------------------------------------------------- */
 
@@ -106,6 +125,7 @@ static void module_free(module *m) {
     if (!s) continue;
     if (atomic_load_explicit(&s->loaded, memory_order_acquire))
       s->backend->module_unload(d, s->module);
+    free(s->retargeted);
     crk_fn_cache_destroy(&s->fns);
     pthread_mutex_destroy(&s->lock);
     free(s);
@@ -257,15 +277,59 @@ crk_status crk_device_arch(int device, char *buf, size_t len) {
   return CRK_OK;
 }
 
-/* The message of a device whose arch the blob lacks. */
-static crk_status arch_missing(const module *m, int device, const char *arch) {
-  char archs[512];
+/* The message of a device (`who`: "device 2") whose arch the blob cannot
+ * serve: the blob's archs, the nearest ISA-compatible one when the fallback
+ * is off, and what to rebuild with. */
+static crk_status arch_missing(const module *m, const char *who, const char *arch) {
+  char archs[1024], hint[512] = "";
   crk_ldr_blob_targets(&m->info, archs, sizeof archs);
   crk_target_id tid;
-  const char *proc = crk_target_id_parse(arch, strlen(arch), &tid) == 0 ? tid.processor : arch;
-  return crk_fail(CRK_ERR_ARCH_MISSING,
-                  "device %d is %s, but module %s holds code only for: %s (rebuild with ARCH including %s)",
-                  device, arch, m->name, archs, proc);
+  int parsed = crk_target_id_parse(arch, strlen(arch), &tid) == 0;
+  const char *proc = parsed ? tid.processor : arch;
+  int amd = crk_ldr_blob_platform(m->info.kind) == CRK_PLATFORM_AMD;
+  int near = amd && parsed && !isa_fallback() ? crk_ldr_blob_pick(&m->info, &tid, 1, NULL) : -1;
+  if (near >= 0)
+    snprintf(hint, sizeof hint,
+             "; nearest compatible: %s (same family and instructions), which loads with "
+             "CRK_ISA_FALLBACK=1 or crk_set_isa_fallback(1)",
+             m->info.targets[near].target);
+  const char *generic = amd ? crk_generic_target_of(proc) : NULL;
+  return crk_fail(CRK_ERR_ARCH_MISSING, "%s is %s, but module %s holds code only for: %s%s (rebuild with ARCH including %s%s%s)",
+                  who, arch, m->name, archs, hint, proc, generic ? " or its family's generic target " : "",
+                  generic ? generic : "");
+}
+
+static crk_status device_arch_missing(const module *m, int device, const char *arch) {
+  char who[32];
+  snprintf(who, sizeof who, "device %d", device);
+  return arch_missing(m, who, arch);
+}
+
+crk_status crk_module_pick(const crk_module *h, const char *device_arch, char *buf, size_t len,
+                           crk_match *how) {
+  if (how) *how = CRK_MATCH_NONE;
+  const module *m = open_module(h, "crk_module_pick");
+  if (!m) return CRK_ERR_INVALID_ARG;
+  if (!device_arch || !buf || len == 0)
+    return crk_fail(CRK_ERR_INVALID_ARG, "crk_module_pick: %s is NULL or empty", !device_arch ? "device_arch" : "buf");
+  buf[0] = '\0';
+  if (crk_ldr_blob_platform(m->info.kind) != CRK_PLATFORM_AMD)
+    return crk_fail(CRK_ERR_BAD_BLOB, "crk_module_pick: module %s is a %s: the CUDA driver picks its code",
+                    m->name, crk_ldr_blob_kind_name(m->info.kind));
+  crk_target_id tid;
+  if (crk_target_id_parse(device_arch, strlen(device_arch), &tid))
+    return crk_fail(CRK_ERR_INVALID_ARG, "crk_module_pick: '%s' is not an AMD target ID (like gfx1100 or "
+                    "gfx90a:sramecc+:xnack-)", device_arch);
+  crk_pick_kind kind;
+  int t = crk_ldr_blob_pick(&m->info, &tid, isa_fallback(), &kind);
+  if (t < 0) return arch_missing(m, "a device", device_arch);
+  const char *target = m->info.targets[t].target;
+  if (strlen(target) >= len)
+    return crk_fail(CRK_ERR_INVALID_ARG, "crk_module_pick: '%s' needs %zu bytes, the buffer has %zu", target,
+                    strlen(target) + 1, len);
+  memcpy(buf, target, strlen(target) + 1);
+  if (how) *how = (crk_match)kind;
+  return CRK_OK;
 }
 
 /* " where the device has xnack-" and the like: what a code object's e_flags
@@ -316,7 +380,7 @@ crk_status crk_module_check_device(const crk_module *h, int device) {
   crk_status s = device_ready(device, what, &b);
   if (s != CRK_OK || b->platform != CRK_PLATFORM_AMD) return s;
   if ((s = device_target(b, device, what, arch, sizeof arch, &tid)) != CRK_OK) return s;
-  return crk_ldr_blob_pick(&m->info, &tid) < 0 ? arch_missing(m, device, arch) : CRK_OK;
+  return crk_ldr_blob_pick(&m->info, &tid, isa_fallback(), NULL) < 0 ? device_arch_missing(m, device, arch) : CRK_OK;
 }
 
 /* ---- loading and lookups ----------------------------------------------------- */
@@ -356,26 +420,47 @@ static crk_status load(module *m, int device, device_slot *s) {
   crk_status st = device_ready(device, what, &b);
   if (st != CRK_OK) return st;
   int target = 0;
+  unsigned char *retargeted = NULL;
   crk_target_id tid;
   if (b->platform == CRK_PLATFORM_AMD) {
-    /* Pick the code object ourselves, so a missing arch is our error with
-     * both sides named, not the runtime's "no binary for GPU". */
+    /* Pick the code object ourselves and hand the runtime that one ELF, so
+     * a missing arch is our error with both sides named (not the runtime's
+     * "no binary for GPU"), and a generic or fallback code object is used
+     * even by a runtime that would look only for the device's own entry in
+     * a bundle. */
+    crk_pick_kind kind;
     if ((st = device_target(b, device, what, arch, sizeof arch, &tid)) != CRK_OK) return st;
-    if ((target = crk_ldr_blob_pick(&m->info, &tid)) < 0) return arch_missing(m, device, arch);
+    if ((target = crk_ldr_blob_pick(&m->info, &tid, isa_fallback(), &kind)) < 0)
+      return device_arch_missing(m, device, arch);
+    if (kind == CRK_PICK_ISA) {
+      /* The runtime loads a code object only for the device's processor:
+       * a copy marked as that processor (the ISA is the same). */
+      const crk_ldr_blob_target *t = &m->info.targets[target];
+      if (!(retargeted = malloc(t->size)))
+        return crk_fail(CRK_ERR_NO_MEMORY, "%s: out of host memory copying %s's code object", what, t->target);
+      memcpy(retargeted, t->image, t->size);
+      if (crk_elf_amdgpu_set_processor(retargeted, t->size, tid.processor) != 0) {
+        free(retargeted);
+        return device_arch_missing(m, device, arch);
+      }
+    }
   }
   const crk_ldr_blob_target *t = &m->info.targets[target];
   void *module = NULL;
-  st = b->module_load(device, t->image, t->size, &module, err, sizeof err);
+  int marked = retargeted != NULL;
+  st = b->module_load(device, retargeted ? retargeted : t->image, t->size, &module, err, sizeof err);
+  if (st != CRK_OK) free(retargeted);
   if (st == CRK_ERR_ARCH_MISSING && b->platform == CRK_PLATFORM_AMD)
     return amd_runtime_refused(m, device, arch, &tid, t, err);
   if (st == CRK_ERR_ARCH_MISSING) {
     /* The CUDA driver found no cubin or PTX for the device. */
     if (b->device_arch(device, arch, sizeof arch, err, sizeof err) != CRK_OK) snprintf(arch, sizeof arch, "unknown");
-    return arch_missing(m, device, arch);
+    return device_arch_missing(m, device, arch);
   }
   if (st != CRK_OK)
-    return crk_fail(st, "%s (%s %s, %zu bytes): %s", what, t->target, crk_ldr_blob_kind_name(m->info.kind),
-                    t->size, err);
+    return crk_fail(st, "%s (%s %s%s, %zu bytes): %s", what, t->target, crk_ldr_blob_kind_name(m->info.kind),
+                    marked ? " marked as the device's processor" : "", t->size, err);
+  s->retargeted = retargeted;
   s->module = module;
   s->backend = b;
   s->target = target;

@@ -35,6 +35,12 @@ else
   ARCH_FROM := the default arch list
 endif
 
+# GENERIC=1 adds the family-generic targets (mk/arch-list.mk) to whatever
+# ARCH holds.
+ifeq ($(PLATFORM)$(GENERIC),amd1)
+  override ARCH := $(ARCH) $(filter-out $(ARCH),$(AMD_GENERIC_ARCHS))
+endif
+
 # The value's shape, checked before any tool is looked for. Each error says
 # what is wrong with which word and what to write instead.
 ifneq ($(filter-out $(NO_TOOLS_GOALS),$(or $(MAKECMDGOALS),all)),)
@@ -49,12 +55,9 @@ ifneq ($(filter-out $(NO_TOOLS_GOALS),$(or $(MAKECMDGOALS),all)),)
   endif
   ifeq ($(PLATFORM),amd)
     archs_featured := $(strip $(foreach a,$(ARCH),$(if $(findstring :,$(a)),$(a))))
-    archs_generic := $(filter %-generic,$(ARCH))
     archs_foreign := $(filter-out gfx%,$(ARCH))
     ifneq ($(archs_featured),)
       $(error $(ARCH_FROM): $(archs_featured): target features (:xnack+/-, :sramecc+/-) are not built separately: each arch gets one code object, built with neither feature set, which runs under either setting. Name the bare arch: $(foreach a,$(archs_featured),$(firstword $(subst :, ,$(a)))))
-    else ifneq ($(archs_generic),)
-      $(error $(ARCH_FROM): $(archs_generic): generic targets are not supported by this build (they need code object v6, device libs for them and runtime support it does not set up). Name the archs themselves, e.g. gfx1100 gfx1101 gfx1102 for gfx11-generic)
     else ifneq ($(archs_foreign),)
       $(error $(ARCH_FROM): $(archs_foreign): not an AMD arch (gfx...). The NVIDIA build is PLATFORM=nvidia ARCH=sm_90)
     endif

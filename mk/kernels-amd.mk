@@ -17,14 +17,38 @@
 # leaves a file that looks finished.
 
 HIP_CXXFLAGS ?= -O3
+# The kernels fully unroll their #pragma unroll loops. On archs without an
+# int8 dot instruction (gfx900, gfx1010, gfx9-generic, gfx10-1-generic) the
+# scalar dot product makes mmq's inner loop bigger than LLVM's default limit
+# for a pragma'd unroll (16384), and it would stay rolled (clang warns "loop
+# not unrolled"). The limit only governs loops that ask for unrolling, and
+# on every other arch they unroll under the default already, so their code
+# is unchanged by it.
+AMD_UNROLL_FLAGS := -mllvm -pragma-unroll-threshold=65536
+
+# Archs on the scalar int8 dot path (hip/common.h picks it; the build asks
+# the preprocessor, so common.h stays the one place that decides): the byte
+# products take registers that the mat-vec kernels' 64-VGPR cap
+# (amdgpu_num_vgpr(64) in hip/mmvq.hip, sized for the dot-instruction archs)
+# does not have, and 32 of them spill to scratch on gfx900, 15 on gfx1010.
+# There the cap is raised to 96, the least multiple of 32 without a spill
+# (gfx900 needs 88, gfx1010 96): 2 waves per SIMD on gfx900 instead of a
+# scratch round trip in the inner loop. It is the attribute's argument
+# rewritten by the preprocessor, since the kernel sources are not per arch.
+AMD_SCALAR_DOT_FLAGS := '-Damdgpu_num_vgpr(n)=amdgpu_num_vgpr(96)'
 # -cuid=FAMILY: clang names a per-file symbol (__hip_cuid_*) after a hash of
 # the source path and the command line, which would make the same sources
 # built in two folders (or into two BUILD dirs) give different code objects.
 # The family name is unique among the files linked into a module, which is
 # all the ID must be, and depends on nothing else.
-HIP_FLAGS := -x hip --cuda-device-only --no-gpu-bundle-output -std=c++17 \
-             -mcode-object-version=$(CODE_OBJECT_VERSION) $(HIP_DEVFLAGS) \
-             -Wall -Wextra -Werror=unknown-attributes -Ihip $(HIP_CXXFLAGS)
+# The code object version is per arch ($(call arch_cov,ARCH), mk/arch-list.mk):
+# generic targets need v6.
+HIP_FLAGS := -x hip --cuda-device-only --no-gpu-bundle-output -std=c++17 $(HIP_DEVFLAGS) \
+             -Wall -Wextra -Werror=unknown-attributes -Ihip $(HIP_CXXFLAGS) $(AMD_UNROLL_FLAGS)
+# clang 19 warns on every v6 compile that v6 is experimental, with no flag to
+# silence it; v6 is the only version generic targets exist in, so that one
+# line is dropped (mk/quiet-cov6.sh) and every other warning still shows.
+cov_cmd = $(if $(filter 6,$(call arch_cov,$(1))),sh mk/quiet-cov6.sh )
 
 BLOB := $(OUT)/quantized.hsaco
 ARCH_OBJS = $(foreach a,$(BUILD_ARCHS),$(OUT)/$(a).hsaco)
@@ -35,6 +59,9 @@ ifneq ($(DEVLIB_DIR),)
 DEVLIB_STAMP := $(DEVLIB_DIR)/.linked
 isa_suffix = $(patsubst gfx%,%,$(firstword $(subst :, ,$(1))))
 DEVLIB_ISA := $(foreach a,$(BUILD_ARCHS),$(DEVLIB_DIR)/oclc_isa_version_$(call isa_suffix,$(a)).bc)
+# The ABI-version bitcode clang links for the arch's code object version
+# (the package has 400 and 500; v6 needs 600).
+devlib_abi = $(if $(DEVLIB_DIR),$(DEVLIB_DIR)/oclc_abi_version_$(call arch_cov,$(1))00.bc)
 
 $(DEVLIB_STAMP):
 	$(Q)mkdir -p $(DEVLIB_DIR)
@@ -44,6 +71,10 @@ $(DEVLIB_STAMP):
 $(DEVLIB_DIR)/oclc_isa_version_%.bc: | $(DEVLIB_STAMP)
 	$(call say,ISA,$@)if [ -e $(DEVLIB_SRC)/$(notdir $@) ]; then ln -sf $(DEVLIB_SRC)/$(notdir $@) $@.tmp && mv -fT $@.tmp $@; \
 	else sh mk/isa-bitcode.sh gfx$* $@ $(CLANG) $(LLVM_AS); fi
+
+$(DEVLIB_DIR)/oclc_abi_version_%.bc: | $(DEVLIB_STAMP)
+	$(call say,ABI,$@)if [ -e $(DEVLIB_SRC)/$(notdir $@) ]; then ln -sf $(DEVLIB_SRC)/$(notdir $@) $@; \
+	else sh mk/isa-bitcode.sh --abi $* $@ $(CLANG) $(LLVM_AS); fi
 endif
 
 # Likewise the list of families: removing a .hip relinks without it.
@@ -53,8 +84,12 @@ $(FAMILY_LIST): FORCE
 
 # The arch list (mk/archs.mk) is a file whose content changes only when
 # BUILD_ARCHS does: a new ARCH re-bundles, and only the archs asked for go
-# into the bundle; later runs without ARCH= keep it.
-$(ARCH_LIST): FORCE
+# into the bundle; later runs without ARCH= keep it. It also makes each
+# arch's dotpath (below): every intermediate is kept (.SECONDARY), and make
+# skips a missing kept file unless something that is remade anyway needs it,
+# as this list is, so a tree built before the dotpath existed would keep
+# objects compiled without its flags.
+$(ARCH_LIST): FORCE $(foreach a,$(BUILD_ARCHS),$(OUT)/$(a)/dotpath)
 	$(Q)$(call write_if_changed,$(BUILD_ARCHS))
 
 # The device tools and flags, recorded (Makefile: write_if_changed): every
@@ -62,22 +97,31 @@ $(ARCH_LIST): FORCE
 # rebuilds the kernels rather than bundling what other flags made.
 HIP_FLAGS_REC := $(OUT)/flags/hip
 $(HIP_FLAGS_REC): FORCE
-	$(Q)$(call write_if_changed,$(CLANG) $(HIP_FLAGS) | $(HIP_CXXFLAGS) $(CODE_OBJECT_VERSION) | $(LLVM_LINK) $(LLD) $(BUNDLER))
+	$(Q)$(call write_if_changed,$(CLANG) $(HIP_FLAGS) $(AMD_SCALAR_DOT_FLAGS) | $(HIP_CXXFLAGS) $(CODE_OBJECT_VERSION) | $(LLVM_LINK) $(LLD) $(BUNDLER))
 .PHONY: FORCE
 FORCE:
 
 # One pattern rule per arch: the arch is part of the path.
+# ARCH/dotpath: SDOT4, SUDOT4 or SCALAR, the CRK_DOT4_* that hip/common.h
+# defines for the arch.
 define ARCH_RULES
-$(OUT)/$(1)/%.bc: hip/%.hip mk/kernels-amd.mk $(HIP_FLAGS_REC) $(DEVLIB_STAMP) $(DEVLIB_DIR)/oclc_isa_version_$(call isa_suffix,$(1)).bc
-	$$(call say,HIP,$$@)mkdir -p $$(@D) && $(CLANG) $(HIP_FLAGS) --offload-arch=$(1) -cuid=$$* -emit-llvm -c $$< \
+$(OUT)/$(1)/dotpath: hip/common.h $(HIP_FLAGS_REC) $(DEVLIB_STAMP) $(if $(DEVLIB_DIR),$(DEVLIB_DIR)/oclc_isa_version_$(call isa_suffix,$(1)).bc) $(call devlib_abi,$(1))
+	$$(call say,DOTPATH,$$@)mkdir -p $$(@D) && $(call cov_cmd,$(1))$(CLANG) $(HIP_FLAGS) \
+	  -mcode-object-version=$(call arch_cov,$(1)) --offload-arch=$(1) -E -dM -include $$< /dev/null \
+	  | sed -n 's/^#define CRK_DOT4_\([A-Z0-9]*\) 1$$$$/\1/p' > $$@.tmp && [ -s $$@.tmp ] && mv $$@.tmp $$@
+
+$(OUT)/$(1)/%.bc: hip/%.hip mk/kernels-amd.mk $(HIP_FLAGS_REC) $(OUT)/$(1)/dotpath $(DEVLIB_STAMP) $(if $(DEVLIB_DIR),$(DEVLIB_DIR)/oclc_isa_version_$(call isa_suffix,$(1)).bc) $(call devlib_abi,$(1))
+	$$(call say,HIP,$$@)mkdir -p $$(@D) && $(call cov_cmd,$(1))$(CLANG) $(HIP_FLAGS) \
+	  $$(if $$(filter SCALAR,$$(shell cat $(OUT)/$(1)/dotpath)),$(AMD_SCALAR_DOT_FLAGS)) \
+	  -mcode-object-version=$(call arch_cov,$(1)) --offload-arch=$(1) -cuid=$$* -emit-llvm -c $$< \
 	  -MD -MP -MF $$@.d -MT $$@ -o $$@.tmp && mv $$@.tmp $$@
 
 $(OUT)/$(1).bc: $(foreach n,$(KERNEL_NAMES),$(OUT)/$(1)/$(n).bc) $(FAMILY_LIST)
 	$$(call say,LINK-BC,$$@)$(LLVM_LINK) $$(filter %.bc,$$^) -o $$@.tmp && mv $$@.tmp $$@
 
 $(OUT)/$(1).o: $(OUT)/$(1).bc $(HIP_FLAGS_REC)
-	$$(call say,CODEGEN,$$@)$(CLANG) --target=amdgcn-amd-amdhsa -mcpu=$(1) -nogpulib \
-	  -mcode-object-version=$(CODE_OBJECT_VERSION) $(HIP_CXXFLAGS) -c $$< -o $$@.tmp && mv $$@.tmp $$@
+	$$(call say,CODEGEN,$$@)$(call cov_cmd,$(1))$(CLANG) --target=amdgcn-amd-amdhsa -mcpu=$(1) -nogpulib \
+	  -mcode-object-version=$(call arch_cov,$(1)) $(HIP_CXXFLAGS) $(AMD_UNROLL_FLAGS) -c $$< -o $$@.tmp && mv $$@.tmp $$@
 
 $(OUT)/$(1).hsaco: $(OUT)/$(1).o
 	$$(call say,LINK,$$@)$(LLD) -shared --no-undefined -o $$@.tmp $$^ && mv $$@.tmp $$@
@@ -86,14 +130,25 @@ $(OUT)/$(1).hsaco: $(OUT)/$(1).o
 endef
 $(foreach a,$(BUILD_ARCHS),$(eval $(call ARCH_RULES,$(a))))
 
+# COMPRESS=1 writes a compressed bundle (CCOB, zstd or zlib, as the
+# bundler's -compress makes it): a fraction of the size, loadable by the HIP
+# runtimes of ROCm 6.2 onwards and by this loader (README, "Size"). Its
+# setting is kept in a file, as the arch list is, so changing it re-bundles.
+COMPRESS ?= 0
+BUNDLE_OPTS := $(OUT)/bundle.opts
+$(BUNDLE_OPTS): FORCE
+	$(Q)mkdir -p $(@D)
+	$(Q)echo 'compress=$(COMPRESS)' | cmp -s - $@ 2>/dev/null || echo 'compress=$(COMPRESS)' > $@
+
 # The host entry is empty (/dev/null): Debian's bundler crashes without one.
 empty :=
 space := $(empty) $(empty)
 comma := ,
 BUNDLE_TARGETS = $(subst $(space),$(comma),host-x86_64-unknown-linux-gnu $(addprefix hipv4-amdgcn-amd-amdhsa--,$(BUILD_ARCHS)))
-$(BLOB): $(ARCH_LIST) $(ARCH_OBJS)
+$(BLOB): $(ARCH_LIST) $(BUNDLE_OPTS) $(ARCH_OBJS)
 	$(call say,BUNDLE,$@)$(BUNDLER) -type=o -bundle-align=4096 -targets=$(BUNDLE_TARGETS) \
-	  -input=/dev/null $(addprefix -input=,$(ARCH_OBJS)) -output=$@.tmp && mv $@.tmp $@
+	  -input=/dev/null $(addprefix -input=,$(ARCH_OBJS)) -output=$@.tmp $(if $(filter 1,$(COMPRESS)),-compress) \
+	  && mv $@.tmp $@
 
 .PHONY: kernels
 kernels: $(BLOB)

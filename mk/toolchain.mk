@@ -81,7 +81,7 @@ ifneq ($(filter-out $(NO_TOOLS_GOALS),$(or $(MAKECMDGOALS),all)),)
       ifeq ($(ARCH_ASKED_EXPLICITLY),1)
         $(error $(CLANG) cannot target $(SKIPPED_ARCHS) ($(ARCH_FROM)): a typo, or an arch newer than this compiler. To fix: correct or drop it from ARCH, or $(INSTALL_HINT) with a newer clang)
       else
-        $(info note: skipping $(SKIPPED_ARCHS): $(CLANG) cannot target it)
+        $(info note: skipping $(SKIPPED_ARCHS): $(CLANG) cannot target it (gfx950 and gfx1153 need LLVM 20 or ROCm 6.4+))
       endif
     endif
     ifeq ($(strip $(BUILD_ARCHS)),)

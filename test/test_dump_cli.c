@@ -102,8 +102,8 @@ int main(void) {
   for (int a = 0; a < narchs; a++) snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", a ? "," : "", archs[a]);
   snprintf(args, sizeof args, "-q --arch '%s' '%s'", list, blob());
   run("cli: --arch with every built arch passes", args, 0, NULL, "");
-  snprintf(args, sizeof args, "-q --arch '%s gfx1036' '%s'", a0, blob());
-  run("cli: --arch with an absent arch exits 1 naming it", args, 1, NULL, "arch gfx1036 missing");
+  snprintf(args, sizeof args, "-q --arch '%s gfx803' '%s'", a0, blob());
+  run("cli: --arch with an absent arch exits 1 naming it", args, 1, NULL, "arch gfx803 missing");
   snprintf(args, sizeof args, "-q --arch 'gfx90a:frob+' '%s'", blob());
   run("cli: --arch with a malformed target ID exits 1 saying so", args, 1, NULL, "not a target ID");
   snprintf(args, sizeof args, "--arch gfx90a:xnack+ '%s'", build_path("test/dump-fixtures/hip_host.elf", NULL));
@@ -115,6 +115,35 @@ int main(void) {
   run("cli: --arch gfx1151 is served by a gfx11-generic code object", args, 0, "crk_fixture_kernel\n", "");
   snprintf(args, sizeof args, "-q --arch gfx1030 '%s'", build_path("test/dump-fixtures/gfx11_generic_v6.hsaco", NULL));
   run("cli: --arch gfx1030 is not served by gfx11-generic", args, 1, NULL, "arch gfx1030 missing (have: gfx11-generic)");
+
+  /* --arch answers the loader's question, by its rules (the bundles of
+   * test_loader_pick): which code object a GPU gets, and how. */
+  char spec[1024], gen[1024];
+  snprintf(spec, sizeof spec, "%s", build_path("test/pick-fixtures/specific.bundle", NULL));
+  snprintf(gen, sizeof gen, "%s", build_path("test/pick-fixtures/generic_only.bundle", NULL));
+  snprintf(args, sizeof args, "--arch gfx1100,gfx90a:sramecc+:xnack- '%s'", spec);
+  run("cli: --arch prints the exact code object each GPU loads", args, 0,
+      ": gfx1100 loads gfx1100 (exact)", "");
+  snprintf(args, sizeof args, "--arch gfx90a:sramecc+:xnack- '%s'", spec);
+  run("cli: --arch with features picks the code object that pins them", args, 0,
+      ": gfx90a:sramecc+:xnack- loads gfx90a:xnack- (exact)", "");
+  snprintf(args, sizeof args, "--arch gfx1103,gfx1031 '%s'", gen);
+  run("cli: --arch on a generic-only blob: each GPU gets its family's generic target", args, 0,
+      ": gfx1031 loads gfx10-3-generic (generic)", "");
+  snprintf(args, sizeof args, "-q --arch gfx1031 '%s'", spec);
+  run("cli: --arch without the fallback fails naming the nearest compatible arch and how", args, 1, NULL,
+      "arch gfx1031 missing (have: gfx900 gfx1010 gfx1011 gfx1030 gfx1100 gfx1150 gfx1200 gfx90a:xnack+ "
+      "gfx90a:xnack-); nearest compatible: gfx1030 (same family and instructions): --isa-fallback");
+  snprintf(args, sizeof args, "--isa-fallback --arch gfx1031,gfx1152,gfx1013 '%s'", spec);
+  run("cli: --isa-fallback: the nearest processor with the device's instructions", args, 0,
+      ": gfx1013 loads gfx1010 (ISA-compatible, marked as the device's processor)", "");
+  setenv("CRK_ISA_FALLBACK", "1", 1);
+  snprintf(args, sizeof args, "--arch gfx1152 '%s'", spec);
+  run("cli: CRK_ISA_FALLBACK=1 counts for crk-dump as for the loader", args, 0,
+      ": gfx1152 loads gfx1150 (ISA-compatible", "");
+  unsetenv("CRK_ISA_FALLBACK");
+  snprintf(args, sizeof args, "--isa-fallback -q --arch gfx906 '%s'", spec);
+  run("cli: --isa-fallback never crosses ISA groups (gfx906 is not gfx900)", args, 1, NULL, "arch gfx906 missing");
 
   /* --no-spills: the blob passes; a copy whose metadata says 5 VGPR spills
    * fails, naming the kernel. */
@@ -155,8 +184,8 @@ int main(void) {
     snprintf(listing, sizeof listing, "ls -a '%s' | grep -c tmp > /dev/null", dump_tmpdir());
     CHECK(system(listing) != 0, "cli: --extract leaves no temporary behind", "a .tmp file is left in %s", dump_tmpdir());
   }
-  snprintf(args, sizeof args, "--extract gfx1036 -o '%s' '%s'", x, blob());
-  run("cli: --extract of an absent arch exits 1", args, 1, NULL, "no code object for gfx1036");
+  snprintf(args, sizeof args, "--extract gfx803 -o '%s' '%s'", x, blob());
+  run("cli: --extract of an absent arch exits 1", args, 1, NULL, "no code object for gfx803");
   snprintf(args, sizeof args, "--extract gfx90a -o '%s' '%s'", x, build_path("test/dump-fixtures/hip_host.elf", NULL));
   run("cli: --extract of an ambiguous arch exits 1 asking for its features", args, 1, NULL, "name its features");
   snprintf(args, sizeof args, "--extract gfx90a:xnack- -o '%s' '%s' && '%s/tools/crk-dump' '%s'", x,

@@ -7,7 +7,7 @@
  * code objects of versions 4 and 6 (a generic target). */
 #include "check.h"
 #include "dump/blob.h"
-#include "dump/ccob.h"
+#include "ccob.h"
 #include "test_dump_util.h"
 
 #include <md5.h>

@@ -299,7 +299,7 @@ static void test_targets(void) {
       crk_target_id dev;
       char name[96];
       int parsed = crk_target_id_parse(picks[i].dev, strlen(picks[i].dev), &dev) == 0;
-      int got = parsed ? crk_ldr_blob_pick(&blob, &dev) : -2;
+      int got = parsed ? crk_ldr_blob_pick(&blob, &dev, 0, NULL) : -2;
       snprintf(name, sizeof name, "device %s picks entry %d", picks[i].dev, picks[i].want);
       CHECK(got == picks[i].want, name, "picked %d", got);
     }
@@ -307,9 +307,9 @@ static void test_targets(void) {
     crk_target_id a, c;
     crk_target_id_parse("gfx90a:xnack-:sramecc+", 22, &a);
     crk_target_id_parse("gfx90a:sramecc+:xnack-", 22, &c);
-    CHECK(crk_ldr_blob_pick(&blob, &a) == 1 && crk_ldr_blob_pick(&blob, &c) == 1,
-          "feature order in the device's target ID does not change the pick", "%d %d", crk_ldr_blob_pick(&blob, &a),
-          crk_ldr_blob_pick(&blob, &c));
+    CHECK(crk_ldr_blob_pick(&blob, &a, 0, NULL) == 1 && crk_ldr_blob_pick(&blob, &c, 0, NULL) == 1,
+          "feature order in the device's target ID does not change the pick", "%d %d", crk_ldr_blob_pick(&blob, &a, 0, NULL),
+          crk_ldr_blob_pick(&blob, &c, 0, NULL));
     char list[256];
     size_t need = crk_ldr_blob_targets(&blob, list, sizeof list);
     CHECK(strcmp(list, "gfx90a gfx90a:xnack- gfx90a:xnack+ gfx1100") == 0 && need == strlen(list),

@@ -153,7 +153,7 @@ static void test_errors(void) {
   char arch[96];
   snprintf(arch, sizeof arch, "%s:xnack-", blob_arch);
   fake_reset(4, arch);
-  snprintf(fake.arch[2], sizeof fake.arch[2], "gfx1033:xnack-"); /* no code for it */
+  snprintf(fake.arch[2], sizeof fake.arch[2], "gfx803:xnack-"); /* no code for it, no generic target */
   crk_backend_set(&fake_backend_amd);
   crk_module *m;
   if (crk_module_open(blob, blob_len, &m) != CRK_OK) {
@@ -182,7 +182,7 @@ static void test_errors(void) {
 
   /* Arch missing: both sides named; nothing handed to the runtime. */
   s = crk_module_function(m, 2, kernel, &f);
-  int names_all = contains(msg, "gfx1033:xnack-") && contains(msg, "device 2");
+  int names_all = contains(msg, "gfx803:xnack-") && contains(msg, "device 2");
   for (size_t i = 0; blob == QUANTIZED && i < QUANTIZED_ARCH_COUNT; i++)
     names_all = names_all && contains(msg, QUANTIZED_ARCHS[i].arch);
   CHECK(s == CRK_ERR_ARCH_MISSING && names_all && contains(msg, blob_arch),
@@ -191,7 +191,7 @@ static void test_errors(void) {
   CHECK(fake.load_calls[2] == 0, "arch missing: the runtime was not asked to load", "loads %d",
         fake.load_calls[2]);
   s = crk_module_check_device(m, 2);
-  CHECK(s == CRK_ERR_ARCH_MISSING && contains(msg, "gfx1033"), "crk_module_check_device tells the same, loading nothing",
+  CHECK(s == CRK_ERR_ARCH_MISSING && contains(msg, "gfx803"), "crk_module_check_device tells the same, loading nothing",
         "%s: %s", crk_status_string(s), msg);
   s = crk_module_check_device(m, 1);
   CHECK(s == CRK_OK && fake.load_calls[1] == 0, "crk_module_check_device: a supported device is OK", "%s: %s",

@@ -20,7 +20,7 @@ bad_arch() {
   fail "make: ARCH='$2' is refused: $1" "exit $rc, wanted a message with '$3': $out"
 }
 bad_arch "a target feature" "gfx90a:xnack+" "gfx90a:xnack+: target features"
-bad_arch "a generic target" "gfx11-generic" "gfx11-generic: generic targets are not supported"
+bad_arch "a generic target this compiler lacks" "gfx9-4-generic" "cannot target gfx9-4-generic"
 bad_arch "an arch named twice" "gfx1100 gfx1100" "gfx1100 named more than once"
 bad_arch "commas" "gfx90a,gfx1100" "separate archs with spaces, not commas"
 bad_arch "an NVIDIA arch" "sm_90" "sm_90: not an AMD arch"
@@ -36,6 +36,10 @@ check "make: a build dir keeps its arch list (ARCH=gfx1100, then no ARCH)" \
 default=$(tmake -C "$root" BUILD="$tmp/fresh" toolchain 2>&1 | sed -n 's/^archs: *//p')
 check "make: ARCH given again wins over the kept list" "archs '$(archs ARCH=gfx90a)'" \
   '[ "$(archs ARCH=gfx90a)" = gfx90a ]'
+check "make: a generic target is an arch like any (ARCH=gfx11-generic)" "archs '$(archs ARCH=gfx11-generic)'" \
+  '[ "$(archs ARCH=gfx11-generic)" = gfx11-generic ]'
+check "make: GENERIC=1 adds the family-generic targets" "archs '$(archs ARCH=gfx1100 GENERIC=1)'" \
+  'case " $(archs ARCH=gfx1100 GENERIC=1) " in *" gfx1100 "*" gfx11-generic "*) true ;; *) false ;; esac'
 check "make: ARCH=default is the default list" "'$(archs ARCH=default)' vs '$default'" \
   '[ -n "$default" ] && [ "$(archs ARCH=default)" = "$default" ]'
 # What test, dump and install would bundle: only the kept arch.

@@ -2,45 +2,27 @@
 #include "checks.h"
 
 #include "report.h"
+#include "target_pick.h"
 
 #include <inttypes.h>
 #include <string.h>
 
-/* The processors each generic target's code runs on (code object v6),
- * per the AMDGPU backend's processor table. */
-static const struct {
-  const char *generic, *members;
-} generics[] = {
-  {"gfx9-generic", " gfx900 gfx902 gfx904 gfx906 gfx909 gfx90c "},
-  {"gfx9-4-generic", " gfx940 gfx941 gfx942 gfx950 "},
-  {"gfx10-1-generic", " gfx1010 gfx1011 gfx1012 gfx1013 "},
-  {"gfx10-3-generic", " gfx1030 gfx1031 gfx1032 gfx1033 gfx1034 gfx1035 gfx1036 "},
-  {"gfx11-generic", " gfx1100 gfx1101 gfx1102 gfx1103 gfx1150 gfx1151 gfx1152 gfx1153 "},
-  {"gfx12-generic", " gfx1200 gfx1201 "},
-};
-
-/* Nonzero when code for processor `have` runs on processor `dev`. */
-static int serves(const char *have, const char *dev) {
-  if (strcmp(have, dev) == 0) return 1;
-  char word[40];
-  snprintf(word, sizeof word, " %s ", dev);
-  for (size_t i = 0; i < sizeof generics / sizeof generics[0]; i++)
-    if (strcmp(have, generics[i].generic) == 0) return strstr(generics[i].members, word) != NULL;
-  return 0;
+/* The query's pick score for a code object (target_pick.h's rules). A
+ * feature the query leaves out stands for either value: "gfx90a" asks
+ * about some gfx90a, so gfx90a:xnack+ and gfx90a:xnack- both serve it. */
+static long score(const crk_target_id *q, const crk_codeobj *co, int isa_ok, crk_pick_kind *kind) {
+  crk_target_id have, dev = *q;
+  if (crk_target_id_parse(co->target_id, strlen(co->target_id), &have) != 0) return 0;
+  if (dev.xnack == CRK_FEATURE_ANY) dev.xnack = have.xnack;
+  if (dev.sramecc == CRK_FEATURE_ANY) dev.sramecc = have.sramecc;
+  return crk_pick_score(&have, &dev, isa_ok, kind);
 }
 
 int crk_target_matches(const char *query, const crk_codeobj *co, int *exact) {
   crk_target_id q;
   if (crk_target_id_parse(query, strlen(query), &q) != 0) return -1;
   *exact = strcmp(query, co->target_id) == 0;
-  if (!serves(co->arch, q.processor)) return 0;
-  /* A code object pins a feature only where it is ON or OFF; "any" and
-   * "unsupported" (the processor has no such mode) run either way. */
-  int cx = co->xnack, cs = co->sramecc;
-  if (q.xnack != CRK_FEATURE_ANY && (cx == CRK_FEATURE_ON || cx == CRK_FEATURE_OFF) && cx != q.xnack) return 0;
-  if (q.sramecc != CRK_FEATURE_ANY && (cs == CRK_FEATURE_ON || cs == CRK_FEATURE_OFF) && cs != q.sramecc)
-    return 0;
-  return 1;
+  return score(&q, co, 0, NULL) > 0;
 }
 
 static void prefix(FILE *f, const char *file) {
@@ -49,8 +31,8 @@ static void prefix(FILE *f, const char *file) {
   fputs(": ", f);
 }
 
-int crk_check_archs(FILE *f, const char *file, const crk_blob *b, const char *list,
-                    unsigned char *sel) {
+int crk_check_archs(FILE *f, FILE *answers, const char *file, const crk_blob *b, const char *list,
+                    int isa_ok, unsigned char *sel) {
   int failed = 0;
   memset(sel, 0, b->nobjs);
   const char *p = list;
@@ -61,33 +43,55 @@ int crk_check_archs(FILE *f, const char *file, const crk_blob *b, const char *li
       continue;
     }
     char q[64];
-    if (n >= sizeof q) {
+    crk_target_id tid;
+    if (n >= sizeof q || (memcpy(q, p, n), q[n] = '\0', crk_target_id_parse(q, n, &tid) != 0)) {
       prefix(f, file);
-      fprintf(f, "--arch: '%.*s' is not a target ID\n", (int)(n > 80 ? 80 : n), p);
+      fprintf(f, "--arch: '%.*s' is not a target ID (like gfx90a or gfx90a:xnack-)\n", (int)(n > 80 ? 80 : n), p);
       failed++;
       p += n;
       continue;
     }
-    memcpy(q, p, n);
-    q[n] = '\0';
     p += n;
-    int found = 0, bad = 0;
+    /* The best code object, as the loader picks it; ties (a query that
+     * leaves out a feature the code objects pin) select each. */
+    long best = 0;
+    crk_pick_kind kind = CRK_PICK_NONE;
     for (size_t i = 0; i < b->nobjs; i++) {
-      int exact, m = crk_target_matches(q, &b->objs[i].co, &exact);
-      if (m < 0) bad = 1;
-      if (m > 0) sel[i] = 1, found = 1;
+      crk_pick_kind k;
+      long s = score(&tid, &b->objs[i].co, isa_ok, &k);
+      if (s > best) best = s, kind = k;
     }
-    if (bad || !found) {
-      prefix(f, file);
-      if (bad) {
-        fprintf(f, "--arch: '%s' is not a target ID (like gfx90a or gfx90a:xnack-)\n", q);
-      } else {
-        fprintf(f, "arch %s missing (have:", q);
-        for (size_t i = 0; i < b->nobjs; i++) fprintf(f, " %s", b->objs[i].co.target_id);
-        fputs(b->nobjs ? ")\n" : " none)\n", f);
+    if (best > 0) {
+      if (answers) {
+        crk_print_escaped(answers, file);
+        fprintf(answers, ": %s loads", q);
       }
-      failed++;
+      for (size_t i = 0; i < b->nobjs; i++)
+        if (score(&tid, &b->objs[i].co, isa_ok, NULL) == best) {
+          sel[i] = 1;
+          if (answers) fprintf(answers, " %s", b->objs[i].co.target_id);
+        }
+      if (answers)
+        fprintf(answers, " (%s%s)\n", crk_pick_kind_name(kind),
+                kind == CRK_PICK_ISA ? ", marked as the device's processor" : "");
+      continue;
     }
+    prefix(f, file);
+    fprintf(f, "arch %s missing (have:", q);
+    for (size_t i = 0; i < b->nobjs; i++) fprintf(f, " %s", b->objs[i].co.target_id);
+    fputs(b->nobjs ? ")" : " none)", f);
+    /* What the fallback would give, when it is off. */
+    long near = 0;
+    size_t at = 0;
+    for (size_t i = 0; !isa_ok && i < b->nobjs; i++) {
+      long s = score(&tid, &b->objs[i].co, 1, NULL);
+      if (s > near) near = s, at = i;
+    }
+    if (near > 0)
+      fprintf(f, "; nearest compatible: %s (same family and instructions): --isa-fallback, "
+                 "or CRK_ISA_FALLBACK=1 for the loader", b->objs[at].co.target_id);
+    fputc('\n', f);
+    failed++;
   }
   return failed;
 }

@@ -10,7 +10,7 @@ BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 
 # The parsers (what the tests and the fuzzers link) and the program.
-DUMP_LIB_SRCS := embed/bundle.c $(addprefix embed/dump/,elf.c msgpack.c ccob.c decompress.c \
+DUMP_LIB_SRCS := embed/bundle.c embed/target_pick.c embed/ccob.c embed/decompress.c $(addprefix embed/dump/,elf.c msgpack.c \
                  mach.c metadata.c codeobj.c blob.c report.c checks.c)
 DUMP_SRCS := $(DUMP_LIB_SRCS) embed/dump/main.c
 # zlib and zstd: the two compressions of compressed offload bundles, and

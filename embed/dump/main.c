@@ -30,9 +30,15 @@ static void usage(FILE *f) {
     "  --json            machine-readable output (stable keys)\n"
     "  --symbols         kernel names only, one per line ('# ARCH' lines between archs)\n"
     "  -q, --quiet       print no listing, only what the checks find\n"
-    "  --arch=LIST       these target IDs must be present (comma or space separated,\n"
-    "                    e.g. gfx90a,gfx1100 or gfx90a:xnack+); the listing and the\n"
-    "                    other checks then cover only the code objects that serve them\n"
+    "  --arch=LIST       would GPUs of these target IDs (comma or space separated,\n"
+    "                    e.g. gfx1031,gfx1100 or gfx90a:xnack+) load this blob, and\n"
+    "                    with which code object? The loader's answer: the exact\n"
+    "                    target, else the family's generic target (gfx10-3-generic),\n"
+    "                    else with --isa-fallback an ISA-compatible processor. Prints\n"
+    "                    it per arch, fails for an arch nothing serves; the listing\n"
+    "                    and the other checks then cover only the chosen code objects\n"
+    "  --isa-fallback    let --arch use the ISA-compatible fallback, as the loader\n"
+    "                    does with CRK_ISA_FALLBACK=1 (also honoured here)\n"
     "  --expect=FILE     every kernel named in FILE (one per line, '#' comments)\n"
     "                    must be in every code object\n"
     "  --no-spills       no kernel may spill registers or use scratch memory\n"
@@ -233,13 +239,17 @@ int main(int argc, char **argv) {
   enum { TABLE, JSON, SYMBOLS } mode = TABLE;
   int quiet = 0, no_spills = 0;
   uint64_t max_input = MAX_INPUT_DEFAULT, max_records = CRK_BLOB_MAX_RECORDS;
+  /* The loader's switch for the fallback counts here too: same question. */
+  const char *env_fallback = getenv("CRK_ISA_FALLBACK");
+  int isa_fallback = env_fallback && strcmp(env_fallback, "1") == 0;
   const char *arch_list = NULL, *expect_path = NULL, *extract_arch = NULL, *out_path = NULL;
-  enum { OPT_JSON = 256, OPT_SYMBOLS, OPT_NO_SPILLS, OPT_ARCH, OPT_EXPECT, OPT_EXTRACT, OPT_MAX_INPUT, OPT_MAX_RECORDS };
+  enum { OPT_JSON = 256, OPT_SYMBOLS, OPT_NO_SPILLS, OPT_ARCH, OPT_EXPECT, OPT_EXTRACT, OPT_MAX_INPUT, OPT_MAX_RECORDS, OPT_ISA_FALLBACK };
   static const struct option longopts[] = {
     {"json", no_argument, NULL, OPT_JSON},
     {"symbols", no_argument, NULL, OPT_SYMBOLS},
     {"quiet", no_argument, NULL, 'q'},
     {"no-spills", no_argument, NULL, OPT_NO_SPILLS},
+    {"isa-fallback", no_argument, NULL, OPT_ISA_FALLBACK},
     {"arch", required_argument, NULL, OPT_ARCH},
     {"expect", required_argument, NULL, OPT_EXPECT},
     {"extract", required_argument, NULL, OPT_EXTRACT},
@@ -260,6 +270,7 @@ int main(int argc, char **argv) {
     case OPT_SYMBOLS: mode = SYMBOLS; break;
     case 'q': quiet = 1; break;
     case OPT_NO_SPILLS: no_spills = 1; break;
+    case OPT_ISA_FALLBACK: isa_fallback = 1; break;
     case OPT_ARCH: arch_list = optarg; break;
     case OPT_EXPECT: expect_path = optarg; break;
     case OPT_EXTRACT: extract_arch = optarg; break;
@@ -340,7 +351,9 @@ int main(int argc, char **argv) {
     }
     memset(sel, 1, b.nobjs);
     int failed = 0;
-    if (arch_list) failed += crk_check_archs(stderr, file, &b, arch_list, sel);
+    if (arch_list)
+      failed += crk_check_archs(stderr, mode == TABLE && !quiet && !extract_arch ? stdout : NULL, file, &b,
+                                arch_list, isa_fallback, sel);
     if (names) failed += crk_check_expect(stderr, file, &b, sel, names, nnames);
     if (no_spills) failed += crk_check_no_spills(stderr, file, &b, sel);
     if (!quiet && !extract_arch) {

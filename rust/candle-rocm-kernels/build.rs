@@ -56,13 +56,16 @@ const TRACKED_ENV: &[&str] = &[
     "LLVM_VER",
     "HIP_CXXFLAGS",
     "CODE_OBJECT_VERSION",
+    "GENERIC",
 ];
 
 /// Variables of the caller's make (or shell) that must not leak into ours:
 /// we name the platform, build dir and archs ourselves, and a parent make's
 /// MAKEFLAGS would carry its command-line variables (e.g. ARCH=) along.
+/// COMPRESS too: the crate reads the bundle's entries, so it embeds an
+/// uncompressed one.
 const SCRUBBED_ENV: &[&str] =
-    &["ARCH", "BUILD", "OUT", "PLATFORM", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES", "MAKELEVEL"];
+    &["ARCH", "BUILD", "OUT", "PLATFORM", "COMPRESS", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES", "MAKELEVEL"];
 
 fn main() {
     for v in TRACKED_ENV {

@@ -45,7 +45,7 @@ int FUZZ_BLOB_ENTRY(const uint8_t *data, size_t size) {
   char *names[] = {name};
   crk_check_no_spills(sink, "fuzz", &b, sel);
   crk_check_expect(sink, "fuzz", &b, sel, names, 1);
-  crk_check_archs(sink, "fuzz", &b, "gfx90a,gfx1100:xnack-, gfx906:sramecc+:xnack+", sel);
+  crk_check_archs(sink, sink, "fuzz", &b, "gfx90a,gfx1100:xnack-, gfx906:sramecc+:xnack+, gfx1031", 1, sel);
   free(sel);
   crk_blob_free(&b);
   return 0;

@@ -11,18 +11,21 @@
 #                        internals or crk-dump-only parsers
 #   test_loader_threads_tsan  16 threads hammering lookups on many devices,
 #                        exact call counts, built with ThreadSanitizer
+#   test_loader_pick     which code object each device gets (exact, generic,
+#                        ISA fallback), against bundles made here (below)
+#   test_loader_ccob     a compressed bundle opened, decompressed, vetted
 # and builds examples/ (the README example and loader_bench) so they stay
 # correct.
 
 # The loader as tests link it: both backends, the platform's built-in choice.
-LOADER_TEST_SRCS := embed/bundle.c $(LOADER_SRCS) $(sort $(LOADER_BACKEND_SRCS) lib/backend_hip.c lib/backend_cuda.c) \
+LOADER_TEST_SRCS := embed/bundle.c embed/target_pick.c embed/ccob.c embed/decompress.c $(LOADER_SRCS) $(sort $(LOADER_BACKEND_SRCS) lib/backend_hip.c lib/backend_cuda.c) \
                     test/fake_backend.c
 LOADER_TEST_OBJS := $(patsubst %.c,$(TEST_OUT)/obj/%.o,$(LOADER_TEST_SRCS)) $(TEST_OUT)/obj/quantized_hsaco.o
 
 LOADER_TESTS := test_loader_blob test_loader_cache test_loader_runtime test_loader_corpus
 TEST_PROGS += $(LOADER_TESTS) test_loader_threads_tsan
 $(addprefix $(TEST_OUT)/,$(LOADER_TESTS)): $(LOADER_TEST_OBJS)
-$(addprefix $(TEST_OUT)/,$(LOADER_TESTS)): TEST_LDLIBS += -ldl -lpthread
+$(addprefix $(TEST_OUT)/,$(LOADER_TESTS)): TEST_LDLIBS += -ldl -lpthread -lzstd -lz -lmd
 $(TEST_OUT)/obj/test/test_loader_corpus.o: test/fuzz/fuzz_loader.c
 TEST_PROGS += test_lib_exports
 $(TEST_OUT)/test_lib_exports: $(LIB_SO)
@@ -39,9 +42,9 @@ $(TSAN_OUT)/obj/%.o: %.c | $(VERSION_H)
 	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(CPPFLAGS) -Itest -O1 -g $(WARN) $(TSAN_FLAGS) -MMD -MP -MF $(@:.o=.d) -MT $@ \
 	  -c $< -o $@.tmp && mv $@.tmp $@
 $(TSAN_OUT)/obj/quantized_hsaco.o: $(BLOB_C) | $(VERSION_H)
-	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(CPPFLAGS) -O1 -c $< -o $@.tmp && mv $@.tmp $@
+	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(CPPFLAGS) $(BLOB_INCBIN_FLAGS) -O1 -c $< -o $@.tmp && mv $@.tmp $@
 $(TEST_OUT)/test_loader_threads_tsan: $(TSAN_OBJS)
-	$(call say,LD,$@)mkdir -p $(@D) && $(CC) $(TSAN_FLAGS) $(LDFLAGS) $^ -ldl -lpthread -o $@.tmp && mv $@.tmp $@
+	$(call say,LD,$@)mkdir -p $(@D) && $(CC) $(TSAN_FLAGS) $(LDFLAGS) $^ -ldl -lpthread -lzstd -lz -lmd -o $@.tmp && mv $@.tmp $@
 
 -include $(shell find $(TSAN_OUT)/obj -name '*.d' 2>/dev/null)
 
@@ -65,3 +68,45 @@ $(EXAMPLES_OUT)/quantize_q8_1: examples/quantize_q8_1.c $(LIB_A) $(PUBLIC_HDRS)
 .PHONY: examples
 examples: $(EXAMPLES)
 test-build: $(EXAMPLES)
+
+# The loader's choice of code object (test_loader_pick), against bundles the
+# toolchain makes here: the small fixture kernel built for specific
+# processors, for the five generic targets (code object v6), and bundled
+# three ways: specific processors only, generic targets only, and both.
+ifeq ($(PLATFORM),amd)
+PICK_FIX := $(TEST_OUT)/pick-fixtures
+PICK_SPECIFIC := gfx900 gfx1010 gfx1011 gfx1030 gfx1100 gfx1150 gfx1200 gfx90a:xnack+ gfx90a:xnack-
+PICK_GENERIC := $(AMD_GENERIC_ARCHS)
+PICK_MIXED := gfx1030 gfx1100 gfx10-3-generic gfx11-generic
+# A target ID's file name: ':' cannot be in a make target.
+pick_co = $(PICK_FIX)/$(subst :,_,$(1)).co
+pick_ids = $(subst $(space),$(comma),host-x86_64-unknown-linux-gnu $(addprefix hipv4-amdgcn-amd-amdhsa--,$(1)))
+
+define PICK_CO_RULE
+$(call pick_co,$(1)): $(DUMP_FIXTURE_SRC)
+	$$(call say,HIP,$$@)mkdir -p $$(@D) && $(call cov_cmd,$(1))$(CLANG) $(DUMP_FIX_HIPFLAGS) --cuda-device-only \
+	  --no-gpu-bundle-output --offload-arch=$(1) -mcode-object-version=$(call arch_cov,$(1)) $$< -o $$@.tmp && mv $$@.tmp $$@
+endef
+$(foreach t,$(sort $(PICK_SPECIFIC) $(PICK_GENERIC)),$(eval $(call PICK_CO_RULE,$(t))))
+
+define PICK_BUNDLE_RULE
+$(PICK_FIX)/$(1).bundle: $(foreach t,$(2),$(call pick_co,$(t)))
+	$$(call say,BUNDLE,$$@)$(BUNDLER) -type=o -bundle-align=4096 -targets=$(call pick_ids,$(2)) \
+	  -input=/dev/null $$(addprefix -input=,$$^) -output=$$@.tmp && mv $$@.tmp $$@
+endef
+$(eval $(call PICK_BUNDLE_RULE,specific,$(PICK_SPECIFIC)))
+$(eval $(call PICK_BUNDLE_RULE,generic_only,$(PICK_GENERIC)))
+$(eval $(call PICK_BUNDLE_RULE,mixed,$(PICK_MIXED)))
+PICK_FIXTURES := $(addprefix $(PICK_FIX)/,specific.bundle generic_only.bundle mixed.bundle)
+
+# test_loader_ccob: the loader on the compressed bundle dump.mk makes.
+TEST_PROGS += test_loader_pick test_loader_ccob
+$(TEST_OUT)/test_loader_pick: $(LOADER_TEST_OBJS) $(PICK_FIXTURES)
+$(TEST_OUT)/test_loader_ccob: $(LOADER_TEST_OBJS) $(DUMP_FIX)/quantized.ccob
+$(TEST_OUT)/test_loader_pick $(TEST_OUT)/test_loader_ccob: TEST_LDLIBS += -ldl -lpthread -lzstd -lz -lmd
+endif
+
+# crk-dump --arch answers the loader's question on the same bundles.
+ifeq ($(PLATFORM),amd)
+$(TEST_OUT)/test_dump_cli: $(PICK_FIXTURES)
+endif

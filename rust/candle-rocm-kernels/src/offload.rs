@@ -188,8 +188,9 @@ pub const EF_AMDGPU_MACH: u32 = 0x0ff;
 pub const EF_AMDGPU_FEATURE_XNACK_V4: u32 = 0x300;
 pub const EF_AMDGPU_FEATURE_SRAMECC_V4: u32 = 0xc00;
 
-/// The EF_AMDGPU_MACH value of each processor LLVM 19 knows, so a test can
-/// check that a bundle entry named gfxN really holds gfxN code.
+/// The EF_AMDGPU_MACH value of each processor LLVM 19 knows (and gfx950,
+/// gfx1153, gfx9-4-generic of LLVM 20, so their code objects are named too),
+/// so a test can check that a bundle entry named gfxN really holds gfxN code.
 const MACH: &[(&str, u32)] = &[
     ("gfx600", 0x020),
     ("gfx601", 0x021),
@@ -216,6 +217,7 @@ const MACH: &[(&str, u32)] = &[
     ("gfx940", 0x040),
     ("gfx941", 0x04b),
     ("gfx942", 0x04c),
+    ("gfx950", 0x04f),
     ("gfx1010", 0x033),
     ("gfx1011", 0x034),
     ("gfx1012", 0x035),
@@ -234,6 +236,7 @@ const MACH: &[(&str, u32)] = &[
     ("gfx1150", 0x043),
     ("gfx1151", 0x04a),
     ("gfx1152", 0x055),
+    ("gfx1153", 0x058),
     ("gfx1200", 0x048),
     ("gfx1201", 0x04e),
     ("gfx9-generic", 0x051),
@@ -241,6 +244,7 @@ const MACH: &[(&str, u32)] = &[
     ("gfx10-3-generic", 0x053),
     ("gfx11-generic", 0x054),
     ("gfx12-generic", 0x059),
+    ("gfx9-4-generic", 0x05f),
 ];
 
 /// The EF_AMDGPU_MACH value of a processor, if LLVM 19 knows it.

@@ -101,7 +101,10 @@ fn bundle_holds_the_archs_asked_for() {
 
 #[test]
 fn code_objects_are_amdgpu_code_for_their_arch() {
+    // The code object version of the processor-specific entries: one for all.
+    // Generic targets (gfx11-generic) exist only as v6, whatever that one is.
     let mut versions = BTreeSet::new();
+    let mut specific = 0;
     for e in device_entries() {
         let t = e.target();
         let h = offload::elf_header(e.bytes(bundle()).unwrap()).unwrap_or_else(|err| panic!("{t}: {err}"));
@@ -113,9 +116,18 @@ fn code_objects_are_amdgpu_code_for_their_arch() {
             "{t}: ABI version {} is not code object v4..v6",
             h.abi_version
         );
-        versions.insert(h.abi_version);
-
         let id = offload::parse_target_id(t).unwrap();
+        if id.processor.ends_with("-generic") {
+            assert_eq!(
+                h.abi_version, 4,
+                "{t}: a generic target in ABI version {}, not code object v6",
+                h.abi_version
+            );
+        } else {
+            versions.insert(h.abi_version);
+            specific += 1;
+        }
+
         let mach = offload::mach_of(id.processor).unwrap_or_else(|| {
             panic!("{t}: no EF_AMDGPU_MACH known for {}: add it to src/offload.rs", id.processor)
         });
@@ -139,7 +151,7 @@ fn code_objects_are_amdgpu_code_for_their_arch() {
             assert!(ok, "{t}: {name} is {want:?} in the target ID but {got} in the ELF flags");
         }
     }
-    assert_eq!(versions.len(), 1, "code objects of different versions: {versions:?}");
+    assert_eq!(versions.len(), usize::from(specific > 0), "code objects of different versions: {versions:?}");
 }
 
 #[test]

@@ -1,6 +1,7 @@
-/* decompress.h: inflate the payload of a compressed bundle (zlib or zstd). */
-#ifndef CRK_DUMP_DECOMPRESS_H
-#define CRK_DUMP_DECOMPRESS_H
+/* decompress.h: inflate the payload of a compressed bundle (zlib or zstd).
+ * Shared by crk-dump and the loader library (both link -lzstd -lz). */
+#ifndef CRK_DECOMPRESS_H
+#define CRK_DECOMPRESS_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -14,5 +15,12 @@
 int crk_decompress(unsigned method, const unsigned char *in, size_t in_len, uint64_t expect,
                    uint64_t limit, unsigned char **out, size_t *out_len, size_t *consumed,
                    char *err, size_t errlen);
+
+/* A whole compressed bundle (CCOB, see bundle.h) at data[0..len): its
+ * header parsed, its payload decompressed (at most `limit` bytes) and
+ * checked against the header's MD5 hash. On success *out is the malloc'd
+ * uncompressed offload bundle, *out_len its size. 0, or -1 with err. */
+int crk_ccob_inflate(const unsigned char *data, size_t len, uint64_t limit, unsigned char **out,
+                     size_t *out_len, char *err, size_t errlen);
 
 #endif

@@ -3,6 +3,8 @@
 
 #include "ccob.h"
 
+#include <md5.h> /* libmd */
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,5 +146,37 @@ int crk_decompress(unsigned method, const unsigned char *in, size_t in_len, uint
   }
   *out = o.buf;
   *out_len = o.len;
+  return 0;
+}
+
+int crk_ccob_inflate(const unsigned char *data, size_t len, uint64_t limit, unsigned char **out,
+                     size_t *out_len, char *err, size_t errlen) {
+  crk_ccob_header h;
+  char why[256];
+  if (crk_ccob_parse(data, len, &h, why, sizeof why) != 0) {
+    snprintf(err, errlen, "compressed bundle: %s", why);
+    return -1;
+  }
+  const char *method = h.method == CRK_CCOB_ZLIB ? "zlib" : "zstd";
+  size_t consumed;
+  if (crk_decompress(h.method, h.payload, h.payload_len, h.uncompressed_size, limit, out, out_len, &consumed,
+                     why, sizeof why) != 0) {
+    snprintf(err, errlen, "compressed bundle v%u (%s): %s", h.version, method, why);
+    return -1;
+  }
+  unsigned char d[16];
+  MD5_CTX md5;
+  MD5Init(&md5);
+  MD5Update(&md5, *out, *out_len);
+  MD5Final(d, &md5);
+  uint64_t got = 0;
+  for (int i = 7; i >= 0; i--) got = got << 8 | d[i];
+  if (got != h.hash) {
+    snprintf(err, errlen, "compressed bundle v%u (%s): hash 0x%016llx in the header, but the data's is 0x%016llx: corrupted",
+             h.version, method, (unsigned long long)h.hash, (unsigned long long)got);
+    free(*out);
+    *out = NULL;
+    return -1;
+  }
   return 0;
 }

@@ -1,7 +1,7 @@
 /* rd.h: read fixed-width integers from byte buffers, whatever the host's
  * endianness or the pointer's alignment. Callers check bounds first. */
-#ifndef CRK_DUMP_RD_H
-#define CRK_DUMP_RD_H
+#ifndef CRK_RD_H
+#define CRK_RD_H
 
 #include <stdint.h>
 
