@@ -2,8 +2,10 @@
  * embed/bundle.c (the one parser of them); ELF by elf.c. */
 #include "blob.h"
 
+#if CRK_LOADER_CCOB
 #include "ccob.h"
 #include "decompress.h"
+#endif
 #include "elf.h"
 
 #include <stdarg.h>
@@ -223,6 +225,7 @@ static crk_status inspect_ptx(const unsigned char *p, size_t len, crk_ldr_blob *
 static crk_status inspect(const unsigned char *p, size_t len, crk_ldr_blob *out, char *err,
                           size_t errlen) {
   if (crk_is_bundle(p, len)) return inspect_bundle(p, len, out, err, errlen);
+#if CRK_LOADER_CCOB
   if (crk_is_compressed_bundle(p, len)) {
     /* Decompressed once, here: the code objects are picked from the copy. */
     char why[384];
@@ -232,6 +235,10 @@ static crk_status inspect(const unsigned char *p, size_t len, crk_ldr_blob *out,
       return bad(err, errlen, "compressed bundle: the decompressed data is not an offload bundle");
     return inspect_bundle(out->inflated, out->inflated_len, out, err, errlen);
   }
+#else
+  if (len >= 4 && memcmp(p, "CCOB", 4) == 0)
+    return bad(err, errlen, "a compressed AMD offload bundle: this NVIDIA build of the loader reads none (PLATFORM=amd does)");
+#endif
   if (crk_elf_is_elf(p, len)) {
     unsigned machine = len >= 20 ? (unsigned)(p[18] | p[19] << 8) : 0;
     if (machine == CRK_EM_CUDA) {
