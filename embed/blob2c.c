@@ -22,8 +22,10 @@
  * leaves a half-written source for make to pick up.
  */
 #include "bundle.h"
+#if CRK_CCOB
 #include "ccob.h"
 #include "decompress.h"
+#endif
 
 #include <errno.h>
 #include <stdio.h>
@@ -120,12 +122,14 @@ int main(int argc, char **argv) {
   size_t archs = 0;
   unsigned char *bundle = blob, *inflated = NULL;
   size_t bundle_len = len;
+#if CRK_CCOB
   if (crk_is_compressed_bundle(blob, len)) {
     char err[512];
     if (crk_ccob_inflate(blob, len, (uint64_t)1 << 30, &inflated, &bundle_len, err, sizeof err))
       die("%s: %s", in, err);
     bundle = inflated;
   }
+#endif
   if (crk_is_bundle(bundle, bundle_len)) {
     char err[256];
     size_t count;

@@ -2,7 +2,7 @@
  * embed/bundle.c (the one parser of them); ELF by elf.c. */
 #include "blob.h"
 
-#if CRK_LOADER_CCOB
+#if CRK_CCOB
 #include "ccob.h"
 #include "decompress.h"
 #endif
@@ -225,7 +225,7 @@ static crk_status inspect_ptx(const unsigned char *p, size_t len, crk_ldr_blob *
 static crk_status inspect(const unsigned char *p, size_t len, crk_ldr_blob *out, char *err,
                           size_t errlen) {
   if (crk_is_bundle(p, len)) return inspect_bundle(p, len, out, err, errlen);
-#if CRK_LOADER_CCOB
+#if CRK_CCOB
   if (crk_is_compressed_bundle(p, len)) {
     /* Decompressed once, here: the code objects are picked from the copy. */
     char why[384];

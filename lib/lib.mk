@@ -11,24 +11,17 @@ LIB_SO     := $(OUT)/lib$(LIBNAME).so
 # Both backends find their runtime with dlopen, so the library links no GPU
 # package and a machine without one gets an error message, not a link error.
 LOADER_SRCS := lib/loader.c lib/handle.c lib/blob.c lib/elf.c lib/fn_cache.c lib/error.c lib/backend.c lib/version.c
-# Compressed bundles (COMPRESS=1) are AMD's: the AMD build's loader
-# decompresses them at open and checks their hash (zstd, zlib, libmd's
-# MD5); the NVIDIA build reads none and links none of those
-# (CRK_LOADER_CCOB, lib/blob.c).
+# The AMD build's loader decompresses compressed bundles at open (CCOB_SRCS,
+# embed/embed.mk); the NVIDIA build's reads none.
 ifeq ($(PLATFORM),nvidia)
 LOADER_BACKEND_SRCS := lib/backend_cuda.c lib/builtin_nvidia.c
-LOADER_CCOB_SRCS :=
-LOADER_CCOB_LDLIBS :=
 else
 LOADER_BACKEND_SRCS := lib/backend_hip.c lib/builtin_amd.c
-LOADER_CCOB_SRCS := embed/ccob.c embed/decompress.c
-LOADER_CCOB_LDLIBS := -lzstd -lz -lmd
-CPPFLAGS += -DCRK_LOADER_CCOB=1
 endif
-LIB_SRCS   := embed/bundle.c embed/target_pick.c $(LOADER_CCOB_SRCS) $(LOADER_SRCS) $(LOADER_BACKEND_SRCS)
+LIB_SRCS   := embed/bundle.c embed/target_pick.c $(CCOB_SRCS) $(LOADER_SRCS) $(LOADER_BACKEND_SRCS)
 LIB_OBJS    = $(patsubst %.c,$(OUT)/obj/%.o,$(LIB_SRCS)) $(OUT)/obj/quantized_hsaco.o
 LIB_LDLIBS ?=
-LIB_LDLIBS += -ldl -lpthread $(LOADER_CCOB_LDLIBS)
+LIB_LDLIBS += -ldl -lpthread $(CCOB_LDLIBS)
 PUBLIC_HDRS := include/candle_rocm_kernels.h $(VERSION_H)
 
 # Every object waits for the generated version header (the public header
