@@ -94,7 +94,7 @@ clean:
 
 help:
 	@echo 'candle-rocm-kernels $(CRK_VERSION): targets'
-	@echo '  all (default)   bundle, libraries ($(OUT)/libcandle_rocm_kernels.{a,so}), crk-dump'
+	@echo '  all (default)   bundle, libraries ($(OUT)/libcandle_rocm_kernels.{a,so}), crk-dump (AMD build)'
 	@echo '  kernels         the QUANTIZED bundle only ($(OUT)/quantized.hsaco)'
 	@echo '  test            build, then run every test (no GPU needed)'
 	@echo '  dump            crk-dump'"'"'s table of the built bundle'
