@@ -24,12 +24,15 @@ EMU_SRCS := test/emu/hip_emu.c test/emu/emu_module.c test/emu/emu_dispatch.c emb
             $(addprefix embed/dump/,elf.c msgpack.c metadata.c codeobj.c mach.c)
 EMU_OBJS := $(patsubst %.c,$(EMU_OUT)/obj/%.o,$(EMU_SRCS))
 
-$(EMU_OUT)/obj/%.o: %.c
+# -MF/-MT name the .d file and its target as if -o were $@ (not the .tmp),
+# so a changed header rebuilds the object.
+$(EMU_OUT)/obj/%.o: %.c $(HOST_FLAGS)
 	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(CPPFLAGS) -Iembed/dump -Itest/emu $(EMU_PY_CFLAGS) \
-	  -D__HIP_PLATFORM_AMD__ $(if $(ROCM_CLANG),-I$(ROCM_PATH)/include) -O2 -g $(WARN) -fPIC -MMD -MP -c $< -o $@.tmp && mv $@.tmp $@
+	  -D__HIP_PLATFORM_AMD__ $(if $(ROCM_CLANG),-I$(ROCM_PATH)/include) -O2 -g $(WARN) -fPIC -MMD -MP \
+	  -MF $(@:.o=.d) -MT $@ -c $< -o $@.tmp && mv $@.tmp $@
 
 $(EMU_HIP): $(EMU_OBJS) test/emu/hip_emu.map
-	$(call say,LD,$@)$(CC) -shared -Wl,-soname,libamdhip64.so.5 -Wl,--version-script=test/emu/hip_emu.map \
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -shared -Wl,-soname,libamdhip64.so.5 -Wl,--version-script=test/emu/hip_emu.map \
 	  $(EMU_OBJS) $(EMU_PY_LDLIBS) -o $@.tmp && mv $@.tmp $@
 	$(Q)ln -sf libamdhip64.so.5 $(EMU_OUT)/libamdhip64.so
 

@@ -80,7 +80,10 @@ static int lay_out(emu_module *m, const dump_elf *e, char *err, size_t errlen) {
   }
   m->image_size = (size_t)top;
   /* Code is 256-byte aligned in the file's address space; keep it so. */
-  if (posix_memalign((void **)&m->image, 4096, m->image_size) != 0) return EMU_LOAD_NO_MEMORY;
+  if (posix_memalign((void **)&m->image, 4096, m->image_size) != 0) {
+    snprintf(err, errlen, "no host memory for the %zu-byte image", m->image_size);
+    return EMU_LOAD_NO_MEMORY;
+  }
   memset(m->image, 0, m->image_size);
   for (uint32_t i = 1; i < e->shnum; i++) {
     dump_elf_shdr sh;

@@ -169,7 +169,7 @@ hipError_t hipModuleLoadData(hipModule_t *out, const void *image) {
   if (rc != EMU_LOAD_OK) {
     free(mod);
     return rc == EMU_LOAD_NO_BINARY ? fail(hipErrorNoBinaryForGpu, "%s (device %s)", err, target)
-           : rc == EMU_LOAD_NO_MEMORY ? (last_error = hipErrorOutOfMemory)
+           : rc == EMU_LOAD_NO_MEMORY ? fail(hipErrorOutOfMemory, "out of host memory loading the code object%s%s", "", "")
                                       : fail(hipErrorInvalidImage, "%s%s", err, "");
   }
   mod->fns = calloc(mod->m.nkernels ? mod->m.nkernels : 1, sizeof *mod->fns);
