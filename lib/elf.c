@@ -1,5 +1,6 @@
 /* elf.c: see elf.h. Field offsets are those of the ELF64 specification. */
 #include "elf.h"
+#include "processors.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -93,33 +94,13 @@ int crk_elf_check(const unsigned char *p, size_t n, int machine, char *err, size
   return 0;
 }
 
-/* EF_AMDGPU_MACH values (the low byte of e_flags) of the processors with
- * HSA code objects, as the LLVM AMDGPU backend documents them (LLVM 20's
- * gfx950, gfx1153 and gfx9-4-generic included, so such a code object is
- * loaded, not rejected as unknown). */
-static const struct { unsigned mach; const char *name; } amdgpu_machs[] = {
-  {0x022, "gfx700"}, {0x023, "gfx701"}, {0x024, "gfx702"}, {0x025, "gfx703"},
-  {0x026, "gfx704"}, {0x03b, "gfx705"}, {0x028, "gfx801"}, {0x029, "gfx802"},
-  {0x02a, "gfx803"}, {0x03c, "gfx805"}, {0x02b, "gfx810"}, {0x02c, "gfx900"},
-  {0x02d, "gfx902"}, {0x02e, "gfx904"}, {0x02f, "gfx906"}, {0x030, "gfx908"},
-  {0x031, "gfx909"}, {0x03f, "gfx90a"}, {0x032, "gfx90c"}, {0x040, "gfx940"},
-  {0x04b, "gfx941"}, {0x04c, "gfx942"}, {0x04f, "gfx950"}, {0x033, "gfx1010"}, {0x034, "gfx1011"},
-  {0x035, "gfx1012"}, {0x042, "gfx1013"}, {0x036, "gfx1030"}, {0x037, "gfx1031"},
-  {0x038, "gfx1032"}, {0x039, "gfx1033"}, {0x03e, "gfx1034"}, {0x03d, "gfx1035"},
-  {0x045, "gfx1036"}, {0x041, "gfx1100"}, {0x046, "gfx1101"}, {0x047, "gfx1102"},
-  {0x044, "gfx1103"}, {0x043, "gfx1150"}, {0x04a, "gfx1151"}, {0x055, "gfx1152"}, {0x058, "gfx1153"},
-  {0x048, "gfx1200"}, {0x04e, "gfx1201"}, {0x051, "gfx9-generic"},
-  {0x052, "gfx10-1-generic"}, {0x053, "gfx10-3-generic"}, {0x054, "gfx11-generic"},
-  {0x059, "gfx12-generic"}, {0x05f, "gfx9-4-generic"},
-};
-
 int crk_elf_amdgpu_target(const unsigned char *p, size_t n, char *buf, size_t len) {
   if (n < 64) return -1;
   uint32_t flags = rd32(p + 48);
   unsigned abiversion = p[8];
-  const char *proc = NULL;
-  for (size_t i = 0; i < sizeof amdgpu_machs / sizeof amdgpu_machs[0]; i++)
-    if (amdgpu_machs[i].mach == (flags & 0xff)) proc = amdgpu_machs[i].name;
+  /* Every processor LLVM has a value for, even those no HIP runtime loads
+   * (gfx6): the loader's device match, not this, decides what runs. */
+  const char *proc = crk_processor_name(flags & 0xff);
   if (!proc) return -1;
   const char *sramecc = "", *xnack = "";
   if (abiversion >= 2) { /* code object v4 and later: any / off / on */
@@ -142,13 +123,10 @@ int crk_elf_amdgpu_co_version(const unsigned char *p, size_t n) {
 }
 
 int crk_elf_amdgpu_set_processor(unsigned char *p, size_t n, const char *processor) {
-  if (n < 64 || strstr(processor, "generic")) return -1;
-  for (size_t i = 0; i < sizeof amdgpu_machs / sizeof amdgpu_machs[0]; i++)
-    if (strcmp(amdgpu_machs[i].name, processor) == 0) {
-      p[48] = (unsigned char)amdgpu_machs[i].mach; /* e_flags' low byte, little-endian */
-      return 0;
-    }
-  return -1;
+  int mach = crk_processor_mach(processor);
+  if (n < 64 || mach < 0 || strstr(processor, "generic")) return -1;
+  p[48] = (unsigned char)mach; /* e_flags' low byte, little-endian */
+  return 0;
 }
 
 int crk_elf_cuda_sm(const unsigned char *p, size_t n) {

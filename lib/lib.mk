@@ -18,7 +18,7 @@ LOADER_BACKEND_SRCS := lib/backend_cuda.c lib/builtin_nvidia.c
 else
 LOADER_BACKEND_SRCS := lib/backend_hip.c lib/builtin_amd.c
 endif
-LIB_SRCS   := embed/bundle.c embed/target_pick.c $(CCOB_SRCS) $(LOADER_SRCS) $(LOADER_BACKEND_SRCS)
+LIB_SRCS   := embed/bundle.c embed/target_pick.c embed/processors.c $(CCOB_SRCS) $(LOADER_SRCS) $(LOADER_BACKEND_SRCS)
 LIB_OBJS    = $(patsubst %.c,$(OUT)/obj/%.o,$(LIB_SRCS)) $(OUT)/obj/quantized_hsaco.o
 LIB_LDLIBS ?=
 LIB_LDLIBS += -ldl -lpthread $(CCOB_LDLIBS)

@@ -3,6 +3,7 @@
 #include "codeobj.h"
 
 #include "elf.h"
+#include "processors.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,7 +42,7 @@ static int feature_v4(uint32_t bits) {
 static void decode_flags(crk_codeobj *co, uint32_t flags) {
   co->e_flags = flags;
   co->mach = flags & 0xff;
-  const char *name = crk_amdgpu_mach_name(co->mach);
+  const char *name = crk_processor_name(co->mach);
   if (name) snprintf(co->arch, sizeof co->arch, "%s", name);
   else snprintf(co->arch, sizeof co->arch, "unknown-mach-0x%02x", co->mach);
   if (co->co_version == 3) {

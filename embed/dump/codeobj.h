@@ -80,9 +80,6 @@ int crk_is_amdgpu_elf(const void *data, size_t len);
 int crk_metadata_parse(crk_codeobj *co, const void *md, size_t len, size_t max_records,
                        char *err, size_t errlen);
 
-/* The processor named by an EF_AMDGPU_MACH value, or NULL. */
-const char *crk_amdgpu_mach_name(unsigned mach);
-
 /* "any", "on", "off", "unsupported". */
 const char *crk_feature_name(int f);
 

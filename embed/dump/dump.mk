@@ -10,8 +10,8 @@ BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 
 # The parsers (what the tests and the fuzzers link) and the program.
-DUMP_LIB_SRCS := embed/bundle.c embed/target_pick.c embed/ccob.c embed/decompress.c $(addprefix embed/dump/,elf.c msgpack.c \
-                 mach.c metadata.c codeobj.c blob.c report.c checks.c)
+DUMP_LIB_SRCS := embed/bundle.c embed/target_pick.c embed/ccob.c embed/decompress.c embed/processors.c \
+                 $(addprefix embed/dump/,elf.c msgpack.c metadata.c codeobj.c blob.c report.c checks.c)
 DUMP_SRCS := $(DUMP_LIB_SRCS) embed/dump/main.c
 # zlib and zstd: the two compressions of compressed offload bundles, and
 # libmd's MD5 for their hash (Debian: zlib1g-dev libzstd-dev libmd-dev).

@@ -20,8 +20,8 @@ PYTHON_CONFIG ?= $(firstword $(wildcard /usr/bin/python3-config) python3-config)
 EMU_PY_CFLAGS  = $(shell $(PYTHON_CONFIG) --includes)
 EMU_PY_LDLIBS  = $(shell $(PYTHON_CONFIG) --embed --ldflags)
 
-EMU_SRCS := test/emu/hip_emu.c test/emu/emu_module.c test/emu/emu_dispatch.c embed/bundle.c \
-            $(addprefix embed/dump/,elf.c msgpack.c metadata.c codeobj.c mach.c)
+EMU_SRCS := test/emu/hip_emu.c test/emu/emu_module.c test/emu/emu_dispatch.c embed/bundle.c embed/processors.c \
+            $(addprefix embed/dump/,elf.c msgpack.c metadata.c codeobj.c)
 EMU_OBJS := $(patsubst %.c,$(EMU_OUT)/obj/%.o,$(EMU_SRCS))
 
 # -MF/-MT name the .d file and its target as if -o were $@ (not the .tmp),

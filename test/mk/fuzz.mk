@@ -19,7 +19,7 @@ $(FUZZ_OUT)/fuzz_blob $(FUZZ_OUT)/fuzz_metadata: $(FUZZ_OUT)/%: test/fuzz/%.c $(
 
 # The loader as the tests link it: both backends and the fake one. The blob
 # (QUANTIZED) is data: compiled without instrumentation.
-FUZZ_LOADER_SRCS := embed/bundle.c embed/target_pick.c embed/ccob.c embed/decompress.c $(LOADER_SRCS) $(sort $(LOADER_BACKEND_SRCS) lib/backend_hip.c lib/backend_cuda.c) \
+FUZZ_LOADER_SRCS := embed/bundle.c embed/target_pick.c embed/processors.c embed/ccob.c embed/decompress.c $(LOADER_SRCS) $(sort $(LOADER_BACKEND_SRCS) lib/backend_hip.c lib/backend_cuda.c) \
                     test/fake_backend.c
 $(FUZZ_OUT)/quantized_hsaco.o: $(BLOB_C)
 	$(call say,CC,$@)mkdir -p $(@D) && $(FUZZ_CC) $(CPPFLAGS) $(BLOB_INCBIN_FLAGS) -O1 -c $< -o $@.tmp && mv $@.tmp $@

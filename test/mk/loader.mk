@@ -18,7 +18,7 @@
 # correct.
 
 # The loader as tests link it: both backends, the platform's built-in choice.
-LOADER_TEST_SRCS := embed/bundle.c embed/target_pick.c embed/ccob.c embed/decompress.c $(LOADER_SRCS) $(sort $(LOADER_BACKEND_SRCS) lib/backend_hip.c lib/backend_cuda.c) \
+LOADER_TEST_SRCS := embed/bundle.c embed/target_pick.c embed/processors.c embed/ccob.c embed/decompress.c $(LOADER_SRCS) $(sort $(LOADER_BACKEND_SRCS) lib/backend_hip.c lib/backend_cuda.c) \
                     test/fake_backend.c
 LOADER_TEST_OBJS := $(patsubst %.c,$(TEST_OUT)/obj/%.o,$(LOADER_TEST_SRCS)) $(TEST_OUT)/obj/quantized_hsaco.o
 
@@ -109,4 +109,13 @@ endif
 # crk-dump --arch answers the loader's question on the same bundles.
 ifeq ($(PLATFORM),amd)
 $(TEST_OUT)/test_dump_cli: $(PICK_FIXTURES)
+endif
+
+# test_processors: every row of embed/amdgpu_processors.def through the
+# loader and through crk-dump's code object parser (the AMD build's tool).
+ifeq ($(PLATFORM),amd)
+PROCESSORS_TEST_OBJS := $(patsubst %.c,$(TEST_OUT)/obj/%.o,$(addprefix embed/dump/,elf.c msgpack.c metadata.c codeobj.c))
+TEST_PROGS += test_processors
+$(TEST_OUT)/test_processors: $(LOADER_TEST_OBJS) $(PROCESSORS_TEST_OBJS)
+$(TEST_OUT)/test_processors: TEST_LDLIBS += -ldl -lpthread -lzstd -lz -lmd
 endif
