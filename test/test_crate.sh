@@ -3,10 +3,11 @@
 # its tests on its own, outside the repository and offline.
 #
 # The .crate is unpacked into a scratch folder (no repository around it):
-# it must carry its C sources (csrc/: Makefile, VERSION, mk/, hip/) as
-# files, not links; `cargo test --offline` there builds the kernels for one
-# arch through build.rs, which must say, as a cargo warning, what it built
-# and that CANDLE_ROCM_ARCH chose it.
+# it must carry its C sources (csrc/: Makefile, VERSION, mk/, hip/, and the
+# processor table src/offload.rs reads) as files, not links; `cargo test
+# --offline` there builds the kernels for one arch through build.rs, which
+# must say, as a cargo warning, what it built and that CANDLE_ROCM_ARCH
+# chose it.
 . "$(dirname "$0")/testlib.sh"
 
 crate=$root/rust/candle-rocm-kernels
@@ -34,7 +35,8 @@ check "crate: cargo package makes candle-rocm-kernels-$version.crate" "exit $rc:
 mkdir -p "$tmp/outside" && tar xzf "$file" -C "$tmp/outside"
 pkg=$tmp/outside/candle-rocm-kernels-$version
 missing=""
-for f in Makefile VERSION mk/toolchain.mk mk/kernels-amd.mk hip/common.h embed/embed.mk lib/lib.mk; do
+for f in Makefile VERSION mk/toolchain.mk mk/kernels-amd.mk hip/common.h embed/embed.mk lib/lib.mk \
+    embed/amdgpu_processors.def; do
   [ -f "$pkg/csrc/$f" ] && [ ! -L "$pkg/csrc/$f" ] || missing="$missing csrc/$f"
 done
 for f in LICENSE-MIT LICENSE-APACHE README.md; do [ -f "$pkg/$f" ] || missing="$missing $f"; done

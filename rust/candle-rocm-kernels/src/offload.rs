@@ -188,68 +188,38 @@ pub const EF_AMDGPU_MACH: u32 = 0x0ff;
 pub const EF_AMDGPU_FEATURE_XNACK_V4: u32 = 0x300;
 pub const EF_AMDGPU_FEATURE_SRAMECC_V4: u32 = 0xc00;
 
-/// The EF_AMDGPU_MACH value of each processor LLVM 19 knows (and gfx950,
-/// gfx1153, gfx9-4-generic of LLVM 20, so their code objects are named too),
-/// so a test can check that a bundle entry named gfxN really holds gfxN code.
-const MACH: &[(&str, u32)] = &[
-    ("gfx600", 0x020),
-    ("gfx601", 0x021),
-    ("gfx602", 0x03a),
-    ("gfx700", 0x022),
-    ("gfx701", 0x023),
-    ("gfx702", 0x024),
-    ("gfx703", 0x025),
-    ("gfx704", 0x026),
-    ("gfx705", 0x03b),
-    ("gfx801", 0x028),
-    ("gfx802", 0x029),
-    ("gfx803", 0x02a),
-    ("gfx805", 0x03c),
-    ("gfx810", 0x02b),
-    ("gfx900", 0x02c),
-    ("gfx902", 0x02d),
-    ("gfx904", 0x02e),
-    ("gfx906", 0x02f),
-    ("gfx908", 0x030),
-    ("gfx909", 0x031),
-    ("gfx90a", 0x03f),
-    ("gfx90c", 0x032),
-    ("gfx940", 0x040),
-    ("gfx941", 0x04b),
-    ("gfx942", 0x04c),
-    ("gfx950", 0x04f),
-    ("gfx1010", 0x033),
-    ("gfx1011", 0x034),
-    ("gfx1012", 0x035),
-    ("gfx1013", 0x042),
-    ("gfx1030", 0x036),
-    ("gfx1031", 0x037),
-    ("gfx1032", 0x038),
-    ("gfx1033", 0x039),
-    ("gfx1034", 0x03e),
-    ("gfx1035", 0x03d),
-    ("gfx1036", 0x045),
-    ("gfx1100", 0x041),
-    ("gfx1101", 0x046),
-    ("gfx1102", 0x047),
-    ("gfx1103", 0x044),
-    ("gfx1150", 0x043),
-    ("gfx1151", 0x04a),
-    ("gfx1152", 0x055),
-    ("gfx1153", 0x058),
-    ("gfx1200", 0x048),
-    ("gfx1201", 0x04e),
-    ("gfx9-generic", 0x051),
-    ("gfx10-1-generic", 0x052),
-    ("gfx10-3-generic", 0x053),
-    ("gfx11-generic", 0x054),
-    ("gfx12-generic", 0x059),
-    ("gfx9-4-generic", 0x05f),
-];
+/// The project's one AMDGPU processor table, embed/amdgpu_processors.def,
+/// which the C loader and crk-dump read too (csrc/embed/ carries it into
+/// the package): one `CRK_PROCESSOR("name", 0xNNN)` row per line, name and
+/// EF_AMDGPU_MACH value, so a test can check that a bundle entry named gfxN
+/// really holds gfxN code. Read as text: a crate with no dependencies has
+/// no C preprocessor, and the rows are simple enough not to need one.
+const PROCESSORS_DEF: &str = include_str!("../csrc/embed/amdgpu_processors.def");
 
-/// The EF_AMDGPU_MACH value of a processor, if LLVM 19 knows it.
+/// One row of the table, or None for a line that is not a row (comments).
+fn processor_row(line: &str) -> Option<(&str, u32)> {
+    let args = line.trim().strip_prefix("CRK_PROCESSOR(\"")?.strip_suffix(')')?;
+    let (name, mach) = args.split_once("\", ")?;
+    Some((name, u32::from_str_radix(mach.strip_prefix("0x")?, 16).ok()?))
+}
+
+/// Every (processor, EF_AMDGPU_MACH value) row of the table, in its order.
+pub fn processors() -> impl Iterator<Item = (&'static str, u32)> {
+    PROCESSORS_DEF.lines().filter_map(processor_row)
+}
+
+/// The EF_AMDGPU_MACH value of a processor, if the table has it.
 pub fn mach_of(processor: &str) -> Option<u32> {
-    MACH.iter().find(|(p, _)| *p == processor).map(|&(_, m)| m)
+    processors().find(|&(p, _)| p == processor).map(|(_, m)| m)
+}
+
+/// The lines of the table that look like rows but do not parse: none, or
+/// [`processors`] would silently lack them (tests check).
+pub fn processor_rows_malformed() -> Vec<&'static str> {
+    PROCESSORS_DEF
+        .lines()
+        .filter(|l| l.trim_start().starts_with("CRK_PROCESSOR") && processor_row(l).is_none())
+        .collect()
 }
 
 /// The ELF header fields that say what a code object is for.

@@ -43,6 +43,25 @@ fn quantized_holds_the_bundle_build_rs_made() {
     assert_eq!(ALL_IDS[QUANTIZED.index()], Id::Quantized);
 }
 
+/// The processor table is the C side's embed/amdgpu_processors.def, read
+/// whole: every row parses, and the rows are the ones the C loader knows.
+#[test]
+fn processor_table_is_the_def_file() {
+    assert_eq!(offload::processor_rows_malformed(), Vec::<&str>::new(), "rows that do not parse");
+    let rows: Vec<_> = offload::processors().collect();
+    assert!(rows.len() >= 55, "only {} rows", rows.len());
+    for (p, m) in [
+        ("gfx600", 0x020),
+        ("gfx90a", 0x03f),
+        ("gfx1100", 0x041),
+        ("gfx1251", 0x05a),
+        ("gfx9-4-generic", 0x05f),
+    ] {
+        assert_eq!(offload::mach_of(p), Some(m), "{p}");
+    }
+    assert_eq!(offload::mach_of("gfx9999"), None);
+}
+
 #[test]
 fn quantized_starts_on_a_page_boundary() {
     let at = bundle().as_ptr() as usize;
@@ -129,7 +148,7 @@ fn code_objects_are_amdgpu_code_for_their_arch() {
         }
 
         let mach = offload::mach_of(id.processor).unwrap_or_else(|| {
-            panic!("{t}: no EF_AMDGPU_MACH known for {}: add it to src/offload.rs", id.processor)
+            panic!("{t}: no EF_AMDGPU_MACH known for {}: add it to embed/amdgpu_processors.def", id.processor)
         });
         assert_eq!(
             h.flags & offload::EF_AMDGPU_MACH,
