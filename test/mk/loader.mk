@@ -14,6 +14,8 @@
 #   test_loader_pick     which code object each device gets (exact, generic,
 #                        ISA fallback), against bundles made here (below)
 #   test_loader_ccob     a compressed bundle opened, decompressed, vetted
+#   test_processors      every row of embed/amdgpu_processors.def, named alike
+#                        by the loader and by crk-dump's parser (ASan+UBSan)
 # and builds examples/ (the README example and loader_bench) so they stay
 # correct.
 
