@@ -209,24 +209,6 @@ static void compare(const char *label, const char *file) {
   free(data);
 }
 
-static const char *find_readelf(void) {
-  static char found[512];
-  const char *env = getenv("CRK_READELF"), *rocm = getenv("ROCM_PATH");
-  char rocm_tool[400];
-  snprintf(rocm_tool, sizeof rocm_tool, "%s/llvm/bin/llvm-readelf", rocm && *rocm ? rocm : "/opt/rocm");
-  const char *cands[] = {env, "llvm-readelf-19", "llvm-readelf", rocm_tool};
-  for (size_t i = 0; i < sizeof cands / sizeof cands[0]; i++) {
-    if (!cands[i] || !*cands[i]) continue;
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "command -v '%s' >/dev/null 2>&1", cands[i]);
-    if (system(cmd) == 0) {
-      snprintf(found, sizeof found, "%s", cands[i]);
-      return found;
-    }
-  }
-  return NULL;
-}
-
 int main(void) {
   readelf = find_readelf();
   if (!readelf) {

@@ -130,4 +130,24 @@ static inline int run_dump(const char *args, char **out, char **err) {
   return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/* The llvm-readelf to compare with: $CRK_READELF, LLVM 19's, the PATH's or
+ * ROCm's; NULL when there is none. */
+static inline const char *find_readelf(void) {
+  static char found[512];
+  const char *env = getenv("CRK_READELF"), *rocm = getenv("ROCM_PATH");
+  char rocm_tool[400];
+  snprintf(rocm_tool, sizeof rocm_tool, "%s/llvm/bin/llvm-readelf", rocm && *rocm ? rocm : "/opt/rocm");
+  const char *cands[] = {env, "llvm-readelf-19", "llvm-readelf", rocm_tool};
+  for (size_t i = 0; i < sizeof cands / sizeof cands[0]; i++) {
+    if (!cands[i] || !*cands[i]) continue;
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "command -v '%s' >/dev/null 2>&1", cands[i]);
+    if (system(cmd) == 0) {
+      snprintf(found, sizeof found, "%s", cands[i]);
+      return found;
+    }
+  }
+  return NULL;
+}
+
 #endif

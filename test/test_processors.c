@@ -3,7 +3,9 @@
  * EF_AMDGPU_MACH goes (in a one-entry bundle named for it) through
  * crk_module_open, whose checks reject an entry whose object is for another
  * processor, and through crk-dump's code object parser; both must name the
- * row's processor. A new row is tested with no change here. */
+ * row's processor. A new row is tested with no change here. Where an
+ * llvm-readelf is installed, LLVM's own reading of each value must agree
+ * too: that checks the table itself, not just its readers. */
 #include "check.h"
 #include "fake_backend.h"
 
@@ -11,6 +13,7 @@
 #include "candle_rocm_kernels.h"
 #include "dump/codeobj.h"
 #include "processors.h"
+#include "test_dump_util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +101,59 @@ static void retarget(const char *name, unsigned mach, int generic) {
         check, "rc %d, mach 0x%02x, target '%s'", rc, elf[48], target);
 }
 
+/* llvm-readelf -h's name for the code object's processor ("Flags: 0x41,
+ * gfx1100"): 1 with the name, 0 when it prints the value alone (a value
+ * newer than that LLVM), -1 when it cannot be run. */
+static int readelf_name(const char *readelf, const unsigned char *elf, char *name, size_t n) {
+  const char *file = tmp_path("co.elf");
+  char cmd[1024], line[512];
+  if (dump_write_file(file, elf, ELF_LEN) != 0) return -1;
+  snprintf(cmd, sizeof cmd, "'%s' -h '%s' 2>&1", readelf, file);
+  FILE *p = popen(cmd, "r");
+  if (!p) return -1;
+  int found = 0;
+  while (fgets(line, sizeof line, p)) {
+    char *f = strstr(line, "Flags:");
+    if (!f) continue;
+    /* An unknown value prints no name, or an empty one before the generic
+     * version (", , generic_v1"). */
+    char *comma = strchr(f, ','), *start = comma ? comma + strspn(comma + 1, " ") + 1 : NULL;
+    size_t len = start ? strcspn(start, ", \n") : 0;
+    found = len > 0;
+    if (found) snprintf(name, n, "%.*s", (int)len, start);
+  }
+  return pclose(p) == 0 ? found : -1;
+}
+
+/* Every row LLVM's readelf names, it names alike; rows it does not know
+ * (newer than it) are listed, not failed: LLVM main's ELF.h is their
+ * reference (see the .def). */
+static void through_readelf(unsigned n) {
+  const char *readelf = find_readelf();
+  if (!readelf) {
+    SKIP("readelf: llvm-readelf names every row's value as the table does", "no llvm-readelf (install llvm-19)");
+    return;
+  }
+  char unknown[1024] = "", check[600];
+  for (unsigned i = 0; i < n; i++) {
+    unsigned mach;
+    const char *name = crk_processor_row(i, &mach);
+    unsigned char elf[ELF_LEN];
+    char got[64] = "";
+    code_object(elf, mach, strstr(name, "generic") != NULL);
+    int r = readelf_name(readelf, elf, got, sizeof got);
+    if (r == 0) {
+      size_t l = strlen(unknown);
+      snprintf(unknown + l, sizeof unknown - l, " %s", name);
+      continue;
+    }
+    snprintf(check, sizeof check, "readelf: %s names 0x%03x %s", readelf, mach, name);
+    CHECK(r == 1 && strcmp(got, name) == 0, check, "%s", r < 0 ? "readelf failed" : got);
+  }
+  if (unknown[0]) printf("# %s names no processor for:%s (newer than it)\n", readelf, unknown);
+  dump_cleanup();
+}
+
 /* One row per processor and per value: a repeated name or value would make
  * one of its readings depend on the order of the rows. */
 static void unique(unsigned n) {
@@ -129,6 +185,7 @@ int main(void) {
     retarget(name, mach, generic);
   }
   unique(n);
+  through_readelf(n);
   /* The LLVM 19 processors and the later ones the table is known to hold. */
   CHECK(n >= 55 && crk_processor_mach("gfx1251") == 0x5a && crk_processor_name(0x27) == NULL,
         "table: every row read (55 or more), reserved values unnamed", "%u rows", n);
