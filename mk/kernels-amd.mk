@@ -94,10 +94,13 @@ $(ARCH_LIST): FORCE $(foreach a,$(BUILD_ARCHS),$(OUT)/$(a)/dotpath)
 
 # The device tools and flags, recorded (Makefile: write_if_changed): every
 # kernel step depends on them, so `make HIP_CXXFLAGS=-O2` or another clang
-# rebuilds the kernels rather than bundling what other flags made.
+# rebuilds the kernels rather than bundling what other flags made. The
+# device-lib folder is the build dir's own, so it is recorded by name only:
+# the same build dir named relative or absolute (BUILD=build or
+# BUILD=$(CURDIR)/build, as the install test does) is not a change.
 HIP_FLAGS_REC := $(OUT)/flags/hip
 $(HIP_FLAGS_REC): FORCE
-	$(Q)$(call write_if_changed,$(CLANG) $(HIP_FLAGS) $(AMD_SCALAR_DOT_FLAGS) | $(HIP_CXXFLAGS) $(CODE_OBJECT_VERSION) | $(LLVM_LINK) $(LLD) $(BUNDLER))
+	$(Q)$(call write_if_changed,$(CLANG) $(subst $(DEVLIB_DIR),BUILD/devlibs,$(HIP_FLAGS)) $(AMD_SCALAR_DOT_FLAGS) | $(HIP_CXXFLAGS) $(CODE_OBJECT_VERSION) | $(LLVM_LINK) $(LLD) $(BUNDLER))
 .PHONY: FORCE
 FORCE:
 
