@@ -114,26 +114,19 @@ static int64_t our_field(const crk_kernel *k, int i) {
 /* "gfx90a, xnack+, sramecc" from readelf -h's Flags line, as a target ID
  * with crk-dump's feature names: processor, then "xnack any" etc. */
 static int readelf_flags(const char *file, char *arch, size_t n, int *xnack, int *sramecc) {
-  char cmd[1024], line[512];
-  snprintf(cmd, sizeof cmd, "'%s' -h '%s' 2>&1", readelf, file);
-  FILE *p = popen(cmd, "r");
-  if (!p) return -1;
-  int found = 0;
+  char flags[512];
   *xnack = *sramecc = CRK_FEATURE_UNSUPPORTED;
-  while (fgets(line, sizeof line, p)) {
-    char *f = strstr(line, "Flags:");
-    if (!f || !(f = strchr(f, ','))) continue;
-    found = 1;
-    char *tok = strtok(f + 1, ", \n");
-    snprintf(arch, n, "%s", tok ? tok : "");
-    while ((tok = strtok(NULL, ", \n"))) {
-      int *slot = !strncmp(tok, "xnack", 5) ? xnack : !strncmp(tok, "sramecc", 7) ? sramecc : NULL;
-      if (!slot) continue;
-      char last = tok[strlen(tok) - 1];
-      *slot = last == '+' ? CRK_FEATURE_ON : last == '-' ? CRK_FEATURE_OFF : CRK_FEATURE_ANY;
-    }
+  char *f = readelf_flags_line(readelf, file, flags, sizeof flags) == 1 ? strchr(flags, ',') : NULL;
+  if (!f) return -1;
+  char *tok = strtok(f + 1, ", \n");
+  snprintf(arch, n, "%s", tok ? tok : "");
+  while ((tok = strtok(NULL, ", \n"))) {
+    int *slot = !strncmp(tok, "xnack", 5) ? xnack : !strncmp(tok, "sramecc", 7) ? sramecc : NULL;
+    if (!slot) continue;
+    char last = tok[strlen(tok) - 1];
+    *slot = last == '+' ? CRK_FEATURE_ON : last == '-' ? CRK_FEATURE_OFF : CRK_FEATURE_ANY;
   }
-  return pclose(p) == 0 && found ? 0 : -1;
+  return 0;
 }
 
 /* Compares one code object file, parsed by us, with readelf's view. */

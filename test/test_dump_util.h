@@ -150,4 +150,21 @@ static inline const char *find_readelf(void) {
   return NULL;
 }
 
+/* The text after "Flags:" of `readelf -h file` ("0x5e, gfx90a, xnack-"...),
+ * into out. 1 found, 0 no Flags line, -1 readelf could not be run. */
+static inline int readelf_flags_line(const char *readelf, const char *file, char *out, size_t n) {
+  char cmd[1024], line[512];
+  snprintf(cmd, sizeof cmd, "'%s' -h '%s' 2>&1", readelf, file);
+  FILE *p = popen(cmd, "r");
+  if (!p) return -1;
+  int found = 0;
+  while (fgets(line, sizeof line, p)) {
+    const char *f = strstr(line, "Flags:");
+    if (!f || found) continue;
+    snprintf(out, n, "%s", f + 6);
+    found = 1;
+  }
+  return pclose(p) == 0 ? found : -1;
+}
+
 #endif

@@ -106,23 +106,16 @@ static void retarget(const char *name, unsigned mach, int generic) {
  * newer than that LLVM), -1 when it cannot be run. */
 static int readelf_name(const char *readelf, const unsigned char *elf, char *name, size_t n) {
   const char *file = tmp_path("co.elf");
-  char cmd[1024], line[512];
+  char flags[512];
   if (dump_write_file(file, elf, ELF_LEN) != 0) return -1;
-  snprintf(cmd, sizeof cmd, "'%s' -h '%s' 2>&1", readelf, file);
-  FILE *p = popen(cmd, "r");
-  if (!p) return -1;
-  int found = 0;
-  while (fgets(line, sizeof line, p)) {
-    char *f = strstr(line, "Flags:");
-    if (!f) continue;
-    /* An unknown value prints no name, or an empty one before the generic
-     * version (", , generic_v1"). */
-    char *comma = strchr(f, ','), *start = comma ? comma + strspn(comma + 1, " ") + 1 : NULL;
-    size_t len = start ? strcspn(start, ", \n") : 0;
-    found = len > 0;
-    if (found) snprintf(name, n, "%.*s", (int)len, start);
-  }
-  return pclose(p) == 0 ? found : -1;
+  int r = readelf_flags_line(readelf, file, flags, sizeof flags);
+  if (r <= 0) return r < 0 ? -1 : 0;
+  /* An unknown value prints no name, or an empty one before the generic
+   * version (", , generic_v1"). */
+  char *comma = strchr(flags, ','), *start = comma ? comma + strspn(comma + 1, " ") + 1 : NULL;
+  size_t len = start ? strcspn(start, ", \n") : 0;
+  if (len) snprintf(name, n, "%.*s", (int)len, start);
+  return len > 0;
 }
 
 /* Every row LLVM's readelf names, it names alike; rows it does not know
