@@ -4,9 +4,10 @@
 //   1. portability: the same .hip source compiles with clang -x hip for AMD
 //      and with nvcc for the NVIDIA proxy build (HIP's own NVIDIA headers do
 //      not build with CUDA 13, so we map the few names we use ourselves);
-//   2. the GGML block formats of ../shared/spec/kernel-abi.md section 1;
+//   2. the GGML block formats of spec/kernel-abi.md section 1;
 //   3. the primitives every family shares: half loads, the logical 32-lane
-//      warp reductions, and the per-arch int8 dot product.
+//      warp reductions, the per-arch int8 dot product, wide loads of dword
+//      runs, and the register budget of the mat-vec kernels.
 //
 // Launch shapes are chosen by the host with 32-wide x dimensions. gfx9
 // (GCN/CDNA) runs 64-wide wavefronts and RDNA 32-wide, so every kernel here
@@ -30,6 +31,8 @@
 
 #define CRK_DEV static __device__ __forceinline__
 #define CRK_KERNEL extern "C" __global__
+// Member functions cannot be `static` like CRK_DEV functions.
+#define CRK_MEMBER __device__ __forceinline__
 
 // ---------------------------------------------------------------------------
 // 1. Constants of the ABI
@@ -171,3 +174,74 @@ CRK_DEV int load_i32_a1(const void *p) {
   const uint8_t *b = (const uint8_t *)p;
   return (int)((uint32_t)b[0] | ((uint32_t)b[1] << 8) | ((uint32_t)b[2] << 16) | ((uint32_t)b[3] << 24));
 }
+
+// ---------------------------------------------------------------------------
+// 7. Wide loads of dword runs, and re-alignment
+//
+// AMD: global loads of 2 or 4 dwords need only 4-byte alignment, so a run of
+// dwords at a 4-aligned address is one global_load_dwordx2/x4 (the vector
+// types below carry align 4). NVIDIA needs natural alignment for vector
+// loads, so there crk_ld_u32 reads dword by dword (vecdot.h has its own
+// 16-byte-chunk path for NVIDIA).
+// ---------------------------------------------------------------------------
+#if CRK_AMD
+typedef uint32_t crk_u32x2 __attribute__((ext_vector_type(2), aligned(4)));
+typedef uint32_t crk_u32x4 __attribute__((ext_vector_type(4), aligned(4)));
+typedef float crk_f32x4 __attribute__((ext_vector_type(4), aligned(4)));
+#endif
+
+// N dwords from a 4-aligned p (a multiple of 4 goes as x4 loads).
+template <int N>
+CRK_DEV void crk_ld_u32(const void *p, uint32_t *w) {
+  const uint32_t *q = (const uint32_t *)p;
+#if CRK_AMD
+  int i = 0;
+#pragma unroll
+  for (; i + 4 <= N; i += 4) {
+    const crk_u32x4 v = *(const crk_u32x4 *)(q + i);
+    w[i] = v.x; w[i + 1] = v.y; w[i + 2] = v.z; w[i + 3] = v.w;
+  }
+  if (N - i >= 2) {
+    const crk_u32x2 v = *(const crk_u32x2 *)(q + i);
+    w[i] = v.x; w[i + 1] = v.y;
+    i += 2;
+  }
+  if (N - i == 1) w[i] = q[i];
+#else
+#pragma unroll
+  for (int i = 0; i < N; ++i) w[i] = q[i];
+#endif
+}
+
+// Bits [sh, sh+32) of the 64-bit pair hi:lo, sh in 0..31: re-aligns bytes
+// read as aligned dwords (one v_alignbit_b32 on AMD, a funnel shift on NVIDIA).
+CRK_DEV uint32_t crk_funnel(uint32_t lo, uint32_t hi, uint32_t sh) {
+#if CRK_AMD
+  return __builtin_amdgcn_alignbit(hi, lo, sh);
+#else
+  return __funnelshift_r(lo, hi, sh);
+#endif
+}
+
+// ---------------------------------------------------------------------------
+// 8. Register budget of the mat-vec kernels (mmvq.hip, moe.hip)
+//
+// On AMD every mat-vec kernel is held to 64 VGPRs: 8 waves per SIMD on
+// gfx90a/gfx942 (512 registers per lane), the most gfx906/gfx908 reach with
+// these workgroups, and plenty on RDNA. The kernels stream memory, so
+// occupancy hides latency better than unrolling would. On the scalar dot
+// path (gfx900, gfx1010 and their generic targets) the byte products need
+// more: 64 spilled 32 VGPRs on gfx900 and 15 on gfx1010, so the cap there is
+// 96, the least multiple of 32 without a spill (gfx900 needs 88, gfx1010 96).
+// NVIDIA's counterpart is the minimum-blocks argument of VD_LAUNCH_BOUNDS.
+// ---------------------------------------------------------------------------
+#if CRK_AMD
+#  if defined(CRK_DOT4_SCALAR)
+#    define CRK_MATVEC_VGPRS 96
+#  else
+#    define CRK_MATVEC_VGPRS 64
+#  endif
+#  define CRK_MATVEC_OCCUPANCY __attribute__((amdgpu_num_vgpr(CRK_MATVEC_VGPRS)))
+#else
+#  define CRK_MATVEC_OCCUPANCY
+#endif

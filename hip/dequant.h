@@ -47,73 +47,12 @@ CRK_DEV uint32_t dq_byte(uint32_t w, int i) { return (w >> (8 * i)) & 0xffu; }
 CRK_DEV int dq_sbyte(uint32_t w, int i) { return (int)(int8_t)(uint8_t)(w >> (8 * i)); }
 
 // ---------------------------------------------------------------------------
-// 2. Wide loads for the mat-vec kernels
-//
-// AMD: global loads of 2 or 4 dwords need only 4-byte alignment, so a run of
-// dwords at a 4-aligned address is one global_load_dwordx2/x4 (the vector
-// type below carries align 4). NVIDIA needs natural alignment for vector
-// loads, so there the same helpers read dword by dword.
+// 2. Reading runs of a 2-aligned block (crk_ld_u32, crk_funnel: common.h)
 // ---------------------------------------------------------------------------
-#if CRK_AMD
-typedef uint32_t dq_u32x2 __attribute__((ext_vector_type(2), aligned(4)));
-typedef uint32_t dq_u32x4 __attribute__((ext_vector_type(4), aligned(4)));
-typedef float dq_f32x4 __attribute__((ext_vector_type(4), aligned(4)));
-#endif
-
-// n dwords (n = 1..6, 8, 9; a multiple of 4 goes as x4 loads) from a 4-aligned p.
-template <int N>
-CRK_DEV void dq_ld_u32(const void *p, uint32_t *w) {
-  const uint32_t *q = (const uint32_t *)p;
-#if CRK_AMD
-  int i = 0;
-#pragma unroll
-  for (; i + 4 <= N; i += 4) {
-    const dq_u32x4 v = *(const dq_u32x4 *)(q + i);
-    w[i] = v.x; w[i + 1] = v.y; w[i + 2] = v.z; w[i + 3] = v.w;
-  }
-  if (N - i >= 2) {
-    const dq_u32x2 v = *(const dq_u32x2 *)(q + i);
-    w[i] = v.x; w[i + 1] = v.y;
-    i += 2;
-  }
-  if (N - i == 1) w[i] = q[i];
-#else
-#pragma unroll
-  for (int i = 0; i < N; ++i) w[i] = q[i];
-#endif
-}
-
-// 4*N floats from a 4-aligned p (N float4 loads on AMD).
-template <int N>
-CRK_DEV void dq_ld_f32(const float *p, float *v) {
-#if CRK_AMD
-#pragma unroll
-  for (int i = 0; i < N; ++i) {
-    const dq_f32x4 t = *(const dq_f32x4 *)(p + 4 * i);
-    v[4 * i] = t.x; v[4 * i + 1] = t.y; v[4 * i + 2] = t.z; v[4 * i + 3] = t.w;
-  }
-#else
-#pragma unroll
-  for (int i = 0; i < 4 * N; ++i) v[i] = p[i];
-#endif
-}
-
-// Bits [sh, sh+32) of the 64-bit pair hi:lo, sh in 0..31: re-aligns bytes
-// read as aligned dwords (one v_alignbit_b32 on AMD, a funnel shift on NVIDIA).
-CRK_DEV uint32_t dq_funnel(uint32_t lo, uint32_t hi, uint32_t sh) {
-#if defined(__AMDGCN__)
-  return __builtin_amdgcn_alignbit(hi, lo, sh);
-#elif CRK_NVIDIA
-  return __funnelshift_r(lo, hi, sh);
-#else
-  return sh ? (lo >> sh) | (hi << (32 - sh)) : lo;
-#endif
-}
-
 // Blocks of 18, 22, 34, 110 or 210 bytes are only 2-aligned. A run of bytes
 // [p, p + n) inside one (p 2-aligned) is read with wide loads as the aligned
 // dwords w[] from p rounded down to 4, ceil(n/4) + 1 of them; its dword k is
-// then dq_funnel(w[k], w[k+1], 8 * (p mod 4)), a shift of 0 or 16. The
+// then crk_funnel(w[k], w[k+1], 8 * (p mod 4)), a shift of 0 or 16. The
 // aligned dwords may end up to 4 bytes past p + n: callers use this only
 // where that stays inside the block, or in the slack the ABI guarantees
 // after the last weight row (dmmv.hip).

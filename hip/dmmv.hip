@@ -18,7 +18,7 @@
 //
 // Weights: vx is a device allocation (4-aligned). Blocks of 2-aligned types
 // (q4_0 q5_0 q8_0 q3_K q6_K) are read as aligned dwords re-aligned by funnel
-// shifts (dq_funnel in dequant.h); such a read may reach up to 4 bytes past
+// shifts (crk_funnel in common.h); such a read may reach up to 4 bytes past
 // the bytes used: inside the row, or after the last row in the slack the ABI
 // guarantees. Those bytes are shifted out and never reach a result.
 //
@@ -38,7 +38,7 @@
 typedef float dmmv_f4 __attribute__((ext_vector_type(4)));
 typedef float dmmv_f2 __attribute__((ext_vector_type(2)));
 CRK_DEV dmmv_f4 dmmv_ld4(const float *p) {
-  const dq_f32x4 v = *(const dq_f32x4 *)p;  // align 4: one global_load_dwordx4
+  const crk_f32x4 v = *(const crk_f32x4 *)p;  // align 4: one global_load_dwordx4
   return (dmmv_f4){v.x, v.y, v.z, v.w};
 }
 CRK_DEV dmmv_f4 dmmv_splat(float v) { return (dmmv_f4){v, v, v, v}; }
@@ -101,9 +101,9 @@ CRK_DEV uint32_t dmmv_spread4(uint32_t h) { return ((h & 15u) * 0x00204081u) & 0
 // N aligned dwords from byte offset p of the row base (p % 4 == 0), and
 // from p rounded down to 4 (any p) for the 2-aligned types.
 template <int N>
-CRK_DEV void dmmv_w(const uint8_t *base, uint32_t p, uint32_t *w) { dq_ld_u32<N>(base + p, w); }
+CRK_DEV void dmmv_w(const uint8_t *base, uint32_t p, uint32_t *w) { crk_ld_u32<N>(base + p, w); }
 template <int N>
-CRK_DEV void dmmv_w_a2(const uint8_t *base, uint32_t p, uint32_t *w) { dq_ld_u32<N>(base + (p & ~3u), w); }
+CRK_DEV void dmmv_w_a2(const uint8_t *base, uint32_t p, uint32_t *w) { crk_ld_u32<N>(base + (p & ~3u), w); }
 // The funnel shift that re-aligns dwords read from p rounded down: 0 or 16.
 CRK_DEV uint32_t dmmv_mis8(uint32_t p) { return 8u * (p & 2u); }
 // The half at 2-aligned byte offset p, from the aligned dword holding it.
@@ -141,7 +141,7 @@ struct dmmv_q4_0 {
     const uint32_t m = dmmv_mis8(bo + 2), sh = (o & 16) >> 2;
     uint32_t q[Q];
 #pragma unroll
-    for (int k = 0; k < Q; ++k) q[k] = (dq_funnel(w[k], w[k + 1], m) >> sh) & DMMV_LOW4;
+    for (int k = 0; k < Q; ++k) q[k] = (crk_funnel(w[k], w[k + 1], m) >> sh) & DMMV_LOW4;
     const float d = dmmv_half_of(dw, bo);
     return dmmv_run_dot<Q>(q, d, -8.0f * d, y);
   }
@@ -180,11 +180,11 @@ struct dmmv_q5_0 {
   }
   DMMV_MEMBER float dot(const dmmv_f4 *y) const {
     const uint32_t m = dmmv_mis8(bo + 2), sh = (o & 16) >> 2;  // qh and qs start at bo + 2 mod 4
-    const uint32_t hb = dq_funnel(h[0], h[1], m) >> o;       // bits o .. o+R-1
+    const uint32_t hb = crk_funnel(h[0], h[1], m) >> o;       // bits o .. o+R-1
     uint32_t q[Q];
 #pragma unroll
     for (int k = 0; k < Q; ++k)
-      q[k] = ((dq_funnel(w[k], w[k + 1], m) >> sh) & DMMV_LOW4) | (dmmv_spread4(hb >> (4 * k)) << 4);
+      q[k] = ((crk_funnel(w[k], w[k + 1], m) >> sh) & DMMV_LOW4) | (dmmv_spread4(hb >> (4 * k)) << 4);
     const float d = dmmv_half_of(dw, bo);
     return dmmv_run_dot<Q>(q, d, -16.0f * d, y);
   }
@@ -224,7 +224,7 @@ struct dmmv_q8_0 {
     const uint32_t m = dmmv_mis8(bo + 2);  // o % 4 == 0
     uint32_t q[Q];
 #pragma unroll
-    for (int k = 0; k < Q; ++k) q[k] = dq_funnel(w[k], w[k + 1], m) ^ 0x80808080u;
+    for (int k = 0; k < Q; ++k) q[k] = crk_funnel(w[k], w[k + 1], m) ^ 0x80808080u;
     const float d = dmmv_half_of(dw, bo);
     return dmmv_run_dot<Q>(q, d, -128.0f * d, y);
   }
@@ -273,8 +273,8 @@ struct dmmv_q3_K {
     const uint32_t m = dmmv_mis8(bo), s = o >> 4, j = (o >> 5) & 3, hbit = 4 * (o >> 7) + j;
     // scales[s % 8] is in word (s % 8) / 4; a select, not an index (which
     // would put sw in scratch memory).
-    const uint32_t lo_w = (s & 4) ? dq_funnel(sw[1], sw[2], m) : dq_funnel(sw[0], sw[1], m);
-    const uint32_t hi_w = dq_funnel(sw[2], sw[3], m);
+    const uint32_t lo_w = (s & 4) ? crk_funnel(sw[1], sw[2], m) : crk_funnel(sw[0], sw[1], m);
+    const uint32_t hi_w = crk_funnel(sw[2], sw[3], m);
     const int lo4 = (int)((dq_byte(lo_w, (int)(s & 3)) >> (4 * (s >> 3))) & 15u);
     const int hi2 = (int)((dq_byte(hi_w, (int)(s & 3)) >> (2 * (s >> 2))) & 3u);
     const float d = h2f((crk_half)(sw[3] >> m));  // bytes 108..109
@@ -282,8 +282,8 @@ struct dmmv_q3_K {
     uint32_t q[Q];
 #pragma unroll
     for (int k = 0; k < Q; ++k)
-      q[k] = ((dq_funnel(qw[k], qw[k + 1], m) >> (2 * j)) & 0x03030303u) |
-             (((dq_funnel(hw[k], hw[k + 1], m) >> hbit) & 0x01010101u) << 2);
+      q[k] = ((crk_funnel(qw[k], qw[k + 1], m) >> (2 * j)) & 0x03030303u) |
+             (((crk_funnel(hw[k], hw[k + 1], m) >> hbit) & 0x01010101u) << 2);
     return dmmv_run_dot<Q>(q, a, -4.0f * a, y);
   }
 };
@@ -372,8 +372,8 @@ struct dmmv_q6_K {
     uint32_t q[Q];
 #pragma unroll
     for (int i = 0; i < Q; ++i)
-      q[i] = ((dq_funnel(lw[i], lw[i + 1], m) >> lsh) & DMMV_LOW4) |
-             (((dq_funnel(hw[i], hw[i + 1], m) >> hsh) & 0x03030303u) << 4);
+      q[i] = ((crk_funnel(lw[i], lw[i + 1], m) >> lsh) & DMMV_LOW4) |
+             (((crk_funnel(hw[i], hw[i + 1], m) >> hsh) & 0x03030303u) << 4);
     return dmmv_run_dot<Q>(q, a, -32.0f * a, y);
   }
 };

@@ -31,12 +31,10 @@
 // 64 == 32) are zeros in LDS, never read, so no result depends on slack.
 #include "mmq_tiles.h"
 
-// 1: the global loads of slice s+1 are issued before slice s is multiplied
-// (their latency hides behind the multiply, for ~20-30 more registers);
-// 0: loaded at the top of each slice.
-#ifndef MMQ_PREFETCH
-#  define MMQ_PREFETCH 1
-#endif
+// Prefetch: the global loads of slice s+1 are issued before slice s is
+// multiplied, so their latency hides behind the multiply, for ~20-30 more
+// registers (loading at the top of each slice was measured slower:
+// bench/notes.md).
 
 // AMD scheduling controls for mmq_multiply (no-ops on NVIDIA):
 // MMQ_SCHED_FENCE: no instruction moves across it.
@@ -281,16 +279,15 @@ CRK_DEV void mmq_tile(const void *__restrict__ vx, const void *__restrict__ vy, 
 #pragma unroll
       for (int i = 0; i < NR; ++i) acc[j][i] = 0.0f;
 
-    if (MMQ_PREFETCH) fetch(0);
+    fetch(0);
     for (int s = 0; s < nslices; ++s) {
-      if (!MMQ_PREFETCH) fetch(s);
 #pragma unroll
       for (int e = 0; e < WH; ++e) TR::store(sm, t / TPR, TPR == 1 ? e : t % 2, s, wraw[e]);
 #pragma unroll
       for (int e = 0; e < YB; ++e) mmq_store_y(sm, t / TPC, TPC == 1 ? e : t % 2, yraw[e]);
       __syncthreads();
       // The next slice's loads fly while this one is multiplied.
-      if (MMQ_PREFETCH && s + 1 < nslices) fetch(s + 1);
+      if (s + 1 < nslices) fetch(s + 1);
       mmq_multiply<MODE>(sm, acc, tx, ty);
       __syncthreads();  // the next slice overwrites the tiles
     }

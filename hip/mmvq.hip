@@ -3,99 +3,85 @@
 //
 // Host launch: workgroup (32, B <= 4 ? 4 : 2, 1); grid (B == 1 ? nrows_x :
 // ceil(nrows_x / 2), 1, 1). So a workgroup owns one row for B == 1 and two
-// rows for B >= 2 (times M, kv_plan, where workgroups are merged); with odd
+// rows for B >= 2; with odd
 // nrows_x the last workgroup has fewer real rows and reads and writes only
 // those. The y-dimension warps split the row's columns (vecdot.h,
-// kv_mmvq_sums); each weight byte is read once for all B vectors.
+// vdot_mmvq_sums); each weight byte is read once for all B vectors.
 //
 // Pointers: vx and vy are allocation bases (16-byte aligned), as every host
 // passes them; q4_K/q5_K rows are then 16-byte aligned and read with aligned
 // 16-byte loads, the other types cope with any 2-byte alignment of a row.
 #include "vecdot.h"
 
-// On AMD, hold every kernel to 64 VGPRs: 8 waves per SIMD on gfx90a/gfx942
-// (512 registers per lane), the most gfx906/gfx908 reach with these
-// workgroups, and plenty on RDNA. The kernels stream memory, so occupancy
-// hides latency better than unrolling would.
-#if CRK_AMD
-#define KV_OCCUPANCY __attribute__((amdgpu_num_vgpr(64)))
-#else
-#define KV_OCCUPANCY
-#endif
-
-// The plan of each kernel (type WT, B vectors), the same on every platform:
+// The plan of each kernel (B vectors), the same on every platform and for
+// every type:
 //   NQ  whole groups per lane (8), or half groups (4) for the two-row kernels
 //       with many vectors, where halves keep the decoded weights of both
 //       rows, the B x 2 sums and one activation block within 64 VGPRs;
-//   M   merged workgroups: of every M consecutive workgroups of the host's
-//       grid the first computes the rows of all M and the others exit at
-//       once. M = 1: the rows of a step are loaded one after the other
-//       (scheduling barrier in kv_mmvq_sums, to stay within 64 VGPRs), so
-//       merged rows would add their latencies on AMD rather than overlap
-//       them. (On the H100 proxy, merging two B = 1 workgroups was worth
-//       +0.05 to +0.1 of copy bandwidth; it is not used there either, so
-//       that the proxy times the code AMD runs: see docs/BENCHMARKS.md.)
 //   MIN_BLOCKS  (NVIDIA) workgroups per multiprocessor the registers must
-//       allow (KV_LAUNCH_BOUNDS): the counterpart of the AMD 64-VGPR cap.
+//       allow (VDOT_LAUNCH_BOUNDS): the counterpart of the AMD 64-VGPR cap.
 //       NVIDIA has no scalar registers, so pointers and loop state that sit
 //       in SGPRs on AMD take vector registers there: 64 registers a thread
 //       (65536 / (threads * MIN_BLOCKS)) for B = 1, 96 for the two-row
 //       kernels, where 64 spills.
-template <template <int> class WT, int B>
-struct kv_plan {
+// The rows of a workgroup are loaded one after the other (scheduling barrier
+// in vdot_mmvq_sums, to stay within 64 VGPRs). Merging workgroups (one
+// computing the rows of two, the other exiting) was measured: +0.05 to +0.1
+// of copy bandwidth on the H100 proxy for B = 1, but on AMD the merged rows
+// would add their latencies rather than overlap them, so it is not done
+// (docs/BENCHMARKS.md).
+template <int B>
+struct mmvq_plan {
   static constexpr int NQ = B >= 5 ? 4 : 8;
-  static constexpr int M = 1;
   static constexpr int MIN_BLOCKS = B == 1 ? 8 : B <= 4 ? 5 : 10;  // 128, 128, 64 threads
 };
 
 template <template <int> class WT, int B>
-CRK_DEV void kv_mmvq(const void *__restrict__ vx, const void *__restrict__ vy, float *__restrict__ dst,
+CRK_DEV void vdot_mmvq(const void *__restrict__ vx, const void *__restrict__ vy, float *__restrict__ dst,
                      int ncols_x, int nrows_x, int nrows_y, int nrows_dst) {
-  using P = kv_plan<WT, B>;
+  using P = mmvq_plan<B>;
   constexpr int NWARPS = B <= 4 ? 4 : 2;
-  constexpr int M = P::M;
-  constexpr int R = (B == 1 ? 1 : 2) * M;  // the host's rows per workgroup, times M
-  if (blockIdx.x % M != 0) return;         // the whole workgroup: no barrier is skipped
-  const int row0 = (int)(blockIdx.x / M) * R;
+  constexpr int R = B == 1 ? 1 : 2;  // the host's rows per workgroup
+  const int row0 = (int)blockIdx.x * R;
   const int nr = nrows_x - row0 < R ? nrows_x - row0 : R;  // 1..R real rows
   using W = WT<8>;
   const size_t row_bytes = (size_t)(ncols_x / W::QK) * W::BYTES;
   const uint8_t *x0 = (const uint8_t *)vx + (size_t)row0 * row_bytes;
   // A missing row reads the first again (never past W) and is not stored.
-  kv_src w[R];
+  vdot_src w[R];
 #pragma unroll
-  for (int r = 0; r < R; ++r) w[r] = kv_make_src(r < nr ? x0 + r * row_bytes : x0);
+  for (int r = 0; r < R; ++r) w[r] = vdot_make_src(r < nr ? x0 + r * row_bytes : x0);
   float acc[B][R];
-  kv_mmvq_sums<WT, B, R, NWARPS, P::NQ>(w, (const uint8_t *)vy, (size_t)(nrows_y / QK8_1) * sizeof(block_q8_1),
+  vdot_mmvq_sums<WT, B, R, NWARPS, P::NQ>(w, (const uint8_t *)vy, (size_t)(nrows_y / QK8_1) * sizeof(block_q8_1),
                                        ncols_x / 32, (int)threadIdx.y, acc);
-  kv_mmvq_store<B, R, NWARPS>(acc, dst + row0, nrows_dst, nr);
+  vdot_mmvq_store<B, R, NWARPS>(acc, dst + row0, nrows_dst, nr);
 }
 
-#define KV_MMVQ_KERNEL(T, B)                                                                      \
-  CRK_KERNEL void KV_LAUNCH_BOUNDS(B <= 4 ? 128 : 64, (kv_plan<kv_w_##T, B>::MIN_BLOCKS)) KV_OCCUPANCY  \
+#define VDOT_MMVQ_KERNEL(T, B)                                                                      \
+  CRK_KERNEL void VDOT_LAUNCH_BOUNDS(B <= 4 ? 128 : 64, (mmvq_plan<B>::MIN_BLOCKS)) CRK_MATVEC_OCCUPANCY  \
   mul_mat_vec_##T##_q8_1_cuda##B(                                                                  \
       const void *vx, const void *vy, float *dst, int ncols_x, int nrows_x, int nrows_y,          \
       int nrows_dst) {                                                                            \
-    kv_mmvq<kv_w_##T, B>(vx, vy, dst, ncols_x, nrows_x, nrows_y, nrows_dst);                      \
+    vdot_mmvq<vdot_w_##T, B>(vx, vy, dst, ncols_x, nrows_x, nrows_y, nrows_dst);                      \
   }
 
-#define KV_MMVQ_TYPE(T) \
-  KV_MMVQ_KERNEL(T, 1)  \
-  KV_MMVQ_KERNEL(T, 2)  \
-  KV_MMVQ_KERNEL(T, 3)  \
-  KV_MMVQ_KERNEL(T, 4)  \
-  KV_MMVQ_KERNEL(T, 5)  \
-  KV_MMVQ_KERNEL(T, 6)  \
-  KV_MMVQ_KERNEL(T, 7)  \
-  KV_MMVQ_KERNEL(T, 8)
+#define VDOT_MMVQ_TYPE(T) \
+  VDOT_MMVQ_KERNEL(T, 1)  \
+  VDOT_MMVQ_KERNEL(T, 2)  \
+  VDOT_MMVQ_KERNEL(T, 3)  \
+  VDOT_MMVQ_KERNEL(T, 4)  \
+  VDOT_MMVQ_KERNEL(T, 5)  \
+  VDOT_MMVQ_KERNEL(T, 6)  \
+  VDOT_MMVQ_KERNEL(T, 7)  \
+  VDOT_MMVQ_KERNEL(T, 8)
 
-KV_MMVQ_TYPE(q4_0)
-KV_MMVQ_TYPE(q4_1)
-KV_MMVQ_TYPE(q5_0)
-KV_MMVQ_TYPE(q5_1)
-KV_MMVQ_TYPE(q8_0)
-KV_MMVQ_TYPE(q2_K)
-KV_MMVQ_TYPE(q3_K)
-KV_MMVQ_TYPE(q4_K)
-KV_MMVQ_TYPE(q5_K)
-KV_MMVQ_TYPE(q6_K)
+VDOT_MMVQ_TYPE(q4_0)
+VDOT_MMVQ_TYPE(q4_1)
+VDOT_MMVQ_TYPE(q5_0)
+VDOT_MMVQ_TYPE(q5_1)
+VDOT_MMVQ_TYPE(q8_0)
+VDOT_MMVQ_TYPE(q2_K)
+VDOT_MMVQ_TYPE(q3_K)
+VDOT_MMVQ_TYPE(q4_K)
+VDOT_MMVQ_TYPE(q5_K)
+VDOT_MMVQ_TYPE(q6_K)

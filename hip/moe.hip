@@ -14,40 +14,33 @@
 // aligned), as in mmvq.hip.
 #include "vecdot.h"
 
-// At most 64 VGPRs on AMD and 64 registers on NVIDIA, as the mmvq B == 1 kernels.
-#if CRK_AMD
-#define KV_MOE_OCCUPANCY __attribute__((amdgpu_num_vgpr(64)))
-#else
-#define KV_MOE_OCCUPANCY
-#endif
-
 template <template <int> class WT>
-CRK_DEV void kv_moe(const void *__restrict__ w, const void *__restrict__ xq, const uint32_t *__restrict__ ids,
+CRK_DEV void vdot_moe(const void *__restrict__ w, const void *__restrict__ xq, const uint32_t *__restrict__ ids,
                     float *__restrict__ out, int n, int k, int topk, int k_padded, int input_dim1) {
   using W = WT<8>;
   const int r = (int)blockIdx.x, b = (int)blockIdx.y, i = (int)blockIdx.z;
   const int64_t t = (int64_t)b * topk + i;
   const size_t e = ids[t];
   const size_t row_bytes = (size_t)(k / W::QK) * W::BYTES;
-  const kv_src w0[1] = {kv_make_src((const uint8_t *)w + (e * (size_t)n + (size_t)r) * row_bytes)};
+  const vdot_src w0[1] = {vdot_make_src((const uint8_t *)w + (e * (size_t)n + (size_t)r) * row_bytes)};
   const int64_t xrow = input_dim1 == 1 ? (int64_t)b : t;
   const uint8_t *x = (const uint8_t *)xq + (size_t)xrow * (size_t)(k_padded / QK8_1) * sizeof(block_q8_1);
   float acc[1][1];
-  kv_mmvq_sums<WT, 1, 1, 4, 8>(w0, x, 0, k / 32, (int)threadIdx.y, acc);
-  kv_mmvq_store<1, 1, 4>(acc, out + t * n + r, 0, 1);
+  vdot_mmvq_sums<WT, 1, 1, 4, 8>(w0, x, 0, k / 32, (int)threadIdx.y, acc);
+  vdot_mmvq_store<1, 1, 4>(acc, out + t * n + r, 0, 1);
 }
 
-#define KV_MOE_KERNEL(NAME, T)                                                                        \
-  CRK_KERNEL void KV_LAUNCH_BOUNDS(128, 8) KV_MOE_OCCUPANCY indexed_moe_forward_##NAME##_q8_1(       \
+#define VDOT_MOE_KERNEL(NAME, T)                                                                        \
+  CRK_KERNEL void VDOT_LAUNCH_BOUNDS(128, 8) CRK_MATVEC_OCCUPANCY indexed_moe_forward_##NAME##_q8_1(       \
       const void *w, const void *xq, const uint32_t *ids, float *out, int n, int k, int batch, int topk, \
       int k_padded, int input_dim1) {                                                                 \
     (void)batch; /* the grid's y extent */                                                            \
-    kv_moe<kv_w_##T>(w, xq, ids, out, n, k, topk, k_padded, input_dim1);                              \
+    vdot_moe<vdot_w_##T>(w, xq, ids, out, n, k, topk, k_padded, input_dim1);                              \
   }
 
-KV_MOE_KERNEL(q2k, q2_K)
-KV_MOE_KERNEL(q3k, q3_K)
-KV_MOE_KERNEL(q4k, q4_K)
-KV_MOE_KERNEL(q5k, q5_K)
-KV_MOE_KERNEL(q6k, q6_K)
-KV_MOE_KERNEL(q8_0, q8_0)
+VDOT_MOE_KERNEL(q2k, q2_K)
+VDOT_MOE_KERNEL(q3k, q3_K)
+VDOT_MOE_KERNEL(q4k, q4_K)
+VDOT_MOE_KERNEL(q5k, q5_K)
+VDOT_MOE_KERNEL(q6k, q6_K)
+VDOT_MOE_KERNEL(q8_0, q8_0)

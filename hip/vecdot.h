@@ -11,27 +11,24 @@
 // so each lane streams the contiguous bytes of its group with a few wide
 // loads and needs exactly one q8_1 block of each activation vector.
 //
-// Per type, a struct kv_w_<type><NQ> holds one lane's unit of one row,
+// Per type, a struct vdot_w_<type><NQ> holds one lane's unit of one row,
 // decoded into
 //   q[NQ]  words of four int8 lanes: byte i of q[k] is the quant of value
 //          4k+i of the unit (so q[k] pairs with word k of the activations),
 //          offset to its signed value where the type has an offset (or,
 //          with whole groups, left unsigned and the offset subtracted as
-//          offset x sum of the activation quants: kv_offset_in_y),
+//          offset x sum of the activation quants: vdot_offset_in_y),
 //   plus the group's float/int scales.
 // load(row, gi, h) fills it from the weight row, group index gi and half h;
 // dot(y) returns the sum over the unit's values of w * y, y being the
 // dequantized q8_1 values (y.d * q; the types with a min also use y.s).
 //
 // Integer sums go through dot4_i8 (common.h) and are exact; the largest, of
-// q6_K, stays below 2^24 in magnitude (see kv_w_q6_K), so converting a
+// q6_K, stays below 2^24 in magnitude (see vdot_w_q6_K), so converting a
 // group's sum to float is exact too. Only the float scaling and the
 // accumulation over groups round.
 #pragma once
 #include "common.h"
-
-// Member functions cannot be `static` like CRK_DEV functions.
-#define KV_MEMBER __device__ __forceinline__
 
 // Launch bounds of the kernels: T = the host's workgroup size. On NVIDIA
 // the second argument, minimum workgroups per multiprocessor, bounds the
@@ -39,42 +36,42 @@
 // otherwise takes up to 63 registers for the one-row kernels and 158 for
 // B = 8. It is the counterpart of the 64-VGPR bound the AMD kernels carry.
 #if CRK_AMD
-#define KV_LAUNCH_BOUNDS(T, NV_MIN_BLOCKS) __launch_bounds__(T)
+#define VDOT_LAUNCH_BOUNDS(T, NV_MIN_BLOCKS) __launch_bounds__(T)
 #else
-#define KV_LAUNCH_BOUNDS(T, NV_MIN_BLOCKS) __launch_bounds__(T, NV_MIN_BLOCKS)
+#define VDOT_LAUNCH_BOUNDS(T, NV_MIN_BLOCKS) __launch_bounds__(T, NV_MIN_BLOCKS)
 #endif
 
 // A point the AMD instruction scheduler may not move code across.
 #if CRK_AMD
-#define KV_SCHED_BARRIER() __builtin_amdgcn_sched_barrier(0)
+#define VDOT_SCHED_BARRIER() __builtin_amdgcn_sched_barrier(0)
 #else
-#define KV_SCHED_BARRIER() ((void)0)
+#define VDOT_SCHED_BARRIER() ((void)0)
 #endif
 
 // Values the optimizer cannot see into (no code is emitted). On AMD:
 //  - the per-row products, so that gfx90a's SLP vectorizer does not pair
 //    the two rows into packed-fp32 ops, whose register pairs cost more
 //    VGPRs than they save;
-//  - the decoded weights of a group (kv_pin), so that they are computed
+//  - the decoded weights of a group (vdot_pin), so that they are computed
 //    once and held, not rematerialized per activation vector from the raw
 //    loads (which keeps more registers live).
 #if CRK_AMD
-CRK_DEV float kv_opaque(float x) {
+CRK_DEV float vdot_opaque(float x) {
   __asm__("" : "+v"(x));
   return x;
 }
-CRK_DEV void kv_pin(float &x) { __asm__("" : "+v"(x)); }
-CRK_DEV void kv_pin(int &x) { __asm__("" : "+v"(x)); }
-#define KV_OPAQUE_F(x) kv_opaque(x)
+CRK_DEV void vdot_pin(float &x) { __asm__("" : "+v"(x)); }
+CRK_DEV void vdot_pin(int &x) { __asm__("" : "+v"(x)); }
+#define VDOT_OPAQUE_F(x) vdot_opaque(x)
 #else
-CRK_DEV void kv_pin(float &) {}
-CRK_DEV void kv_pin(int &) {}
-#define KV_OPAQUE_F(x) (x)
+CRK_DEV void vdot_pin(float &) {}
+CRK_DEV void vdot_pin(int &) {}
+#define VDOT_OPAQUE_F(x) (x)
 #endif
 template <int N>
-CRK_DEV void kv_pin(int (&q)[N]) {
+CRK_DEV void vdot_pin(int (&q)[N]) {
 #pragma unroll
-  for (int i = 0; i < N; ++i) kv_pin(q[i]);
+  for (int i = 0; i < N; ++i) vdot_pin(q[i]);
 }
 
 // ---------------------------------------------------------------------------
@@ -90,62 +87,28 @@ CRK_DEV void kv_pin(int (&q)[N]) {
 //    16-byte aligned chunks that cover it (ld.global.nc.v4) and its words are
 //    picked out with selects on the offset and a funnel shift.
 //
-// Addresses are a workgroup-uniform 16-byte aligned base (kv_src, in scalar
+// Addresses are a workgroup-uniform 16-byte aligned base (vdot_src, in scalar
 // registers on AMD) plus a per-lane 32-bit byte offset: the offset's low
 // bits are the address's, and on AMD the loads take the base+offset form.
 // ---------------------------------------------------------------------------
-#if CRK_AMD
-typedef uint32_t kv_u32x4 __attribute__((ext_vector_type(4), aligned(4)));
-typedef uint32_t kv_u32x2 __attribute__((ext_vector_type(2), aligned(4)));
-#endif
-
 // A byte stream: base rounded down to 16 bytes, and where the data starts.
-struct kv_src {
+struct vdot_src {
   const uint8_t *base;  // 16-byte aligned
   uint32_t start;       // 0..15: offset of the original pointer from base
 };
 // (Pointer arithmetic, not integer casts, so the compiler keeps knowing that
 // the base is a global pointer.)
-CRK_DEV kv_src kv_make_src(const void *p) {
+CRK_DEV vdot_src vdot_make_src(const void *p) {
   const uint8_t *q = (const uint8_t *)p;
   const uint32_t start = (uint32_t)(uintptr_t)q & 15u;
-  return kv_src{q - start, start};
+  return vdot_src{q - start, start};
 }
-
-// Low 32 bits of (hi:lo) >> sh, sh in 0..31.
-CRK_DEV uint32_t kv_funnel(uint32_t lo, uint32_t hi, uint32_t sh) {
-#if CRK_AMD
-  return __builtin_amdgcn_alignbit(hi, lo, sh);
-#else
-  return __funnelshift_r(lo, hi, sh);
-#endif
-}
-
-#if CRK_AMD
-// N dwords at base + off, off 4-aligned.
-template <int N>
-CRK_DEV void kv_ld_dw(const uint8_t *__restrict__ base, uint32_t off, uint32_t *w) {
-  const uint32_t *q = (const uint32_t *)(base + off);
-  int i = 0;
-#pragma unroll
-  for (; i + 4 <= N; i += 4) {
-    const kv_u32x4 v = *(const kv_u32x4 *)(q + i);
-    w[i] = v.x; w[i + 1] = v.y; w[i + 2] = v.z; w[i + 3] = v.w;
-  }
-  if (N - i >= 2) {
-    const kv_u32x2 v = *(const kv_u32x2 *)(q + i);
-    w[i] = v.x; w[i + 1] = v.y;
-    i += 2;
-  }
-  if (N - i == 1) w[i] = q[i];
-}
-#endif
 
 // 16 bytes at base + off, off 16-aligned, as 4 words. (On NVIDIA a plain
 // load: __ldg, the read-only path, measured no faster on the H100.)
-CRK_DEV void kv_ld16(const uint8_t *__restrict__ base, uint32_t off, uint32_t *w) {
+CRK_DEV void vdot_ld16(const uint8_t *__restrict__ base, uint32_t off, uint32_t *w) {
 #if CRK_AMD
-  kv_ld_dw<4>(base, off, w);
+  crk_ld_u32<4>(base + off, w);
 #else
   const uint4 v = *(const uint4 *)(base + off);
   w[0] = v.x; w[1] = v.y; w[2] = v.z; w[3] = v.w;
@@ -153,10 +116,10 @@ CRK_DEV void kv_ld16(const uint8_t *__restrict__ base, uint32_t off, uint32_t *w
 }
 
 // 16-bit and 32-bit scalars at 2- and 4-aligned offsets.
-CRK_DEV uint32_t kv_ld_u16(const uint8_t *__restrict__ base, uint32_t off) {
+CRK_DEV uint32_t vdot_ld_u16(const uint8_t *__restrict__ base, uint32_t off) {
   return *(const uint16_t *)(base + off);
 }
-CRK_DEV uint32_t kv_ld_u32(const uint8_t *__restrict__ base, uint32_t off) {
+CRK_DEV uint32_t vdot_ld_u32(const uint8_t *__restrict__ base, uint32_t off) {
   return *(const uint32_t *)(base + off);
 }
 
@@ -168,20 +131,20 @@ CRK_DEV uint32_t kv_ld_u32(const uint8_t *__restrict__ base, uint32_t off) {
 // 2 bytes past off + NB (into the next block, or into the slack the ABI
 // puts after the last weight row).
 template <int NB, int A>
-CRK_DEV void kv_gather(const uint8_t *__restrict__ base, uint32_t off, uint32_t *out) {
+CRK_DEV void vdot_gather(const uint8_t *__restrict__ base, uint32_t off, uint32_t *out) {
   static_assert(A == 2 || A == 4, "alignment");
   constexpr int NW = (NB + 3) / 4;
 #if CRK_AMD
   if constexpr (A == 4) {
-    kv_ld_dw<NW>(base, off, out);
+    crk_ld_u32<NW>(base + off, out);
   } else {
     constexpr int L = (NB + 2 + 3) / 4;  // dwords covering [off, off + NB) from off & ~3
     uint32_t w[L + 1];
-    kv_ld_dw<L>(base, off & ~3u, w);
+    crk_ld_u32<L>(base + (off & ~3u), w);
     w[L] = 0;
     const uint32_t sh = (off & 2u) * 8u;  // 0 or 16
 #pragma unroll
-    for (int k = 0; k < NW; ++k) out[k] = kv_funnel(w[k], w[k + 1], sh);
+    for (int k = 0; k < NW; ++k) out[k] = crk_funnel(w[k], w[k + 1], sh);
   }
 #else
   constexpr int C = (16 - A + NB + 15) / 16;  // chunks for the worst offset
@@ -189,7 +152,7 @@ CRK_DEV void kv_gather(const uint8_t *__restrict__ base, uint32_t off, uint32_t 
   const uint32_t last = (o + NB - 1) >> 4;    // last chunk holding a wanted byte
   uint32_t raw[4 * C + 4];
 #pragma unroll
-  for (int c = 0; c < C; ++c) kv_ld16(base, c0 + 16 * ((uint32_t)c < last ? c : last), raw + 4 * c);
+  for (int c = 0; c < C; ++c) vdot_ld16(base, c0 + 16 * ((uint32_t)c < last ? c : last), raw + 4 * c);
 #pragma unroll
   for (int i = 4 * C; i < 4 * C + 4; ++i) raw[i] = 0;
   // u[k] = raw[o/4 + k], by two selects on the bits of o/4.
@@ -205,7 +168,7 @@ CRK_DEV void kv_gather(const uint8_t *__restrict__ base, uint32_t off, uint32_t 
   } else {
     const uint32_t sh = (o & 2u) * 8u;
 #pragma unroll
-    for (int k = 0; k < NW; ++k) out[k] = kv_funnel(u[k], u[k + 1], sh);
+    for (int k = 0; k < NW; ++k) out[k] = crk_funnel(u[k], u[k + 1], sh);
   }
 #endif
 }
@@ -216,31 +179,31 @@ CRK_DEV void kv_gather(const uint8_t *__restrict__ base, uint32_t off, uint32_t 
 // Each byte x_i of x (all in 0..127) minus k (0..128), as signed bytes: the
 // top bit set first keeps every byte >= k, so no borrow crosses bytes; the
 // final xor turns 128 + x_i - k back into the int8 x_i - k.
-CRK_DEV int kv_bsub(uint32_t x, uint32_t k) {
+CRK_DEV int vdot_bsub(uint32_t x, uint32_t k) {
   return (int)(((x | 0x80808080u) - k * 0x01010101u) ^ 0x80808080u);
 }
 
 // Bits 0..3 of b moved to bit 0 of bytes 0..3 (b < 16): b, b<<7, b<<14,
 // b<<21 do not overlap, so the product is their OR; the mask keeps bit i of
 // b at bit 8i.
-CRK_DEV uint32_t kv_spread4(uint32_t b) { return (b * 0x00204081u) & 0x01010101u; }
+CRK_DEV uint32_t vdot_spread4(uint32_t b) { return (b * 0x00204081u) & 0x01010101u; }
 
 // Sum of the 4 products of a word of quants with a word of activations.
-CRK_DEV int kv_dot(int a, int b, int c) { return dot4_i8(a, b, c); }
+CRK_DEV int vdot_dot(int a, int b, int c) { return dot4_i8(a, b, c); }
 
 // Sums over 4 words (16 values) and 8 words (32 values).
-CRK_DEV int kv_dot16(const int *a, const int *b) {
+CRK_DEV int vdot_dot16(const int *a, const int *b) {
   int s = 0;
 #pragma unroll
-  for (int k = 0; k < 4; ++k) s = kv_dot(a[k], b[k], s);
+  for (int k = 0; k < 4; ++k) s = vdot_dot(a[k], b[k], s);
   return s;
 }
-CRK_DEV int kv_dot32(const int *a, const int *b) { return kv_dot16(a, b) + kv_dot16(a + 4, b + 4); }
+CRK_DEV int vdot_dot32(const int *a, const int *b) { return vdot_dot16(a, b) + vdot_dot16(a + 4, b + 4); }
 // Sum of 16 activation quants (a half group), exact.
-CRK_DEV int kv_sum16(const int *b) {
+CRK_DEV int vdot_sum16(const int *b) {
   int s = 0;
 #pragma unroll
-  for (int k = 0; k < 4; ++k) s = kv_dot(0x01010101, b[k], s);
+  for (int k = 0; k < 4; ++k) s = vdot_dot(0x01010101, b[k], s);
   return s;
 }
 
@@ -252,10 +215,10 @@ CRK_DEV int kv_sum16(const int *b) {
 // Whole groups read the fewest, widest loads; halves hold half the decoded
 // words, which the two-row kernels with many vectors need to stay within
 // their register budget. In a lane's arrays, word 4i+k (k < 4) holds values
-// 16hh+4k .. 16hh+4k+3 with hh = kv_half<NQ>(i, h).
+// 16hh+4k .. 16hh+4k+3 with hh = vdot_half<NQ>(i, h).
 // ---------------------------------------------------------------------------
 template <int NQ>
-CRK_DEV int kv_half(int i, int h) {
+CRK_DEV int vdot_half(int i, int h) {
   static_assert(NQ == 4 || NQ == 8, "a lane covers a half or a whole group");
   return NQ == 8 ? i : h;
 }
@@ -263,32 +226,32 @@ CRK_DEV int kv_half(int i, int h) {
 // The types with a min add m * (sum of the group's 32 activations) once per
 // group: in half mode only the lane of half 0 does.
 template <int NQ>
-CRK_DEV float kv_min_share(float m, int h) { return NQ == 8 || h == 0 ? m : 0.0f; }
+CRK_DEV float vdot_min_share(float m, int h) { return NQ == 8 || h == 0 ? m : 0.0f; }
 
 // q8_1 (36 B: d@0, s@2, qs[32]@4), value i = d * qs[i]. s is the sum of the
 // 32 ORIGINAL floats (kernel-abi.md section 2): it gives the min term of
 // q4_1, q5_1, q4_K, q5_K as sum_i m * x_i = m * s. (q2_K's mins cover 16
 // values each, so q2_K sums the quants exactly instead.)
 template <int NQ>
-struct kv_y {
+struct vdot_y {
   float d, s;
   int q[NQ];
 };
 
 template <int NQ>
-CRK_DEV void kv_load_y(const kv_src &row, int gi, int h, kv_y<NQ> &y) {
+CRK_DEV void vdot_load_y(const vdot_src &row, int gi, int h, vdot_y<NQ> &y) {
   const uint32_t off = row.start + (uint32_t)gi * 36u;
   uint32_t ds;
   if constexpr (NQ == 8) {
     uint32_t w[9];  // w0 = d | s << 16, w1..w8 = qs
-    kv_gather<36, 4>(row.base, off, w);
+    vdot_gather<36, 4>(row.base, off, w);
     ds = w[0];
 #pragma unroll
     for (int k = 0; k < 8; ++k) y.q[k] = (int)w[k + 1];
   } else {
     uint32_t w[4];  // qs[16h .. 16h+15]
-    kv_gather<16, 4>(row.base, off + 4 + 16 * h, w);
-    ds = kv_ld_u32(row.base, off);
+    vdot_gather<16, 4>(row.base, off + 4 + 16 * h, w);
+    ds = vdot_ld_u32(row.base, off);
 #pragma unroll
     for (int k = 0; k < 4; ++k) y.q[k] = (int)w[k];
   }
@@ -298,10 +261,10 @@ CRK_DEV void kv_load_y(const kv_src &row, int gi, int h, kv_y<NQ> &y) {
 
 // Exact integer dot of a lane's NQ quant words with its activation words.
 template <int NQ>
-CRK_DEV int kv_dotq(const int *a, const int *b) {
+CRK_DEV int vdot_dotq(const int *a, const int *b) {
   int s = 0;
 #pragma unroll
-  for (int i = 0; i < NQ / 4; ++i) s += kv_dot16(a + 4 * i, b + 4 * i);
+  for (int i = 0; i < NQ / 4; ++i) s += vdot_dot16(a + 4 * i, b + 4 * i);
   return s;
 }
 
@@ -312,26 +275,26 @@ CRK_DEV int kv_dotq(const int *a, const int *b) {
 // instead of once per weight word and row (three ALU ops each); with half
 // groups (many vectors, two rows) the weight words are offset in place.
 template <int NQ>
-CRK_DEV constexpr bool kv_offset_in_y() { return NQ == 8; }
+CRK_DEV constexpr bool vdot_offset_in_y() { return NQ == 8; }
 template <int NQ>
-CRK_DEV int kv_sumq(const int *b) {
+CRK_DEV int vdot_sumq(const int *b) {
   int s = 0;
 #pragma unroll
-  for (int i = 0; i < NQ / 4; ++i) s += kv_sum16(b + 4 * i);
+  for (int i = 0; i < NQ / 4; ++i) s += vdot_sum16(b + 4 * i);
   return s;
 }
-// A quant word with offset o: offset in place, or kept for kv_offset_in_y.
+// A quant word with offset o: offset in place, or kept for vdot_offset_in_y.
 template <int NQ>
-CRK_DEV int kv_offq(uint32_t x, uint32_t o) { return kv_offset_in_y<NQ>() ? (int)x : kv_bsub(x, o); }
+CRK_DEV int vdot_offq(uint32_t x, uint32_t o) { return vdot_offset_in_y<NQ>() ? (int)x : vdot_bsub(x, o); }
 // The integer dot of NQ words of offset-o quants with activations.
 template <int NQ>
-CRK_DEV int kv_dotq_off(const int *a, const int *b, int o) {
-  return kv_offset_in_y<NQ>() ? kv_dotq<NQ>(a, b) - o * kv_sumq<NQ>(b) : kv_dotq<NQ>(a, b);
+CRK_DEV int vdot_dotq_off(const int *a, const int *b, int o) {
+  return vdot_offset_in_y<NQ>() ? vdot_dotq<NQ>(a, b) - o * vdot_sumq<NQ>(b) : vdot_dotq<NQ>(a, b);
 }
 // Same over 4 words (a 16-value half with its own scale).
 template <int NQ>
-CRK_DEV int kv_dot16_off(const int *a, const int *b, int o) {
-  return kv_offset_in_y<NQ>() ? kv_dot16(a, b) - o * kv_sum16(b) : kv_dot16(a, b);
+CRK_DEV int vdot_dot16_off(const int *a, const int *b, int o) {
+  return vdot_offset_in_y<NQ>() ? vdot_dot16(a, b) - o * vdot_sum16(b) : vdot_dot16(a, b);
 }
 
 // ---------------------------------------------------------------------------
@@ -343,124 +306,124 @@ CRK_DEV int kv_dot16_off(const int *a, const int *b, int o) {
 
 // q4_0 (18 B: d@0, qs[16]@2): v = d * (nibble - 8).
 template <int NQ>
-struct kv_w_q4_0 {
+struct vdot_w_q4_0 {
   static constexpr int QK = 32, BYTES = 18;
   float d;
   int q[NQ];
-  KV_MEMBER void pin() { kv_pin(d); kv_pin(q); }
-  KV_MEMBER void load(const kv_src &row, int gi, int h) {
+  CRK_MEMBER void pin() { vdot_pin(d); vdot_pin(q); }
+  CRK_MEMBER void load(const vdot_src &row, int gi, int h) {
     uint32_t w[5];  // block bytes 0..19: d = w0 low half, qs word k = bytes 2+4k..5+4k
-    kv_gather<18, 2>(row.base, row.start + (uint32_t)gi * BYTES, w);
+    vdot_gather<18, 2>(row.base, row.start + (uint32_t)gi * BYTES, w);
     d = h2f((crk_half)(w[0] & 0xffffu));
 #pragma unroll
     for (int i = 0; i < NQ / 4; ++i) {
-      const uint32_t sh = 4 * kv_half<NQ>(i, h);
+      const uint32_t sh = 4 * vdot_half<NQ>(i, h);
 #pragma unroll
-      for (int k = 0; k < 4; ++k) q[4 * i + k] = kv_offq<NQ>((kv_funnel(w[k], w[k + 1], 16) >> sh) & 0x0f0f0f0fu, 8);
+      for (int k = 0; k < 4; ++k) q[4 * i + k] = vdot_offq<NQ>((crk_funnel(w[k], w[k + 1], 16) >> sh) & 0x0f0f0f0fu, 8);
     }
   }
-  KV_MEMBER float dot(const kv_y<NQ> &y) const { return d * y.d * (float)kv_dotq_off<NQ>(q, y.q, 8); }
+  CRK_MEMBER float dot(const vdot_y<NQ> &y) const { return d * y.d * (float)vdot_dotq_off<NQ>(q, y.q, 8); }
 };
 
 // q4_1 (20 B: d@0, m@2, qs[16]@4): v = d * nibble + m.
 template <int NQ>
-struct kv_w_q4_1 {
+struct vdot_w_q4_1 {
   static constexpr int QK = 32, BYTES = 20;
   float d, m;
   int q[NQ];
-  KV_MEMBER void pin() { kv_pin(d); kv_pin(m); kv_pin(q); }
-  KV_MEMBER void load(const kv_src &row, int gi, int h) {
+  CRK_MEMBER void pin() { vdot_pin(d); vdot_pin(m); vdot_pin(q); }
+  CRK_MEMBER void load(const vdot_src &row, int gi, int h) {
     uint32_t w[5];  // w0 = d | m << 16, w1..w4 = qs
-    kv_gather<20, 4>(row.base, row.start + (uint32_t)gi * BYTES, w);
+    vdot_gather<20, 4>(row.base, row.start + (uint32_t)gi * BYTES, w);
     d = h2f((crk_half)(w[0] & 0xffffu));
-    m = kv_min_share<NQ>(h2f((crk_half)(w[0] >> 16)), h);
+    m = vdot_min_share<NQ>(h2f((crk_half)(w[0] >> 16)), h);
 #pragma unroll
     for (int i = 0; i < NQ / 4; ++i) {
-      const uint32_t sh = 4 * kv_half<NQ>(i, h);
+      const uint32_t sh = 4 * vdot_half<NQ>(i, h);
 #pragma unroll
       for (int k = 0; k < 4; ++k) q[4 * i + k] = (int)((w[k + 1] >> sh) & 0x0f0f0f0fu);
     }
   }
-  KV_MEMBER float dot(const kv_y<NQ> &y) const { return d * y.d * (float)kv_dotq<NQ>(q, y.q) + m * y.s; }
+  CRK_MEMBER float dot(const vdot_y<NQ> &y) const { return d * y.d * (float)vdot_dotq<NQ>(q, y.q) + m * y.s; }
 };
 
 // The quants of q5_0/q5_1: the 5th bit of value e is bit e of the u32 qh, so
 // values 16hh+4k.. take qh bits 16hh+4k .. 16hh+4k+3, each moved to bit 4 of
 // its byte.
 template <int NQ>
-CRK_DEV void kv_q5_quants(const uint32_t *qs, uint32_t qh, int h, int offset, int *q) {
+CRK_DEV void vdot_q5_quants(const uint32_t *qs, uint32_t qh, int h, int offset, int *q) {
 #pragma unroll
   for (int i = 0; i < NQ / 4; ++i) {
-    const uint32_t hh = kv_half<NQ>(i, h);
+    const uint32_t hh = vdot_half<NQ>(i, h);
 #pragma unroll
     for (int k = 0; k < 4; ++k) {
       const uint32_t lo = (qs[k] >> (4 * hh)) & 0x0f0f0f0fu;
-      const uint32_t hi = kv_spread4((qh >> (16 * hh + 4 * k)) & 15u) << 4;
-      q[4 * i + k] = offset ? kv_offq<NQ>(lo | hi, offset) : (int)(lo | hi);
+      const uint32_t hi = vdot_spread4((qh >> (16 * hh + 4 * k)) & 15u) << 4;
+      q[4 * i + k] = offset ? vdot_offq<NQ>(lo | hi, offset) : (int)(lo | hi);
     }
   }
 }
 
 // q5_0 (22 B: d@0, qh[4]@2, qs[16]@6): v = d * (q - 16).
 template <int NQ>
-struct kv_w_q5_0 {
+struct vdot_w_q5_0 {
   static constexpr int QK = 32, BYTES = 22;
   float d;
   int q[NQ];
-  KV_MEMBER void pin() { kv_pin(d); kv_pin(q); }
-  KV_MEMBER void load(const kv_src &row, int gi, int h) {
+  CRK_MEMBER void pin() { vdot_pin(d); vdot_pin(q); }
+  CRK_MEMBER void load(const vdot_src &row, int gi, int h) {
     uint32_t w[6];  // block bytes 0..23: qh = bytes 2..5, qs word k = bytes 6+4k..9+4k
-    kv_gather<22, 2>(row.base, row.start + (uint32_t)gi * BYTES, w);
+    vdot_gather<22, 2>(row.base, row.start + (uint32_t)gi * BYTES, w);
     d = h2f((crk_half)(w[0] & 0xffffu));
     uint32_t qs[4];
 #pragma unroll
-    for (int k = 0; k < 4; ++k) qs[k] = kv_funnel(w[k + 1], w[k + 2], 16);
-    kv_q5_quants<NQ>(qs, kv_funnel(w[0], w[1], 16), h, 16, q);
+    for (int k = 0; k < 4; ++k) qs[k] = crk_funnel(w[k + 1], w[k + 2], 16);
+    vdot_q5_quants<NQ>(qs, crk_funnel(w[0], w[1], 16), h, 16, q);
   }
-  KV_MEMBER float dot(const kv_y<NQ> &y) const { return d * y.d * (float)kv_dotq_off<NQ>(q, y.q, 16); }
+  CRK_MEMBER float dot(const vdot_y<NQ> &y) const { return d * y.d * (float)vdot_dotq_off<NQ>(q, y.q, 16); }
 };
 
 // q5_1 (24 B: d@0, m@2, qh[4]@4, qs[16]@8): v = d * q + m.
 template <int NQ>
-struct kv_w_q5_1 {
+struct vdot_w_q5_1 {
   static constexpr int QK = 32, BYTES = 24;
   float d, m;
   int q[NQ];
-  KV_MEMBER void pin() { kv_pin(d); kv_pin(m); kv_pin(q); }
-  KV_MEMBER void load(const kv_src &row, int gi, int h) {
+  CRK_MEMBER void pin() { vdot_pin(d); vdot_pin(m); vdot_pin(q); }
+  CRK_MEMBER void load(const vdot_src &row, int gi, int h) {
     uint32_t w[6];  // w0 = d | m << 16, w1 = qh, w2..w5 = qs
-    kv_gather<24, 4>(row.base, row.start + (uint32_t)gi * BYTES, w);
+    vdot_gather<24, 4>(row.base, row.start + (uint32_t)gi * BYTES, w);
     d = h2f((crk_half)(w[0] & 0xffffu));
-    m = kv_min_share<NQ>(h2f((crk_half)(w[0] >> 16)), h);
-    kv_q5_quants<NQ>(w + 2, w[1], h, 0, q);
+    m = vdot_min_share<NQ>(h2f((crk_half)(w[0] >> 16)), h);
+    vdot_q5_quants<NQ>(w + 2, w[1], h, 0, q);
   }
-  KV_MEMBER float dot(const kv_y<NQ> &y) const { return d * y.d * (float)kv_dotq<NQ>(q, y.q) + m * y.s; }
+  CRK_MEMBER float dot(const vdot_y<NQ> &y) const { return d * y.d * (float)vdot_dotq<NQ>(q, y.q) + m * y.s; }
 };
 
 // q8_0 (34 B: d@0, qs[32]@2 int8): v = d * q.
 template <int NQ>
-struct kv_w_q8_0 {
+struct vdot_w_q8_0 {
   static constexpr int QK = 32, BYTES = 34;
   float d;
   int q[NQ];
-  KV_MEMBER void pin() { kv_pin(d); kv_pin(q); }
-  KV_MEMBER void load(const kv_src &row, int gi, int h) {
+  CRK_MEMBER void pin() { vdot_pin(d); vdot_pin(q); }
+  CRK_MEMBER void load(const vdot_src &row, int gi, int h) {
     const uint32_t b = row.start + (uint32_t)gi * BYTES;
     if constexpr (NQ == 8) {
       uint32_t w[9];  // block bytes 0..35: qs word k = bytes 2+4k..5+4k
-      kv_gather<34, 2>(row.base, b, w);
+      vdot_gather<34, 2>(row.base, b, w);
       d = h2f((crk_half)(w[0] & 0xffffu));
 #pragma unroll
-      for (int k = 0; k < 8; ++k) q[k] = (int)kv_funnel(w[k], w[k + 1], 16);
+      for (int k = 0; k < 8; ++k) q[k] = (int)crk_funnel(w[k], w[k + 1], 16);
     } else {
       uint32_t w[4];  // qs[16h .. 16h+15]
-      kv_gather<16, 2>(row.base, b + 2 + 16 * h, w);
-      d = h2f((crk_half)kv_ld_u16(row.base, b));
+      vdot_gather<16, 2>(row.base, b + 2 + 16 * h, w);
+      d = h2f((crk_half)vdot_ld_u16(row.base, b));
 #pragma unroll
       for (int k = 0; k < 4; ++k) q[k] = (int)w[k];
     }
   }
-  KV_MEMBER float dot(const kv_y<NQ> &y) const { return d * y.d * (float)kv_dotq<NQ>(q, y.q); }
+  CRK_MEMBER float dot(const vdot_y<NQ> &y) const { return d * y.d * (float)vdot_dotq<NQ>(q, y.q); }
 };
 
 // ---------------------------------------------------------------------------
@@ -474,11 +437,11 @@ struct kv_w_q8_0 {
 // Loads the bytes [off, off + 16*NQ/4) of a piece that holds the group's
 // values in order (byte l = value l), or in half mode the 16 bytes of half h.
 template <int NQ, int A>
-CRK_DEV void kv_piece(const uint8_t *__restrict__ base, uint32_t off, int h, uint32_t *w) {
+CRK_DEV void vdot_piece(const uint8_t *__restrict__ base, uint32_t off, int h, uint32_t *w) {
   if constexpr (NQ == 8)
-    kv_gather<32, A>(base, off, w);
+    vdot_gather<32, A>(base, off, w);
   else
-    kv_gather<16, A>(base, off + 16 * h, w);
+    vdot_gather<16, A>(base, off + 16 * h, w);
 }
 
 // q2_K (84 B: scales[16]@0, qs[64]@16, d@80, dmin@82).
@@ -486,37 +449,37 @@ CRK_DEV void kv_piece(const uint8_t *__restrict__ base, uint32_t off, int h, uin
 //   scale byte sb = scales[2g + hh]: v = d * (sb & 15) * q - dmin * (sb >> 4)
 //   (the min term is summed exactly: 16 activation quants per half)
 template <int NQ>
-struct kv_w_q2_K {
+struct vdot_w_q2_K {
   static constexpr int QK = 256, BYTES = 84;
   float d, dmin;
   int sc[NQ / 4], mn[NQ / 4];
   int q[NQ];
-  KV_MEMBER void pin() { kv_pin(d); kv_pin(dmin); kv_pin(sc); kv_pin(mn); kv_pin(q); }
-  KV_MEMBER void load(const kv_src &row, int gi, int h) {
+  CRK_MEMBER void pin() { vdot_pin(d); vdot_pin(dmin); vdot_pin(sc); vdot_pin(mn); vdot_pin(q); }
+  CRK_MEMBER void load(const vdot_src &row, int gi, int h) {
     const uint8_t *base = row.base;
     const uint32_t b = row.start + (uint32_t)(gi >> 3) * BYTES;
     const int g = gi & 7, n = g >> 2, j = g & 3;
     uint32_t w[NQ];
-    kv_piece<NQ, 4>(base, b + 16 + 32 * n, h, w);
-    const uint32_t s2 = kv_ld_u16(base, b + 2 * g);  // scales[2g] | scales[2g+1] << 8
-    const uint32_t dd = kv_ld_u32(base, b + 80);     // d | dmin << 16
+    vdot_piece<NQ, 4>(base, b + 16 + 32 * n, h, w);
+    const uint32_t s2 = vdot_ld_u16(base, b + 2 * g);  // scales[2g] | scales[2g+1] << 8
+    const uint32_t dd = vdot_ld_u32(base, b + 80);     // d | dmin << 16
     d = h2f((crk_half)(dd & 0xffffu));
     dmin = h2f((crk_half)(dd >> 16));
 #pragma unroll
     for (int i = 0; i < NQ / 4; ++i) {
-      const uint32_t sb = (s2 >> (8 * kv_half<NQ>(i, h))) & 0xffu;
+      const uint32_t sb = (s2 >> (8 * vdot_half<NQ>(i, h))) & 0xffu;
       sc[i] = (int)(sb & 15u);
       mn[i] = (int)(sb >> 4);
     }
 #pragma unroll
     for (int k = 0; k < NQ; ++k) q[k] = (int)((w[k] >> (2 * j)) & 0x03030303u);
   }
-  KV_MEMBER float dot(const kv_y<NQ> &y) const {
+  CRK_MEMBER float dot(const vdot_y<NQ> &y) const {
     int sumq = 0, summ = 0;
 #pragma unroll
     for (int i = 0; i < NQ / 4; ++i) {
-      sumq += sc[i] * kv_dot16(q + 4 * i, y.q + 4 * i);
-      summ += mn[i] * kv_sum16(y.q + 4 * i);
+      sumq += sc[i] * vdot_dot16(q + 4 * i, y.q + 4 * i);
+      summ += mn[i] * vdot_sum16(y.q + 4 * i);
     }
     return y.d * (d * (float)sumq - dmin * (float)summ);
   }
@@ -531,37 +494,37 @@ struct kv_w_q2_K {
 //                 = byte hh of u16 scales[8 + 2(g%2)..] >> 2(g/2)
 //   v = d * (scale - 32) * q
 template <int NQ>
-struct kv_w_q3_K {
+struct vdot_w_q3_K {
   static constexpr int QK = 256, BYTES = 110;
   float d;
   int sc[NQ / 4];
   int q[NQ];
-  KV_MEMBER void pin() { kv_pin(d); kv_pin(sc); kv_pin(q); }
-  KV_MEMBER void load(const kv_src &row, int gi, int h) {
+  CRK_MEMBER void pin() { vdot_pin(d); vdot_pin(sc); vdot_pin(q); }
+  CRK_MEMBER void load(const vdot_src &row, int gi, int h) {
     const uint8_t *base = row.base;
     const uint32_t b = row.start + (uint32_t)(gi >> 3) * BYTES;
     const int g = gi & 7, n = g >> 2, j = g & 3;
     uint32_t qs[NQ], hm[NQ];
-    kv_piece<NQ, 2>(base, b + 32 + 32 * n, h, qs);
-    kv_piece<NQ, 2>(base, b, h, hm);
-    const uint32_t lo = kv_ld_u16(base, b + 96 + 2 * (g & 3)) >> (g < 4 ? 0 : 4);
-    const uint32_t hi = kv_ld_u16(base, b + 104 + 2 * (g & 1)) >> (2 * (g >> 1));
-    d = h2f((crk_half)kv_ld_u16(base, b + 108));
+    vdot_piece<NQ, 2>(base, b + 32 + 32 * n, h, qs);
+    vdot_piece<NQ, 2>(base, b, h, hm);
+    const uint32_t lo = vdot_ld_u16(base, b + 96 + 2 * (g & 3)) >> (g < 4 ? 0 : 4);
+    const uint32_t hi = vdot_ld_u16(base, b + 104 + 2 * (g & 1)) >> (2 * (g >> 1));
+    d = h2f((crk_half)vdot_ld_u16(base, b + 108));
 #pragma unroll
     for (int i = 0; i < NQ / 4; ++i) {
-      const uint32_t sh = 8 * kv_half<NQ>(i, h);
+      const uint32_t sh = 8 * vdot_half<NQ>(i, h);
       sc[i] = (int)(((lo >> sh) & 15u) | (((hi >> sh) & 3u) << 4)) - 32;
     }
 #pragma unroll
     for (int k = 0; k < NQ; ++k) {
       const uint32_t v = ((qs[k] >> (2 * j)) & 0x03030303u) | (((hm[k] >> g) & 0x01010101u) << 2);
-      q[k] = kv_offq<NQ>(v, 4);
+      q[k] = vdot_offq<NQ>(v, 4);
     }
   }
-  KV_MEMBER float dot(const kv_y<NQ> &y) const {
+  CRK_MEMBER float dot(const vdot_y<NQ> &y) const {
     int sumq = 0;
 #pragma unroll
-    for (int i = 0; i < NQ / 4; ++i) sumq += sc[i] * kv_dot16_off<NQ>(q + 4 * i, y.q + 4 * i, 4);
+    for (int i = 0; i < NQ / 4; ++i) sumq += sc[i] * vdot_dot16_off<NQ>(q + 4 * i, y.q + 4 * i, 4);
     return d * y.d * (float)sumq;
   }
 };
@@ -574,9 +537,9 @@ struct kv_w_q3_K {
 //           m  = scales[g+4] >> 4 | (scales[g] >> 6) << 4   = H3.i >> 4 | (H2.i >> 6) << 4
 // Superblocks of 144 and 176 bytes keep rows 16-byte aligned, so every
 // piece is read with aligned 16-byte loads.
-CRK_DEV void kv_k4_header(const uint8_t *__restrict__ base, uint32_t b, int g, float &dsc, float &dmn) {
+CRK_DEV void vdot_k4_header(const uint8_t *__restrict__ base, uint32_t b, int g, float &dsc, float &dmn) {
   uint32_t hd[4];
-  kv_ld16(base, b, hd);
+  vdot_ld16(base, b, hd);
   const uint32_t sh = 8 * (g & 3);
   const uint32_t a = hd[1] >> sh, c = hd[2] >> sh, e = hd[3] >> sh;
   const uint32_t sc = g < 4 ? (a & 63u) : ((e & 15u) | ((a >> 6) & 3u) << 4);
@@ -587,62 +550,62 @@ CRK_DEV void kv_k4_header(const uint8_t *__restrict__ base, uint32_t b, int g, f
 
 // 16-aligned piece: 16 bytes at off (+16 for a whole group) or at off + 16h.
 template <int NQ>
-CRK_DEV void kv_piece16(const uint8_t *__restrict__ base, uint32_t off, int h, uint32_t *w) {
+CRK_DEV void vdot_piece16(const uint8_t *__restrict__ base, uint32_t off, int h, uint32_t *w) {
   if constexpr (NQ == 8) {
-    kv_ld16(base, off, w);
-    kv_ld16(base, off + 16, w + 4);
+    vdot_ld16(base, off, w);
+    vdot_ld16(base, off + 16, w + 4);
   } else {
-    kv_ld16(base, off + 16 * h, w);
+    vdot_ld16(base, off + 16 * h, w);
   }
 }
 
 // q4_K (144 B: header@0, qs[128]@16).
 //   g = 2i + t: q = qs[32i + l] >> 4t & 15;  v = d*sc * q - dmin*m
 template <int NQ>
-struct kv_w_q4_K {
+struct vdot_w_q4_K {
   static constexpr int QK = 256, BYTES = 144;
   float dsc, dmn;
   int q[NQ];
-  KV_MEMBER void pin() { kv_pin(dsc); kv_pin(dmn); kv_pin(q); }
-  KV_MEMBER void load(const kv_src &row, int gi, int h) {
+  CRK_MEMBER void pin() { vdot_pin(dsc); vdot_pin(dmn); vdot_pin(q); }
+  CRK_MEMBER void load(const vdot_src &row, int gi, int h) {
     const uint8_t *base = row.base;
     const uint32_t b = row.start + (uint32_t)(gi >> 3) * BYTES;
     const int g = gi & 7;
     uint32_t w[NQ];
-    kv_piece16<NQ>(base, b + 16 + 32 * (g >> 1), h, w);
-    kv_k4_header(base, b, g, dsc, dmn);
-    dmn = kv_min_share<NQ>(dmn, h);
+    vdot_piece16<NQ>(base, b + 16 + 32 * (g >> 1), h, w);
+    vdot_k4_header(base, b, g, dsc, dmn);
+    dmn = vdot_min_share<NQ>(dmn, h);
     const uint32_t sh = 4 * (g & 1);
 #pragma unroll
     for (int k = 0; k < NQ; ++k) q[k] = (int)((w[k] >> sh) & 0x0f0f0f0fu);
   }
-  KV_MEMBER float dot(const kv_y<NQ> &y) const { return dsc * y.d * (float)kv_dotq<NQ>(q, y.q) - dmn * y.s; }
+  CRK_MEMBER float dot(const vdot_y<NQ> &y) const { return dsc * y.d * (float)vdot_dotq<NQ>(q, y.q) - dmn * y.s; }
 };
 
 // q5_K (176 B: header@0, qh[32]@16, qs[128]@48).
 //   g = 2i + t: q = (qs[32i + l] >> 4t & 15) | (qh[l] >> g & 1) << 4
 //   v = d*sc * q - dmin*m
 template <int NQ>
-struct kv_w_q5_K {
+struct vdot_w_q5_K {
   static constexpr int QK = 256, BYTES = 176;
   float dsc, dmn;
   int q[NQ];
-  KV_MEMBER void pin() { kv_pin(dsc); kv_pin(dmn); kv_pin(q); }
-  KV_MEMBER void load(const kv_src &row, int gi, int h) {
+  CRK_MEMBER void pin() { vdot_pin(dsc); vdot_pin(dmn); vdot_pin(q); }
+  CRK_MEMBER void load(const vdot_src &row, int gi, int h) {
     const uint8_t *base = row.base;
     const uint32_t b = row.start + (uint32_t)(gi >> 3) * BYTES;
     const int g = gi & 7;
     uint32_t w[NQ], qh[NQ];
-    kv_piece16<NQ>(base, b + 48 + 32 * (g >> 1), h, w);
-    kv_piece16<NQ>(base, b + 16, h, qh);
-    kv_k4_header(base, b, g, dsc, dmn);
-    dmn = kv_min_share<NQ>(dmn, h);
+    vdot_piece16<NQ>(base, b + 48 + 32 * (g >> 1), h, w);
+    vdot_piece16<NQ>(base, b + 16, h, qh);
+    vdot_k4_header(base, b, g, dsc, dmn);
+    dmn = vdot_min_share<NQ>(dmn, h);
     const uint32_t sh = 4 * (g & 1);
 #pragma unroll
     for (int k = 0; k < NQ; ++k)
       q[k] = (int)(((w[k] >> sh) & 0x0f0f0f0fu) | (((qh[k] >> g) & 0x01010101u) << 4));
   }
-  KV_MEMBER float dot(const kv_y<NQ> &y) const { return dsc * y.d * (float)kv_dotq<NQ>(q, y.q) - dmn * y.s; }
+  CRK_MEMBER float dot(const vdot_y<NQ> &y) const { return dsc * y.d * (float)vdot_dotq<NQ>(q, y.q) - dmn * y.s; }
 };
 
 // q6_K (210 B: ql[128]@0, qh[64]@128, scales[16]@192 int8, d@208).
@@ -652,34 +615,34 @@ struct kv_w_q5_K {
 //   v = d * scale * q
 // |int sum| <= 32 values * 32 * 127 * 128 < 2^24: exact in float.
 template <int NQ>
-struct kv_w_q6_K {
+struct vdot_w_q6_K {
   static constexpr int QK = 256, BYTES = 210;
   float d;
   int sc[NQ / 4];
   int q[NQ];
-  KV_MEMBER void pin() { kv_pin(d); kv_pin(sc); kv_pin(q); }
-  KV_MEMBER void load(const kv_src &row, int gi, int h) {
+  CRK_MEMBER void pin() { vdot_pin(d); vdot_pin(sc); vdot_pin(q); }
+  CRK_MEMBER void load(const vdot_src &row, int gi, int h) {
     const uint8_t *base = row.base;
     const uint32_t b = row.start + (uint32_t)(gi >> 3) * BYTES;
     const int g = gi & 7, n = g >> 2, j = g & 3;
     uint32_t ql[NQ], qh[NQ];
-    kv_piece<NQ, 2>(base, b + 64 * n + 32 * (j & 1), h, ql);
-    kv_piece<NQ, 2>(base, b + 128 + 32 * n, h, qh);
-    const uint32_t s2 = kv_ld_u16(base, b + 192 + 2 * g);  // scales[2g] | scales[2g+1] << 8
-    d = h2f((crk_half)kv_ld_u16(base, b + 208));
+    vdot_piece<NQ, 2>(base, b + 64 * n + 32 * (j & 1), h, ql);
+    vdot_piece<NQ, 2>(base, b + 128 + 32 * n, h, qh);
+    const uint32_t s2 = vdot_ld_u16(base, b + 192 + 2 * g);  // scales[2g] | scales[2g+1] << 8
+    d = h2f((crk_half)vdot_ld_u16(base, b + 208));
 #pragma unroll
-    for (int i = 0; i < NQ / 4; ++i) sc[i] = (int)(int8_t)(uint8_t)(s2 >> (8 * kv_half<NQ>(i, h)));
+    for (int i = 0; i < NQ / 4; ++i) sc[i] = (int)(int8_t)(uint8_t)(s2 >> (8 * vdot_half<NQ>(i, h)));
     const uint32_t shl = 4 * (j >> 1), shh = 2 * j;
 #pragma unroll
     for (int k = 0; k < NQ; ++k) {
       const uint32_t v = ((ql[k] >> shl) & 0x0f0f0f0fu) | (((qh[k] >> shh) & 0x03030303u) << 4);
-      q[k] = kv_offq<NQ>(v, 32);
+      q[k] = vdot_offq<NQ>(v, 32);
     }
   }
-  KV_MEMBER float dot(const kv_y<NQ> &y) const {
+  CRK_MEMBER float dot(const vdot_y<NQ> &y) const {
     int sumq = 0;
 #pragma unroll
-    for (int i = 0; i < NQ / 4; ++i) sumq += sc[i] * kv_dot16_off<NQ>(q + 4 * i, y.q + 4 * i, 32);
+    for (int i = 0; i < NQ / 4; ++i) sumq += sc[i] * vdot_dot16_off<NQ>(q + 4 * i, y.q + 4 * i, 32);
     return d * y.d * (float)sumq;
   }
 };
@@ -694,20 +657,20 @@ struct kv_w_q6_K {
 // Step s gives the workgroup's thread t unit NWARPS*32*s + t, so each step
 // reads one contiguous stretch of the row. Each lane reads its unit of each
 // row once and uses it for all B vectors; partial sums are then added
-// across lanes and warps (kv_mmvq_store).
+// across lanes and warps (vdot_mmvq_store).
 // ---------------------------------------------------------------------------
 template <template <int> class WT, int B, int R, int NCW, int NQ>
-CRK_DEV void kv_mmvq_sums(const kv_src (&w)[R], const uint8_t *__restrict__ vy,
+CRK_DEV void vdot_mmvq_sums(const vdot_src (&w)[R], const uint8_t *__restrict__ vy,
                           size_t ystride_bytes, int ngroups, int cw, float (&acc)[B][R]) {
   using W = WT<NQ>;
   constexpr int UPG = 8 / NQ;  // units per group
   // The q8_1 rows are pad(ncols)/32 blocks of 36 bytes apart, a multiple of
   // 576 bytes, so every row has row 0's offset from a 16-byte boundary and
   // one per-lane offset serves all B rows.
-  kv_src ys[B];
-  ys[0] = kv_make_src(vy);
+  vdot_src ys[B];
+  ys[0] = vdot_make_src(vy);
 #pragma unroll
-  for (int j = 1; j < B; ++j) ys[j] = kv_src{ys[0].base + j * ystride_bytes, ys[0].start};
+  for (int j = 1; j < B; ++j) ys[j] = vdot_src{ys[0].base + j * ystride_bytes, ys[0].start};
 #pragma unroll
   for (int j = 0; j < B; ++j)
 #pragma unroll
@@ -727,7 +690,7 @@ CRK_DEV void kv_mmvq_sums(const kv_src (&w)[R], const uint8_t *__restrict__ vy,
     W wr[R];
 #pragma unroll
     for (int r = 0; r < R; ++r) {
-      if (r > 0) KV_SCHED_BARRIER();
+      if (r > 0) VDOT_SCHED_BARRIER();
       wr[r].load(w[r], gi, h);
       wr[r].pin();
     }
@@ -735,11 +698,11 @@ CRK_DEV void kv_mmvq_sums(const kv_src (&w)[R], const uint8_t *__restrict__ vy,
     // compiler from hoisting all B loads at once.
 #pragma unroll
     for (int j = 0; j < B; ++j) {
-      kv_y<NQ> yv;
-      kv_load_y<NQ>(ys[j], gi, h, yv);
+      vdot_y<NQ> yv;
+      vdot_load_y<NQ>(ys[j], gi, h, yv);
 #pragma unroll
-      for (int r = 0; r < R; ++r) acc[j][r] = KV_OPAQUE_F(acc[j][r] + KV_OPAQUE_F(wr[r].dot(yv)));
-      KV_SCHED_BARRIER();
+      for (int r = 0; r < R; ++r) acc[j][r] = VDOT_OPAQUE_F(acc[j][r] + VDOT_OPAQUE_F(wr[r].dot(yv)));
+      VDOT_SCHED_BARRIER();
     }
   }
 }
@@ -754,10 +717,10 @@ CRK_DEV void kv_mmvq_sums(const kv_src (&w)[R], const uint8_t *__restrict__ vy,
 // N/2, N/4, ... shuffles. After log2(N) steps lane l holds a partial sum of
 // output (l >> (5 - log2 N)) & (N - 1); the remaining masks add the partners.
 // One float per warp and output then goes through LDS.
-// One halving step of kv_mmvq_store per level (a recursion, so that every
+// One halving step of vdot_mmvq_store per level (a recursion, so that every
 // index into v is a constant: a runtime index would put v in local memory).
 template <int N, int MASK>
-CRK_DEV void kv_halve(float *v, int lane) {
+CRK_DEV void vdot_halve(float *v, int lane) {
   if constexpr (N > 1) {
     const bool up = (lane & MASK) != 0;
 #pragma unroll
@@ -766,12 +729,12 @@ CRK_DEV void kv_halve(float *v, int lane) {
       const float send = up ? v[i] : v[i + N / 2];
       v[i] = keep + crk_shfl_xor(send, MASK);
     }
-    kv_halve<N / 2, MASK / 2>(v, lane);
+    vdot_halve<N / 2, MASK / 2>(v, lane);
   }
 }
 
 template <int B, int R, int NWARPS>
-CRK_DEV void kv_mmvq_store(float (&acc)[B][R], float *__restrict__ dst, int64_t dst_stride, int nr) {
+CRK_DEV void vdot_mmvq_store(float (&acc)[B][R], float *__restrict__ dst, int64_t dst_stride, int nr) {
   constexpr int O = B * R;
   constexpr int N = O <= 1 ? 1 : O <= 2 ? 2 : O <= 4 ? 4 : O <= 8 ? 8 : O <= 16 ? 16 : 32;
   static_assert(O <= 32, "at most 32 sums per thread");
@@ -780,17 +743,17 @@ CRK_DEV void kv_mmvq_store(float (&acc)[B][R], float *__restrict__ dst, int64_t 
   float v[N];
 #pragma unroll
   for (int o = 0; o < N; ++o) v[o] = o < O ? acc[o / R][o % R] : 0.0f;
-  kv_halve<N, 16>(v, lane);
+  vdot_halve<N, 16>(v, lane);
 #pragma unroll
   for (int m = 16 >> LOGN; m > 0; m >>= 1) v[0] += crk_shfl_xor(v[0], m);
 
-  __shared__ float kv_red[NWARPS][N];
-  if ((lane & ((32 >> LOGN) - 1)) == 0) kv_red[warp][lane >> (5 - LOGN)] = v[0];
+  __shared__ float vdot_red[NWARPS][N];
+  if ((lane & ((32 >> LOGN) - 1)) == 0) vdot_red[warp][lane >> (5 - LOGN)] = v[0];
   __syncthreads();
   if (warp == 0 && lane < O) {
     float t = 0.0f;
 #pragma unroll
-    for (int w = 0; w < NWARPS; ++w) t += kv_red[w][lane];
+    for (int w = 0; w < NWARPS; ++w) t += vdot_red[w][lane];
     const int j = lane / R, r = lane % R;
     if (r < nr) dst[j * dst_stride + r] = t;
   }

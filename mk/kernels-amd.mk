@@ -26,16 +26,6 @@ HIP_CXXFLAGS ?= -O3
 # is unchanged by it.
 AMD_UNROLL_FLAGS := -mllvm -pragma-unroll-threshold=65536
 
-# Archs on the scalar int8 dot path (hip/common.h picks it; the build asks
-# the preprocessor, so common.h stays the one place that decides): the byte
-# products take registers that the mat-vec kernels' 64-VGPR cap
-# (amdgpu_num_vgpr(64) in hip/mmvq.hip, sized for the dot-instruction archs)
-# does not have, and 32 of them spill to scratch on gfx900, 15 on gfx1010.
-# There the cap is raised to 96, the least multiple of 32 without a spill
-# (gfx900 needs 88, gfx1010 96): 2 waves per SIMD on gfx900 instead of a
-# scratch round trip in the inner loop. It is the attribute's argument
-# rewritten by the preprocessor, since the kernel sources are not per arch.
-AMD_SCALAR_DOT_FLAGS := '-Damdgpu_num_vgpr(n)=amdgpu_num_vgpr(96)'
 # -cuid=FAMILY: clang names a per-file symbol (__hip_cuid_*) after a hash of
 # the source path and the command line, which would make the same sources
 # built in two folders (or into two BUILD dirs) give different code objects.
@@ -84,12 +74,8 @@ $(FAMILY_LIST): FORCE
 
 # The arch list (mk/archs.mk) is a file whose content changes only when
 # BUILD_ARCHS does: a new ARCH re-bundles, and only the archs asked for go
-# into the bundle; later runs without ARCH= keep it. It also makes each
-# arch's dotpath (below): every intermediate is kept (.SECONDARY), and make
-# skips a missing kept file unless something that is remade anyway needs it,
-# as this list is, so a tree built before the dotpath existed would keep
-# objects compiled without its flags.
-$(ARCH_LIST): FORCE $(foreach a,$(BUILD_ARCHS),$(OUT)/$(a)/dotpath)
+# into the bundle; later runs without ARCH= keep it.
+$(ARCH_LIST): FORCE
 	$(Q)$(call write_if_changed,$(BUILD_ARCHS))
 
 # The device tools and flags, recorded (Makefile: write_if_changed): every
@@ -100,22 +86,14 @@ $(ARCH_LIST): FORCE $(foreach a,$(BUILD_ARCHS),$(OUT)/$(a)/dotpath)
 # BUILD=$(CURDIR)/build, as the install test does) is not a change.
 HIP_FLAGS_REC := $(OUT)/flags/hip
 $(HIP_FLAGS_REC): FORCE
-	$(Q)$(call write_if_changed,$(CLANG) $(subst $(DEVLIB_DIR),BUILD/devlibs,$(HIP_FLAGS)) $(AMD_SCALAR_DOT_FLAGS) | $(HIP_CXXFLAGS) $(CODE_OBJECT_VERSION) | $(LLVM_LINK) $(LLD) $(BUNDLER))
+	$(Q)$(call write_if_changed,$(CLANG) $(subst $(DEVLIB_DIR),BUILD/devlibs,$(HIP_FLAGS)) | $(HIP_CXXFLAGS) $(CODE_OBJECT_VERSION) | $(LLVM_LINK) $(LLD) $(BUNDLER))
 .PHONY: FORCE
 FORCE:
 
 # One pattern rule per arch: the arch is part of the path.
-# ARCH/dotpath: SDOT4, SUDOT4 or SCALAR, the CRK_DOT4_* that hip/common.h
-# defines for the arch.
 define ARCH_RULES
-$(OUT)/$(1)/dotpath: hip/common.h $(HIP_FLAGS_REC) $(DEVLIB_STAMP) $(if $(DEVLIB_DIR),$(DEVLIB_DIR)/oclc_isa_version_$(call isa_suffix,$(1)).bc) $(call devlib_abi,$(1))
-	$$(call say,DOTPATH,$$@)mkdir -p $$(@D) && $(call cov_cmd,$(1))$(CLANG) $(HIP_FLAGS) \
-	  -mcode-object-version=$(call arch_cov,$(1)) --offload-arch=$(1) -E -dM -include $$< /dev/null \
-	  | sed -n 's/^#define CRK_DOT4_\([A-Z0-9]*\) 1$$$$/\1/p' > $$@.tmp && [ -s $$@.tmp ] && mv $$@.tmp $$@
-
-$(OUT)/$(1)/%.bc: hip/%.hip mk/kernels-amd.mk $(HIP_FLAGS_REC) $(OUT)/$(1)/dotpath $(DEVLIB_STAMP) $(if $(DEVLIB_DIR),$(DEVLIB_DIR)/oclc_isa_version_$(call isa_suffix,$(1)).bc) $(call devlib_abi,$(1))
+$(OUT)/$(1)/%.bc: hip/%.hip mk/kernels-amd.mk $(HIP_FLAGS_REC) $(DEVLIB_STAMP) $(if $(DEVLIB_DIR),$(DEVLIB_DIR)/oclc_isa_version_$(call isa_suffix,$(1)).bc) $(call devlib_abi,$(1))
 	$$(call say,HIP,$$@)mkdir -p $$(@D) && $(call cov_cmd,$(1))$(CLANG) $(HIP_FLAGS) \
-	  $$(if $$(filter SCALAR,$$(shell cat $(OUT)/$(1)/dotpath)),$(AMD_SCALAR_DOT_FLAGS)) \
 	  -mcode-object-version=$(call arch_cov,$(1)) --offload-arch=$(1) -cuid=$$* -emit-llvm -c $$< \
 	  -MD -MP -MF $$@.d -MT $$@ -o $$@.tmp && mv $$@.tmp $$@
 
