@@ -133,3 +133,15 @@ $(BLOB): $(ARCH_LIST) $(BUNDLE_OPTS) $(ARCH_OBJS)
 
 .PHONY: kernels
 kernels: $(BLOB)
+
+# quantized.manifest, beside the bundle: what it holds, for the Rust crate's
+# build.rs (which reads this instead of the code objects): the bundle's size
+# and POSIX cksum (which tie the manifest to those bytes), the archs bundled
+# and the kernel names, spec/kernels.txt's (make test's test_build checks
+# that every arch's code object defines exactly those).
+MANIFEST := $(OUT)/quantized.manifest
+$(MANIFEST): $(BLOB) spec/kernels.txt
+	$(call say,MANIFEST,$@){ echo '# what quantized.hsaco holds: written by make (mk/kernels-amd.mk), read by the Rust crate'; \
+	  cksum < $(BLOB) | awk '{ print "bytes " $$2; print "cksum " $$1 }'; printf 'arch %s\n' $(BUILD_ARCHS); \
+	  sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)$$/kernel \1/p' spec/kernels.txt; } > $@.tmp && mv $@.tmp $@
+all kernels: $(MANIFEST)

@@ -3,8 +3,9 @@
 # its tests on its own, outside the repository and offline.
 #
 # The .crate is unpacked into a scratch folder (no repository around it):
-# it must carry its C sources (csrc/: Makefile, VERSION, mk/, hip/, and the
-# processor table src/offload.rs reads) as files, not links; `cargo test
+# it must carry its C sources (csrc/: Makefile, VERSION, mk/, hip/, the
+# kernel list the manifest rule reads and the loader's table build.rs takes
+# generic targets from) as files, not links; `cargo test
 # --offline` there builds the kernels for one arch through build.rs, which
 # must say, as a cargo warning, what it built and that CANDLE_ROCM_ARCH
 # chose it.
@@ -36,7 +37,7 @@ mkdir -p "$tmp/outside" && tar xzf "$file" -C "$tmp/outside"
 pkg=$tmp/outside/candle-rocm-kernels-$version
 missing=""
 for f in Makefile VERSION mk/toolchain.mk mk/kernels-amd.mk hip/common.h embed/embed.mk lib/lib.mk \
-    embed/amdgpu_processors.def; do
+    embed/target_pick.c spec/kernels.txt; do
   [ -f "$pkg/csrc/$f" ] && [ ! -L "$pkg/csrc/$f" ] || missing="$missing csrc/$f"
 done
 for f in LICENSE-MIT LICENSE-APACHE README.md; do [ -f "$pkg/$f" ] || missing="$missing $f"; done

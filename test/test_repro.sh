@@ -3,8 +3,8 @@
 #
 # One arch (gfx1100, cheap) is built twice: from this tree, and from a copy
 # of it at a deeper path, each into a BUILD dir of its own (one absolute,
-# one relative). The bundle, its C source, both libraries and what the Rust
-# crate embeds (build.rs's quantized.rs and quantized.hsaco) must be
+# one relative). The bundle, its manifest, its C source, both libraries and
+# what the Rust crate embeds (build.rs's quantized.rs and quantized.hsaco) must be
 # byte-identical. What used to differ: clang's __hip_cuid_* symbol (a hash
 # of the source path and command line; mk/kernels-amd.mk now names it after
 # the family), host debug info (paths; -ffile-prefix-map) and blob2c's
@@ -27,7 +27,7 @@ else
   (cd "$root" && tar --exclude=./build --exclude=./rust/candle-rocm-kernels/target -cf - .) | (cd "$copy" && tar xf -)
 fi
 
-outs="quantized.hsaco quantized_hsaco.c libcandle_rocm_kernels.a libcandle_rocm_kernels.so.$(cat "$root/VERSION")"
+outs="quantized.hsaco quantized.manifest quantized_hsaco.c libcandle_rocm_kernels.a libcandle_rocm_kernels.so.$(cat "$root/VERSION")"
 targets() { for f in $outs; do printf '%s ' "$1/amd/$f"; done; }
 b1=$tmp/one
 # shellcheck disable=SC2046

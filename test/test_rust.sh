@@ -4,14 +4,17 @@
 # Runs `cargo test --offline` on rust/candle-rocm-kernels and prints one
 # `ok - ` / `FAIL - ` / `SKIP - ` line per cargo test, for two builds:
 #   rust/prebuilt  embeds the bundle this make build already made
-#                  ($CRK_BUILD/quantized.hsaco, archs from its archs.list),
+#                  ($CRK_BUILD/quantized.hsaco with its quantized.manifest,
+#                  archs from its archs.list),
 #                  so no kernel is compiled twice;
 #   rust/make      lets build.rs run the Makefile itself, as a fresh checkout
 #                  does, for one arch ($CRK_RUST_ARCH; default gfx1100 when
 #                  the make build has it, else its first arch);
-# then three checks of build.rs: an unchanged tree reruns no build script,
+# then four checks of build.rs: an unchanged tree reruns no build script,
 # a missing compiler fails with the Makefile's message of what to install,
-# and a hostile prebuilt bundle fails with an error, not a panic.
+# a hostile prebuilt bundle fails with an error, not a panic, and one
+# without its manifest (quantized.manifest, which make writes beside it)
+# fails naming the file.
 # Cargo's outputs go under $CRK_BUILD/rust/. SKIP lines when cargo is absent
 # or the build is not the AMD one.
 #
@@ -122,31 +125,44 @@ else
   fails=$((fails + 1))
 fi
 
-# 5. A hostile prebuilt bundle: a code object whose section table lies at
-# 2^64-1. build.rs (a debug build: overflow checks on) must fail with an
-# error naming it, not panic on an overflowing addition.
+# 5. A hostile prebuilt bundle, with a manifest that matches its bytes: its
+# code object's entry lies at 2^64-1. build.rs (a debug build: overflow
+# checks on) must fail with an error naming the bundle, not panic on an
+# overflowing addition. 6. The same bundle without its manifest: an error
+# naming the file it looked for.
 # le64 N: N as 8 little-endian bytes (N < 2^63).
 le64() { i=0; while [ $i -lt 8 ]; do printf "\\$(printf %03o $(( ($1 >> (8 * i)) & 255 )))"; i=$((i + 1)); done; }
 hostile=$targets/hostile.hsaco
 mkdir -p "$targets"
 {
   printf '__CLANG_OFFLOAD_BUNDLE__'; le64 2
-  # host entry: empty, at 142; device entry: 64 bytes at 142. 142 = 32 + 24 + 30 + 24 + 32.
+  # host entry: empty, at 142 (= 32 + 24 + 30 + 24 + 32); device entry: 64 bytes at 2^64-1.
   le64 142; le64 0; le64 30; printf 'host-x86_64-unknown-linux-gnu-'
-  le64 142; le64 64; le64 32; printf 'hipv4-amdgcn-amd-amdhsa--gfx1100'
-  # ELF64 LE, AMDGPU HSA, code object v5, ET_DYN, EM_AMDGPU; e_shoff 2^64-1;
-  # e_flags gfx1100; e_ehsize 64; 1 section header of 64 bytes.
-  printf '\177ELF\2\1\1\100\3\0\0\0\0\0\0\0\3\0\340\0\1\0\0\0'
-  le64 0; le64 0; printf '\377\377\377\377\377\377\377\377\101\0\0\0\100\0\0\0\0\0\100\0\1\0\0\0'
+  printf '\377\377\377\377\377\377\377\377'; le64 64; le64 32; printf 'hipv4-amdgcn-amd-amdhsa--gfx1100'
+  printf '%064d' 0
 } > "$hostile"
+cksum < "$hostile" | awk '{ print "bytes " $2; print "cksum " $1; print "arch gfx1100"; print "kernel quantize_q8_1" }' \
+  > "$targets/hostile.manifest"
 env CARGO_TARGET_DIR="$targets/hostile" CANDLE_ROCM_KERNELS_BUNDLE="$hostile" CANDLE_ROCM_ARCH=gfx1100 \
   "$cargo" build --offline --locked --manifest-path "$crate/Cargo.toml" > "$log" 2>&1
 rc=$?
-if [ "$(wc -c < "$hostile")" -eq 206 ] && [ "$rc" -ne 0 ] && grep -q 'gfx1100: section header 0 .*outside the file' "$log" &&
+if [ "$(wc -c < "$hostile")" -eq 206 ] && [ "$rc" -ne 0 ] &&
+   grep -q 'hostile.hsaco: bundle entry 1 (hipv4-amdgcn-amd-amdhsa--gfx1100): bytes 18446744073709551615+64 lie outside' "$log" &&
    ! grep -q 'panicked' "$log"; then
-  echo "ok - rust/hostile: a prebuilt bundle with e_shoff 2^64-1 fails the build with an error, no panic"
+  echo "ok - rust/hostile: a prebuilt bundle with an entry at 2^64-1 fails the build with an error, no panic"
 else
-  echo "FAIL - rust/hostile: CANDLE_ROCM_KERNELS_BUNDLE with e_shoff 2^64-1 gave status $rc without the error (or with a panic)"
+  echo "FAIL - rust/hostile: CANDLE_ROCM_KERNELS_BUNDLE with an entry at 2^64-1 gave status $rc without the error (or with a panic)"
+  sed 's/^/# /' "$log" | tail -20
+  fails=$((fails + 1))
+fi
+env CARGO_TARGET_DIR="$targets/hostile" CANDLE_ROCM_KERNELS_BUNDLE="$hostile" \
+  CANDLE_ROCM_KERNELS_MANIFEST="$targets/no-such.manifest" \
+  "$cargo" build --offline --locked --manifest-path "$crate/Cargo.toml" > "$log" 2>&1
+rc=$?
+if [ "$rc" -ne 0 ] && grep -q "cannot read the manifest $targets/no-such.manifest .*CANDLE_ROCM_KERNELS_MANIFEST" "$log"; then
+  echo "ok - rust/nomanifest: a prebuilt bundle without its manifest fails the build naming the file"
+else
+  echo "FAIL - rust/nomanifest: a missing manifest gave status $rc without an error naming it"
   sed 's/^/# /' "$log" | tail -20
   fails=$((fails + 1))
 fi

@@ -19,25 +19,55 @@
 //! default is every arch the compiler can target, minutes of compiling
 //! that CANDLE_ROCM_ARCH=<your GPU's arch> cuts to seconds.
 //!
+//! What the bundle holds comes from the manifest make writes beside it
+//! (quantized.manifest, mk/kernels-amd.mk: the archs, and the kernel names
+//! of spec/kernels.txt, which make test checks every code object defines),
+//! not from the code objects: this script reads no ELF. Only the bundle's
+//! index (its trivial header: which entry lies where) is read, with every
+//! offset bounds-checked, for the code object table; the manifest is held
+//! to the bundle by its size, POSIX cksum and arch list. A prebuilt bundle
+//! (CANDLE_ROCM_KERNELS_BUNDLE=PATH) needs its manifest too: PATH with the
+//! extension .manifest (quantized.manifest beside quantized.hsaco, as make
+//! writes it), or the file CANDLE_ROCM_KERNELS_MANIFEST names. Any fault in
+//! either file fails the build with a message naming the file and what is
+//! wrong, never a panic (src/build_inputs.rs, which tests/hostile.rs feeds
+//! hostile input).
+//!
+//! Why this design, not a manifest alone: the offsets of the code objects
+//! are the bundler's choice, which only the bundle records; reading its
+//! header is a few bounds-checked fields, while a manifest that restated
+//! them would need a second reader in make and a check against the bundle
+//! anyway.
+//!
+//! The device-matching rule (src/target.rs) takes the generic target of
+//! each processor from the C loader's own table (embed/target_pick.c),
+//! read here and generated into quantized.rs.
+//!
 //! What it writes to OUT_DIR: quantized.hsaco (the bundle the crate embeds)
-//! and quantized.rs (its length, archs, code object table and kernel names,
-//! all read from the bundle itself, so they cannot drift from it).
+//! and quantized.rs (its length, archs, code object table, kernel names and
+//! the generic-target table).
 //!
 //! Rerun triggers are exact: the kernel sources (hip/), the makefiles the
-//! `kernels` target reads (Makefile, mk/), VERSION, the prebuilt bundle, and
-//! the environment variables below. Nothing else reruns it.
+//! `kernels` target reads (Makefile, mk/), spec/kernels.txt, VERSION,
+//! target_pick.c, the prebuilt bundle and its manifest, and the environment
+//! variables below. Nothing else reruns it.
 //!
 //! Cargo.toml's version must be the VERSION file's (the project's one
 //! copy, which Cargo.toml cannot read): a mismatch fails the build.
 
-#[allow(dead_code)]
+#[path = "src/build_inputs.rs"]
+mod build_inputs;
 #[path = "src/offload.rs"]
 mod offload;
+// The library's matching rule is not used here, only its target-ID parser.
+#[allow(dead_code)]
+#[path = "src/target.rs"]
+mod target;
 
-use std::collections::BTreeSet;
 use std::env;
 use std::fmt::Write as _;
 use std::fs;
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -46,6 +76,7 @@ use std::time::Instant;
 /// toolchain discovery reads from the environment.
 const TRACKED_ENV: &[&str] = &[
     "CANDLE_ROCM_KERNELS_BUNDLE",
+    "CANDLE_ROCM_KERNELS_MANIFEST",
     "CANDLE_ROCM_ARCH",
     "ROCM_PATH",
     "CLANG",
@@ -62,7 +93,7 @@ const TRACKED_ENV: &[&str] = &[
 /// Variables of the caller's make (or shell) that must not leak into ours:
 /// we name the platform, build dir and archs ourselves, and a parent make's
 /// MAKEFLAGS would carry its command-line variables (e.g. ARCH=) along.
-/// COMPRESS too: the crate reads the bundle's entries, so it embeds an
+/// COMPRESS too: the crate reads the bundle's index, so it embeds an
 /// uncompressed one.
 const SCRUBBED_ENV: &[&str] =
     &["ARCH", "BUILD", "OUT", "PLATFORM", "COMPRESS", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES", "MAKELEVEL"];
@@ -80,23 +111,32 @@ fn main() {
     let csrc = manifest_dir.join("csrc");
     check_version(&csrc);
 
-    let (bundle_path, origin, requested) = match non_empty("CANDLE_ROCM_KERNELS_BUNDLE") {
+    let (bundle_path, manifest_path, origin, requested) = match non_empty("CANDLE_ROCM_KERNELS_BUNDLE") {
         Some(p) => {
             let path = manifest_dir.join(p);
+            let manifest = match non_empty("CANDLE_ROCM_KERNELS_MANIFEST") {
+                Some(m) => manifest_dir.join(m),
+                None => path.with_extension("manifest"),
+            };
             println!("cargo:rerun-if-changed={}", path.display());
-            (path, "prebuilt", asked)
+            println!("cargo:rerun-if-changed={}", manifest.display());
+            (path, manifest, "prebuilt", asked)
         }
         None => {
             let started = Instant::now();
             let (path, built) = build_with_make(&csrc, &out_dir, &asked);
             say_what_was_built(&built, !asked.is_empty(), started.elapsed().as_secs_f64());
-            (path, "make", built)
+            let manifest = path.with_extension("manifest");
+            (path, manifest, "make", built)
         }
     };
 
     let bundle = fs::read(&bundle_path)
         .unwrap_or_else(|e| fail(&format!("cannot read the bundle {}: {e}", bundle_path.display())));
-    let description = describe(&bundle, &bundle_path, &requested);
+    let manifest = read_manifest(&manifest_path, origin);
+    let generic_targets = read_generic_targets(&csrc);
+    let description =
+        describe(&bundle, &bundle_path, &manifest, &manifest_path, &requested, &generic_targets);
     write_if_changed(&out_dir.join("quantized.hsaco"), &bundle);
     write_if_changed(&out_dir.join("quantized.rs"), description.as_bytes());
 
@@ -170,8 +210,9 @@ fn build_with_make(csrc: &Path, out_dir: &Path, asked: &[String]) -> (PathBuf, V
         ));
     }
     // hip/ and mk/ are watched as folders, so a new kernel file reruns us
-    // too; through their real paths, as cargo does not follow links.
-    for p in ["hip", "mk", "Makefile"] {
+    // too; through their real paths, as cargo does not follow links. The
+    // kernel list goes into the manifest.
+    for p in ["hip", "mk", "spec/kernels.txt", "Makefile"] {
         println!("cargo:rerun-if-changed={}", real(&csrc.join(p)).display());
     }
 
@@ -227,67 +268,83 @@ fn build_with_make(csrc: &Path, out_dir: &Path, asked: &[String]) -> (PathBuf, V
     (amd.join("quantized.hsaco"), archs.split_whitespace().map(str::to_owned).collect())
 }
 
-/// Reads the bundle and returns the Rust source of its description. Fails
-/// on a malformed bundle, a code object that is not AMDGPU code, archs that
-/// disagree on the kernels they hold, or a requested arch that is missing.
-fn describe(bundle: &[u8], path: &Path, requested: &[String]) -> String {
-    let at = path.display();
-    let entries = offload::parse_bundle(bundle).unwrap_or_else(|e| fail(&format!("{at}: {e}")));
-    let devices: Vec<_> = entries.iter().filter(|e| !e.is_host()).collect();
-    if devices.is_empty() {
-        fail(&format!("{at}: the bundle holds no device code object"));
+/// The manifest's text, at most build_inputs::MANIFEST_MAX_BYTES of it.
+fn read_manifest(path: &Path, origin: &str) -> String {
+    let how = if origin == "make" {
+        "make's `kernels` target writes it beside the bundle"
+    } else {
+        "a prebuilt bundle needs the manifest make wrote beside it (quantized.manifest beside \
+         quantized.hsaco); copy it along, or name it with CANDLE_ROCM_KERNELS_MANIFEST"
+    };
+    let file = fs::File::open(path)
+        .unwrap_or_else(|e| fail(&format!("cannot read the manifest {} ({e}): {how}", path.display())));
+    let mut bytes = Vec::new();
+    let cap = build_inputs::MANIFEST_MAX_BYTES;
+    if let Err(e) = file.take(cap + 1).read_to_end(&mut bytes) {
+        fail(&format!("cannot read the manifest {}: {e}", path.display()));
     }
+    if bytes.len() as u64 > cap {
+        fail(&format!("{}: more than {cap} bytes: not a manifest", path.display()));
+    }
+    String::from_utf8(bytes)
+        .unwrap_or_else(|_| fail(&format!("{}: not UTF-8 text: not a manifest", path.display())))
+}
 
-    let mut kernels: Option<(String, Vec<String>)> = None;
-    for e in &devices {
-        let target = e.target();
-        let code =
-            e.bytes(bundle).unwrap_or_else(|| fail(&format!("{at}: {target}: entry outside the bundle")));
-        let header = offload::elf_header(code).unwrap_or_else(|err| fail(&format!("{at}: {target}: {err}")));
-        if header.machine != offload::EM_AMDGPU {
-            fail(&format!("{at}: {target}: not AMDGPU code (ELF machine {})", header.machine));
-        }
-        let names = offload::kernel_names(code).unwrap_or_else(|err| fail(&format!("{at}: {target}: {err}")));
-        match &kernels {
-            None => kernels = Some((target.to_owned(), names)),
-            Some((first, want)) if *want != names => {
-                let a: BTreeSet<_> = want.iter().collect();
-                let b: BTreeSet<_> = names.iter().collect();
-                fail(&format!(
-                    "{at}: archs disagree on their kernels: only in {first}: {:?}; only in {target}: {:?}",
-                    a.difference(&b).collect::<Vec<_>>(),
-                    b.difference(&a).collect::<Vec<_>>()
-                ));
-            }
-            Some(_) => {}
-        }
-    }
-    let (_, kernels) = kernels.expect("at least one device entry");
-    if kernels.is_empty() {
-        fail(&format!("{at}: the code objects hold no kernel"));
-    }
+/// The generic-target rows of the C loader's processor table
+/// (csrc/embed/target_pick.c).
+fn read_generic_targets(csrc: &Path) -> Vec<(String, String)> {
+    let file = csrc.join("embed/target_pick.c");
+    println!("cargo:rerun-if-changed={}", real(&file).display());
+    let text = fs::read_to_string(&file).unwrap_or_else(|e| {
+        fail(&format!("cannot read {} ({e}): the crate's C sources are incomplete", file.display()))
+    });
+    build_inputs::generic_targets(&text).unwrap_or_else(|e| fail(&format!("{}: {e}", file.display())))
+}
 
-    let targets: BTreeSet<&str> = devices.iter().map(|e| e.target()).collect();
-    let missing: Vec<&str> = requested.iter().map(String::as_str).filter(|a| !targets.contains(a)).collect();
+/// Checks the manifest against the bundle and the archs asked for, and
+/// returns the Rust source of the description.
+fn describe(
+    bundle: &[u8],
+    bundle_path: &Path,
+    manifest: &str,
+    manifest_path: &Path,
+    requested: &[String],
+    generic_targets: &[(String, String)],
+) -> String {
+    let at = bundle_path.display().to_string();
+    let d = build_inputs::describe(bundle, &at, manifest, &manifest_path.display().to_string())
+        .unwrap_or_else(|e| fail(&e));
+    let missing: Vec<&str> = requested
+        .iter()
+        .map(String::as_str)
+        .filter(|a| !d.code_objects.iter().any(|(t, _, _)| t == a))
+        .collect();
     if !missing.is_empty() {
+        let targets: Vec<&str> = d.code_objects.iter().map(|(t, _, _)| t.as_str()).collect();
         fail(&format!(
             "{at}: CANDLE_ROCM_ARCH asks for {missing:?}, which the bundle lacks (it holds {targets:?})"
         ));
     }
 
-    let mut rs = String::from("// Generated by build.rs from the QUANTIZED bundle: do not edit.\n");
-    let _ = writeln!(rs, "pub(crate) const BUNDLE_LEN: usize = {};", bundle.len());
+    let mut rs =
+        String::from("// Generated by build.rs from the QUANTIZED bundle and its manifest: do not edit.\n");
+    let _ = writeln!(rs, "pub(crate) const BUNDLE_LEN: usize = {};", d.bundle_len);
     rs.push_str("pub(crate) const ARCHS: &[&str] = &[\n");
-    for e in &devices {
-        let _ = writeln!(rs, "    {:?},", e.target());
+    for (t, _, _) in &d.code_objects {
+        let _ = writeln!(rs, "    {t:?},");
     }
     rs.push_str("];\npub(crate) const CODE_OBJECTS: &[(&str, usize, usize)] = &[\n");
-    for e in &devices {
-        let _ = writeln!(rs, "    ({:?}, {}, {}),", e.target(), e.offset, e.size);
+    for (t, offset, size) in &d.code_objects {
+        let _ = writeln!(rs, "    ({t:?}, {offset}, {size}),");
     }
     rs.push_str("];\npub(crate) const KERNELS: &[&str] = &[\n");
-    for k in &kernels {
+    for k in &d.kernels {
         let _ = writeln!(rs, "    {k:?},");
+    }
+    rs.push_str("];\n/// (processor, its generic target), from embed/target_pick.c.\n");
+    rs.push_str("pub(crate) const GENERIC_TARGETS: &[(&str, &str)] = &[\n");
+    for (p, g) in generic_targets {
+        let _ = writeln!(rs, "    ({p:?}, {g:?}),");
     }
     rs.push_str("];\n");
     rs

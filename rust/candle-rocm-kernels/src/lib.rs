@@ -17,11 +17,13 @@
 //! ```
 //!
 //! `hipModuleLoadData` picks the code object of the current device from the
-//! bundle itself; [`Module::code_object`] tells beforehand whether the
-//! bundle has one for a device, for an error that names the arch.
+//! bundle itself; [`Module::pick`] and [`Module::code_object`] tell
+//! beforehand whether the bundle has one for a device (by the C loader's
+//! rule), for an error that names the arch.
 
-#[allow(dead_code)]
-mod offload;
+mod target;
+
+pub use target::Match;
 
 mod generated {
     include!(concat!(env!("OUT_DIR"), "/quantized.rs"));
@@ -66,6 +68,7 @@ pub struct Module {
     archs: &'static [&'static str],
     code_objects: &'static [(&'static str, usize, usize)],
     kernels: &'static [&'static str],
+    generic_targets: &'static [(&'static str, &'static str)],
 }
 
 impl Module {
@@ -99,20 +102,33 @@ impl Module {
         self.kernels.binary_search(&name).is_ok()
     }
 
-    /// The code object a device runs, given its arch as the runtime reports
-    /// it (`hipDeviceProp_t::gcnArchName`, e.g. "gfx90a:sramecc+:xnack-"),
-    /// with the runtime's matching rule: same processor, and every feature
-    /// the code object names equal to the device's. None when the bundle
-    /// holds no code for that device (or the name is not a target ID).
+    /// Which code object a device gets, given its arch as the runtime
+    /// reports it (`hipDeviceProp_t::gcnArchName`, e.g.
+    /// "gfx90a:sramecc+:xnack-"): its target ID and the rule that chose it,
+    /// by the C loader's rule (embed/target_pick.c) without its opt-in ISA
+    /// fallback. Exact first: the device's processor, every feature the
+    /// code object pins equal to the device's, the most pinned first; else
+    /// the generic target of the device's family. None when nothing fits
+    /// (or the name is not a target ID).
+    ///
+    /// ```
+    /// use candle_rocm_kernels::{Match, QUANTIZED};
+    /// let arch = QUANTIZED.archs()[0];
+    /// assert_eq!(QUANTIZED.pick(arch), Some((arch, Match::Exact)));
+    /// assert_eq!(QUANTIZED.pick("gfx9999"), None);
+    /// ```
+    pub fn pick(&self, device_arch: &str) -> Option<(&'static str, Match)> {
+        let targets = self.code_objects.iter().map(|&(target, _, _)| target);
+        let (i, how) = target::pick(targets, device_arch, self.generic_targets)?;
+        Some((self.code_objects.get(i)?.0, how))
+    }
+
+    /// The bytes of the code object [`Module::pick`] chooses for a device.
     pub fn code_object(&self, device_arch: &str) -> Option<&'static [u8]> {
-        let device = offload::parse_target_id(device_arch).ok()?;
-        self.code_objects.iter().find_map(|&(target, offset, size)| {
-            let have = offload::parse_target_id(target).ok()?;
-            if !offload::target_compatible(&have, &device) {
-                return None;
-            }
-            self.hsaco.get(offset..offset.checked_add(size)?)
-        })
+        let targets = self.code_objects.iter().map(|&(target, _, _)| target);
+        let (i, _) = target::pick(targets, device_arch, self.generic_targets)?;
+        let &(_, offset, size) = self.code_objects.get(i)?;
+        self.hsaco.get(offset..offset.checked_add(size)?)
     }
 }
 
@@ -159,10 +175,12 @@ pub const QUANTIZED: Module = Module {
     archs: generated::ARCHS,
     code_objects: generated::CODE_OBJECTS,
     kernels: generated::KERNELS,
+    generic_targets: generated::GENERIC_TARGETS,
 };
 
-/// The names of the kernels in [`QUANTIZED`], sorted, read from the built
-/// code objects (so the list cannot drift from what the bundle holds).
+/// The names of the kernels in [`QUANTIZED`], sorted, from the manifest
+/// make wrote beside the bundle (spec/kernels.txt's names, which make test
+/// checks every code object defines).
 pub const KERNELS: &[&str] = generated::KERNELS;
 
 /// The target IDs the [`QUANTIZED`] bundle holds code for, in bundle order.

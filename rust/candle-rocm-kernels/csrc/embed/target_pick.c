@@ -1,0 +1,1 @@
+../../../../embed/target_pick.c
