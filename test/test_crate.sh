@@ -35,7 +35,8 @@ check "crate: cargo package makes candle-rocm-kernels-$version.crate" "exit $rc:
 mkdir -p "$tmp/outside" && tar xzf "$file" -C "$tmp/outside"
 pkg=$tmp/outside/candle-rocm-kernels-$version
 missing=""
-for f in Makefile VERSION mk/toolchain.mk mk/kernels-amd.mk hip/common.h embed/embed.mk lib/lib.mk \
+for f in Makefile VERSION mk/toolchain.mk mk/kernels-amd.mk hip/common.h format/format.mk lib/lib.mk \
+    programs/blob2c/blob2c.mk programs/crk-dump/crk-dump.mk format/amdgpu_processors.def \
     embed/amdgpu_processors.def; do
   [ -f "$pkg/csrc/$f" ] && [ ! -L "$pkg/csrc/$f" ] || missing="$missing csrc/$f"
 done

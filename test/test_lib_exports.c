@@ -25,7 +25,7 @@ int main(void) {
     CHECK(dlsym(lib, public_names[i]) != NULL, what, "%s lacks it", path);
   }
   static const char *const absent[] = {
-    "crk_ccob_parse", "crk_is_compressed_bundle", /* used inside, hidden (embed/ccob.h) */
+    "crk_ccob_parse", "crk_is_compressed_bundle", /* used inside, hidden (format/ccob.h) */
     "crk_fail", "crk_handle_new", "crk_handle_get", "crk_ldr_blob_inspect", "crk_elf_check", /* internal */
   };
   for (size_t i = 0; i < sizeof absent / sizeof absent[0]; i++) {

@@ -4,8 +4,8 @@
 #include "check.h"
 #include "fake_backend.h"
 
-#include "../lib/blob.h"
-#include "../lib/elf.h"
+#include "../lib/module_blob.h"
+#include "../lib/elf_check.h"
 #include "candle_rocm_kernels.h"
 
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* emu_module.c: see emu_module.h. */
 #include "emu_module.h"
 
-#include "elf.h"
+#include "elf_view.h"
 
 #include <stdio.h>
 #include <stdlib.h>

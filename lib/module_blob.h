@@ -1,4 +1,4 @@
-/* blob.h: what a blob is and which targets it holds, decided on the host.
+/* module_blob.h: what a blob is and which targets it holds, decided on the host.
  *
  * A blob is vetted once, when a module is opened, so that nothing malformed
  * reaches a runtime: an AMD offload bundle (every entry inside the buffer,
@@ -61,7 +61,7 @@ const char *crk_ldr_blob_kind_name(crk_ldr_blob_kind k) CRK_INTERNAL;
 crk_platform crk_ldr_blob_platform(crk_ldr_blob_kind k) CRK_INTERNAL;
 
 /* AMD: the index of the target to load on a device with target ID dev, or
- * -1 when none serves it, by the rules of embed/target_pick.h: the exact
+ * -1 when none serves it, by the rules of format/target_pick.h: the exact
  * processor, else the family's generic target, else (only when isa_ok) an
  * ISA-compatible processor of the family. *kind (may be NULL) says which. */
 int crk_ldr_blob_pick(const crk_ldr_blob *b, const crk_target_id *dev, int isa_ok,

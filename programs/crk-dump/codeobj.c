@@ -2,7 +2,7 @@
  * and code object version; the metadata note gives the kernels. */
 #include "codeobj.h"
 
-#include "elf.h"
+#include "elf_view.h"
 #include "processors.h"
 
 #include <stdio.h>

@@ -1,18 +1,19 @@
-# dump.mk: crk-dump, the blob inspector (embed/dump/), and `make dump`.
-# Included by mk/extra-dump.mk and test/mk/dump.mk; the guard makes the
-# second include a no-op.
-ifndef CRK_DUMP_MK_INCLUDED
-CRK_DUMP_MK_INCLUDED := 1
+# crk-dump.mk: crk-dump, the blob inspector (programs/crk-dump/), and
+# `make dump`. It reads AMD blobs: the NVIDIA proxy build neither builds nor
+# installs it (its machines need not have the compressed-bundle libraries).
+ifeq ($(PLATFORM),amd)
 
 CRK_DUMP := $(OUT)/tools/crk-dump
-CRK_DUMP_MAN := embed/dump/crk-dump.1
+CRK_DUMP_MAN := programs/crk-dump/crk-dump.1
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 
-# The parsers (what the tests and the fuzzers link) and the program.
-DUMP_LIB_SRCS := embed/bundle.c embed/target_pick.c embed/ccob.c embed/decompress.c embed/processors.c \
-                 $(addprefix embed/dump/,elf.c msgpack.c metadata.c codeobj.c blob.c report.c checks.c)
-DUMP_SRCS := $(DUMP_LIB_SRCS) embed/dump/main.c
+# The parsers (what the tests and the fuzzers link): the format layer and
+# crk-dump's own readers (code objects' sections, notes and metadata) and
+# printers; then the program.
+DUMP_LIB_SRCS := $(FORMAT_ALL_SRCS) \
+                 $(addprefix programs/crk-dump/,elf_view.c msgpack.c metadata.c codeobj.c blob.c report.c checks.c)
+DUMP_SRCS := $(DUMP_LIB_SRCS) programs/crk-dump/main.c
 # zlib and zstd: the two compressions of compressed offload bundles, and
 # libmd's MD5 for their hash (Debian: zlib1g-dev libzstd-dev libmd-dev).
 DUMP_LDLIBS := -lzstd -lz -lmd

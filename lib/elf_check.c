@@ -1,5 +1,5 @@
-/* elf.c: see elf.h. Field offsets are those of the ELF64 specification. */
-#include "elf.h"
+/* elf_check.c: see elf_check.h. Field offsets are those of the ELF64 specification. */
+#include "elf_check.h"
 #include "processors.h"
 
 #include <stdint.h>

@@ -1,4 +1,4 @@
-# extra-gpu.mk: the GPU harness (test/gpu/) and the benchmarks (bench/).
+# gpu.mk: the GPU harness (test/gpu/) and the benchmarks (bench/).
 #
 #   make gpu-test [GPU_TEST_ARGS="dequantize get_rows"]   every kernel vs the CPU reference
 #   make gpu-memcheck      the same under compute-sanitizer memcheck (NVIDIA build)

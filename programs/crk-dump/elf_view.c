@@ -1,5 +1,5 @@
-/* elf.c: see elf.h. */
-#include "elf.h"
+/* elf_view.c: see elf_view.h. */
+#include "elf_view.h"
 
 #include "rd.h"
 

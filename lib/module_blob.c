@@ -1,12 +1,12 @@
-/* blob.c: see blob.h. The bundle layout and target IDs are read by
- * embed/bundle.c (the one parser of them); ELF by elf.c. */
-#include "blob.h"
+/* module_blob.c: see module_blob.h. The bundle layout and target IDs are read by
+ * format/bundle.c (the one parser of them); ELF by elf_check.c. */
+#include "module_blob.h"
 
 #if CRK_CCOB
 #include "ccob.h"
 #include "decompress.h"
 #endif
-#include "elf.h"
+#include "elf_check.h"
 
 #include <stdarg.h>
 #include <stdint.h>

@@ -1,11 +1,11 @@
-/* elf.h: just enough ELF64 to vet a GPU code object before a runtime sees it.
+/* elf_check.h: just enough ELF64 to vet a GPU code object before a runtime sees it.
  *
  * No allocation: everything reads the caller's bytes, and every offset and
  * size is checked against them first, so a truncated or corrupt object is
  * rejected with a reason instead of being read out of bounds.
  */
-#ifndef CRK_ELF_H
-#define CRK_ELF_H
+#ifndef CRK_ELF_CHECK_H
+#define CRK_ELF_CHECK_H
 
 #include "backend.h"
 

@@ -9,7 +9,7 @@
 
 /* Nonzero when the code object serves a device of target ID query (e.g.
  * "gfx90a" or "gfx90a:xnack+") by the loader's rules without the ISA
- * fallback (embed/target_pick.h): the same processor or the generic target
+ * fallback (format/target_pick.h): the same processor or the generic target
  * of its family (gfx11-generic serves gfx1100), and each feature the query
  * names is either that value, "any" or "unsupported" in the code object.
  * Sets *exact when the code object's target ID is the query itself. -1 for

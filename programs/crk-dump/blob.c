@@ -8,7 +8,7 @@
 
 #include "ccob.h"
 #include "decompress.h"
-#include "elf.h"
+#include "elf_view.h"
 #include "rd.h"
 
 #include <md5.h> /* libmd */

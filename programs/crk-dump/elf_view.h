@@ -1,10 +1,10 @@
-/* elf.h: a bounds-checked view of an ELF file in memory (32 or 64-bit,
+/* elf_view.h: a bounds-checked view of an ELF file in memory (32 or 64-bit,
  * little-endian), enough to find sections, their names and their notes.
  * Nothing is copied; every offset and size is checked against the buffer
  * before it is used, so a file that lies about its layout gives an error,
  * never an out-of-bounds read. */
-#ifndef CRK_DUMP_ELF_H
-#define CRK_DUMP_ELF_H
+#ifndef CRK_DUMP_ELF_VIEW_H
+#define CRK_DUMP_ELF_VIEW_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,8 +1,8 @@
-# dump.mk: crk-dump's tests, the build test (test_build: the blob holds the
-# spec's kernels with the spec's arguments, no scratch, no spills), and the
-# replay of the fuzz corpus (the fuzzers themselves: test/mk/fuzz.mk).
+# crk-dump-tests.mk: crk-dump's tests (the program: programs/crk-dump/crk-dump.mk),
+# the build test (test_build: the blob holds the spec's kernels with the
+# spec's arguments, no scratch, no spills), and the replay of the fuzz corpus
+# (the fuzzers themselves: test/fuzz/fuzz.mk).
 ifeq ($(PLATFORM),amd)
-include embed/dump/dump.mk
 
 DUMP_TEST_OBJS := $(patsubst %.c,$(TEST_OUT)/obj/%.o,$(DUMP_LIB_SRCS))
 DUMP_TEST_PROGS := test_dump_formats test_dump_readelf test_dump_bad test_dump_cli test_dump_limits \
