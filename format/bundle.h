@@ -2,7 +2,7 @@
  *
  * Shared by the blob-to-C generator, the loader library and the dump tool, so
  * that there is exactly one parser of the bundle layout to get right
- * (compressed bundles, which only the dump tool reads: dump/ccob.h). No
+ * (compressed bundles: ccob.h, decompress.h). No
  * allocation, no I/O: everything points into the caller's buffer, and every
  * offset and size is checked against it before use.
  *
@@ -15,6 +15,8 @@
  */
 #ifndef CRK_BUNDLE_H
 #define CRK_BUNDLE_H
+
+#include "hidden.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -34,14 +36,14 @@ typedef struct {
 } crk_bundle_entry;
 
 /* Nonzero when data starts with the uncompressed bundle magic. */
-int crk_is_bundle(const void *data, size_t len);
+int crk_is_bundle(const void *data, size_t len) CRK_HIDDEN;
 
 /* Parses the bundle header. Stores at most max entries in out (out may be
  * NULL when max is 0) and the total entry count in *count. Returns 0, or -1
  * with a one-line reason in err (which names the bad entry) when the header
  * is truncated or any entry lies outside the buffer. */
 int crk_bundle_parse(const void *data, size_t len, crk_bundle_entry *out,
-                     size_t max, size_t *count, char *err, size_t errlen);
+                     size_t max, size_t *count, char *err, size_t errlen) CRK_HIDDEN;
 
 /* A feature of a target ID: absent ("any"), on (+) or off (-). */
 enum { CRK_FEATURE_ANY = -1, CRK_FEATURE_OFF = 0, CRK_FEATURE_ON = 1 };
@@ -55,18 +57,18 @@ typedef struct {
 /* Parses "gfx90a:sramecc+:xnack-" (a gcnArchName or the tail of a bundle
  * id). Returns 0, or -1 for an empty processor, an unknown feature or a
  * repeated one. */
-int crk_target_id_parse(const char *s, size_t n, crk_target_id *out);
+int crk_target_id_parse(const char *s, size_t n, crk_target_id *out) CRK_HIDDEN;
 
 /* Splits a bundle entry id into its kind ("hipv4", "host", ...) and target ID
  * (the text after the fifth '-', empty for the host entry). Returns 0, or -1
  * when the id has fewer than five dashes. */
 int crk_bundle_id_split(const char *id, size_t n, const char **kind,
-                        size_t *kind_len, const char **target, size_t *target_len);
+                        size_t *kind_len, const char **target, size_t *target_len) CRK_HIDDEN;
 
 /* Nonzero when code built for target `have` runs on a device `dev`: same
  * processor, and each feature either "any" in `have` or equal to the
  * device's. */
-int crk_target_id_compatible(const crk_target_id *have, const crk_target_id *dev);
+int crk_target_id_compatible(const crk_target_id *have, const crk_target_id *dev) CRK_HIDDEN;
 
 #ifdef __cplusplus
 }

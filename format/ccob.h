@@ -4,11 +4,11 @@
 #ifndef CRK_CCOB_H
 #define CRK_CCOB_H
 
+#include "hidden.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
-/* Linked into the loader library for its own use, not exported from it. */
-#define CRK_CCOB_HIDDEN __attribute__((visibility("hidden")))
 
 /* Compressed bundle ("CCOB", written by clang-offload-bundler --compress):
  * a header, then the zlib or zstd compression of a whole uncompressed
@@ -35,13 +35,13 @@ typedef struct {
 } crk_ccob_header;
 
 /* Nonzero when data starts with the compressed bundle magic. */
-int crk_is_compressed_bundle(const void *data, size_t len) CRK_CCOB_HIDDEN;
+int crk_is_compressed_bundle(const void *data, size_t len) CRK_HIDDEN;
 
 /* Parses a compressed bundle header. Returns 0, or -1 with a one-line reason
  * in err for a truncated header, an unknown version or method, or a total
  * size that is smaller than the header or runs past the buffer. Decompressing
  * is the caller's business (decompress.h). */
 int crk_ccob_parse(const void *data, size_t len, crk_ccob_header *out, char *err,
-                   size_t errlen) CRK_CCOB_HIDDEN;
+                   size_t errlen) CRK_HIDDEN;
 
 #endif

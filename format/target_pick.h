@@ -22,6 +22,8 @@
 #ifndef CRK_TARGET_PICK_H
 #define CRK_TARGET_PICK_H
 
+#include "hidden.h"
+
 #include "bundle.h"
 
 #ifdef __cplusplus
@@ -40,14 +42,14 @@ typedef enum {
  * a better choice (any exact beats any generic beats any ISA-compatible).
  * *kind (may be NULL) says which rule matched. */
 long crk_pick_score(const crk_target_id *have, const crk_target_id *dev, int isa_ok,
-                    crk_pick_kind *kind);
+                    crk_pick_kind *kind) CRK_HIDDEN;
 
 /* The generic target whose code runs on processor ("gfx11-generic" for
  * "gfx1103"), or NULL when it has none. */
-const char *crk_generic_target_of(const char *processor);
+const char *crk_generic_target_of(const char *processor) CRK_HIDDEN;
 
 /* "exact", "generic", "ISA-compatible" (CRK_PICK_NONE: "none"). */
-const char *crk_pick_kind_name(crk_pick_kind k);
+const char *crk_pick_kind_name(crk_pick_kind k) CRK_HIDDEN;
 
 #ifdef __cplusplus
 }

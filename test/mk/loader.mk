@@ -8,7 +8,9 @@
 #                        runtime, a real load with one (ASan+UBSan)
 #   test_loader_corpus   the loader's fuzz corpus replayed (test/fuzz/)
 #   test_lib_exports     the shared library exports the public API, and no
-#                        internals or crk-dump-only parsers
+#                        internals or crk-dump-only parsers (dlsym)
+#   lib_symbols          test/test_lib_symbols.sh: nm -D lists exactly the
+#                        public header's functions and objects
 #   test_loader_threads_tsan  16 threads hammering lookups on many devices,
 #                        exact call counts, built with ThreadSanitizer
 #   test_loader_pick     which code object each device gets (exact, generic,
@@ -29,8 +31,8 @@ TEST_PROGS += $(LOADER_TESTS) test_loader_threads_tsan
 $(addprefix $(TEST_OUT)/,$(LOADER_TESTS)): $(LOADER_TEST_OBJS)
 $(addprefix $(TEST_OUT)/,$(LOADER_TESTS)): TEST_LDLIBS += -ldl -lpthread -lzstd -lz -lmd
 $(TEST_OUT)/obj/test/test_loader_corpus.o: test/fuzz/fuzz_loader.c
-TEST_PROGS += test_lib_exports
-$(TEST_OUT)/test_lib_exports: $(LIB_SO)
+TEST_PROGS += test_lib_exports lib_symbols
+$(TEST_OUT)/test_lib_exports $(TEST_OUT)/lib_symbols: $(LIB_SO)
 $(TEST_OUT)/test_lib_exports: TEST_LDLIBS += -ldl
 
 # ThreadSanitizer cannot be combined with ASan: the threaded test and the
