@@ -113,10 +113,3 @@ int crk_target_id_parse(const char *s, size_t n, crk_target_id *out) {
   }
   return 0;
 }
-
-int crk_target_id_compatible(const crk_target_id *have, const crk_target_id *dev) {
-  if (strcmp(have->processor, dev->processor) != 0) return 0;
-  if (have->xnack != CRK_FEATURE_ANY && have->xnack != dev->xnack) return 0;
-  if (have->sramecc != CRK_FEATURE_ANY && have->sramecc != dev->sramecc) return 0;
-  return 1;
-}

@@ -65,11 +65,6 @@ int crk_target_id_parse(const char *s, size_t n, crk_target_id *out) CRK_HIDDEN;
 int crk_bundle_id_split(const char *id, size_t n, const char **kind,
                         size_t *kind_len, const char **target, size_t *target_len) CRK_HIDDEN;
 
-/* Nonzero when code built for target `have` runs on a device `dev`: same
- * processor, and each feature either "any" in `have` or equal to the
- * device's. */
-int crk_target_id_compatible(const crk_target_id *have, const crk_target_id *dev) CRK_HIDDEN;
-
 #ifdef __cplusplus
 }
 #endif

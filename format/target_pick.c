@@ -104,3 +104,8 @@ long crk_pick_score(const crk_target_id *have, const crk_target_id *dev, int isa
   return 1000000 + popcount(procs[h].features) * 100000 + same_sub * 10000 +
          (dist < 4096 ? 4096 - dist : 0) * 2 + pinned;
 }
+
+int crk_target_id_compatible(const crk_target_id *have, const crk_target_id *dev) {
+  crk_pick_kind kind;
+  return crk_pick_score(have, dev, 0, &kind) > 0 && kind == CRK_PICK_EXACT;
+}

@@ -44,6 +44,12 @@ typedef enum {
 long crk_pick_score(const crk_target_id *have, const crk_target_id *dev, int isa_ok,
                     crk_pick_kind *kind) CRK_HIDDEN;
 
+/* Nonzero when code built for `have` serves a device `dev` by rule 1 alone
+ * (exact): the same processor, each feature unpinned in `have` or the
+ * device's. What a runtime that knows no generic targets accepts (the
+ * emulator's stand-in runtime, test/emu, models one). */
+int crk_target_id_compatible(const crk_target_id *have, const crk_target_id *dev) CRK_HIDDEN;
+
 /* The generic target whose code runs on processor ("gfx11-generic" for
  * "gfx1103"), or NULL when it has none. */
 const char *crk_generic_target_of(const char *processor) CRK_HIDDEN;

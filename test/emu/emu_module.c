@@ -2,6 +2,7 @@
 #include "emu_module.h"
 
 #include "elf_view.h"
+#include "target_pick.h"
 
 #include <stdio.h>
 #include <stdlib.h>
