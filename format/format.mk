@@ -1,8 +1,9 @@
 # format.mk: the format layer (format/), the readers of the blobs' binary
 # formats that more than one program links: offload bundles and target IDs
-# (bundle.c), compressed bundles (ccob.c, decompress.c), the AMDGPU
-# processor table (amdgpu_processors.def, processors.c) and the one rule for
-# which code object a device gets (target_pick.c). The loader (lib/), blob2c
+# (bundle.c), compressed bundles (ccob.c, decompress.c), ELF files
+# (elf_view.c), the AMDGPU processor table (amdgpu_processors.def,
+# processors.c) and the one rule for which code object a device gets
+# (target_pick.c). The loader (lib/), blob2c
 # and crk-dump (programs/) include its headers; it includes none of theirs.
 
 CPPFLAGS += -Iformat
@@ -21,7 +22,8 @@ CCOB_LDLIBS :=
 endif
 
 # What the loader links of the format layer (the platform's part).
-FORMAT_SRCS := format/bundle.c format/target_pick.c format/processors.c $(CCOB_SRCS)
+FORMAT_SRCS := format/bundle.c format/target_pick.c format/processors.c format/elf_view.c $(CCOB_SRCS)
 # All of it, whatever the platform: what the tests and crk-dump link.
-FORMAT_ALL_SRCS := format/bundle.c format/target_pick.c format/processors.c format/ccob.c format/decompress.c
+FORMAT_ALL_SRCS := format/bundle.c format/target_pick.c format/processors.c format/elf_view.c \
+                   format/ccob.c format/decompress.c
 FORMAT_HDRS := $(wildcard format/*.h) format/amdgpu_processors.def

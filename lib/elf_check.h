@@ -1,4 +1,7 @@
-/* elf_check.h: just enough ELF64 to vet a GPU code object before a runtime sees it.
+/* elf_check.h: the loader's checks of a GPU code object (an ELF64 file)
+ * before a runtime sees it, and what it reads from one: target, code object
+ * version, dynamic symbols. The layout is read by the format layer's ELF
+ * reader (format/elf_view.h).
  *
  * No allocation: everything reads the caller's bytes, and every offset and
  * size is checked against them first, so a truncated or corrupt object is
@@ -8,10 +11,10 @@
 #define CRK_ELF_CHECK_H
 
 #include "backend.h"
+#include "elf_view.h" /* CRK_EM_AMDGPU */
 
 #include <stddef.h>
 
-#define CRK_EM_AMDGPU 224
 #define CRK_EM_CUDA 190
 
 /* Nonzero when p starts with the ELF magic. */

@@ -170,7 +170,7 @@ static int read_bundle(ctx *c, const unsigned char *data, size_t len, const char
     if (e[i].id_len >= 5 && memcmp(e[i].id, "host-", 5) == 0) continue;
     if (!crk_is_amdgpu_elf(bytes, size)) {
       if (size == 0) rc = fail(c, "the entry is empty");
-      else if (dump_elf_is(bytes, size)) rc = fail(c, "the entry is an ELF file for another machine, not an AMDGPU code object");
+      else if (crk_elf_view_is(bytes, size)) rc = fail(c, "the entry is an ELF file for another machine, not an AMDGPU code object");
       else rc = fail(c, "the entry is not an AMDGPU code object (it starts with %02x %02x %02x %02x)",
                      size > 0 ? bytes[0] : 0, size > 1 ? bytes[1] : 0, size > 2 ? bytes[2] : 0,
                      size > 3 ? bytes[3] : 0);
@@ -341,16 +341,16 @@ static int range_cmp(const void *a, const void *b) {
 }
 
 static int read_host_elf(ctx *c, const unsigned char *data, size_t len, scan_state *s) {
-  dump_elf e;
-  if (dump_elf_open(&e, data, len, c->err, c->errlen) != 0) return -1;
+  crk_elf_view e;
+  if (crk_elf_view_open(&e, data, len, c->err, c->errlen) != 0) return -1;
   if (e.shnum == 0)
     return fail(c, "host ELF has no section headers to find embedded bundles in");
   range *r = malloc(e.shnum * sizeof *r);
   if (!r) return fail(c, "out of memory for %u sections", e.shnum);
   size_t n = 0;
   for (uint32_t i = 1; i < e.shnum; i++) {
-    dump_elf_shdr sh;
-    if (dump_elf_section(&e, i, &sh, c->err, c->errlen) != 0) {
+    crk_elf_view_shdr sh;
+    if (crk_elf_view_section(&e, i, &sh, c->err, c->errlen) != 0) {
       free(r);
       return -1;
     }
@@ -364,10 +364,10 @@ static int read_host_elf(ctx *c, const unsigned char *data, size_t len, scan_sta
   for (size_t k = 0; k < n && rc == 0; k++) {
     uint64_t from = r[k].off > done ? r[k].off : done, to = r[k].off + r[k].size;
     if (from >= to) continue;
-    dump_elf_shdr sh;
-    dump_elf_section(&e, r[k].index, &sh, c->err, c->errlen);
+    crk_elf_view_shdr sh;
+    crk_elf_view_section(&e, r[k].index, &sh, c->err, c->errlen);
     char label[80];
-    snprintf(label, sizeof label, "%.60s", dump_elf_section_name(&e, &sh));
+    snprintf(label, sizeof label, "%.60s", crk_elf_view_section_name(&e, &sh));
     if (from != r[k].off) /* the label's offsets stay section-relative */
       snprintf(label + strlen(label), sizeof label - strlen(label), "+0x%llx", (unsigned long long)(from - r[k].off));
     rc = scan_range(c, data, (size_t)from, (size_t)to, label, s);
@@ -415,8 +415,8 @@ int crk_blob_read(crk_blob *b, const void *vdata, size_t len, const crk_blob_opt
       describe(b, "compressed offload bundle v%u (%s), %zu code object%s", h.version,
                h.method == CRK_CCOB_ZLIB ? "zlib" : "zstd", b->nobjs, b->nobjs == 1 ? "" : "s");
     }
-  } else if (dump_elf_is(data, len) || (len >= 8 && memcmp(data, "!<arch>\n", 8) == 0)) {
-    int is_elf = dump_elf_is(data, len);
+  } else if (crk_elf_view_is(data, len) || (len >= 8 && memcmp(data, "!<arch>\n", 8) == 0)) {
+    int is_elf = crk_elf_view_is(data, len);
     scan_state s = {0, 8 * (uint64_t)len + (1u << 20), 0, 0, ""};
     b->format = is_elf ? "host ELF" : "archive";
     rc = is_elf ? read_host_elf(&c, data, len, &s) : scan_range(&c, data, 8, len, "archive", &s);

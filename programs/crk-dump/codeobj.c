@@ -20,7 +20,7 @@
 
 int crk_is_amdgpu_elf(const void *data, size_t len) {
   const unsigned char *b = data;
-  return dump_elf_is(data, len) && len >= 20 && b[5] == 1 && (b[18] | b[19] << 8) == CRK_EM_AMDGPU;
+  return crk_elf_view_is(data, len) && len >= 20 && b[5] == 1 && (b[18] | b[19] << 8) == CRK_EM_AMDGPU;
 }
 
 const char *crk_feature_name(int f) {
@@ -114,11 +114,11 @@ static int merge_metadata(crk_codeobj *co, crk_codeobj *more, int first, char *e
  * counts them. 0, or -1 on error. *v2 is set when a v2 YAML note is seen. */
 static int scan_notes(crk_codeobj *co, const unsigned char *p, uint64_t n, uint64_t align,
                       size_t max_records, int *found, int *v2, char *err, size_t errlen) {
-  dump_elf_note_iter it;
-  dump_elf_note note;
+  crk_elf_view_note_iter it;
+  crk_elf_view_note note;
   int rc;
-  dump_elf_notes(&it, p, (size_t)n, align);
-  while ((rc = dump_elf_note_next(&it, &note, err, errlen)) == 1) {
+  crk_elf_view_notes(&it, p, (size_t)n, align);
+  while ((rc = crk_elf_view_note_next(&it, &note, err, errlen)) == 1) {
     int amdgpu = note.namesz == 7 && memcmp(note.name, "AMDGPU", 7) == 0;
     int amd = note.namesz == 4 && memcmp(note.name, "AMD", 4) == 0;
     if (amd && note.type == NT_AMD_HSA_METADATA) *v2 = 1;
@@ -138,7 +138,7 @@ static int scan_notes(crk_codeobj *co, const unsigned char *p, uint64_t n, uint6
   return rc; /* 0 at the end, -1 on a bad note */
 }
 
-static int find_metadata(crk_codeobj *co, const dump_elf *e, size_t max_records, char *err,
+static int find_metadata(crk_codeobj *co, const crk_elf_view *e, size_t max_records, char *err,
                          size_t errlen) {
   int v2 = 0, rc = 0, found = 0;
   /* Note ranges may overlap or repeat in a hostile file: scanning stops
@@ -146,8 +146,8 @@ static int find_metadata(crk_codeobj *co, const dump_elf *e, size_t max_records,
   uint64_t budget = 2 * (uint64_t)e->len + 64, seen_notes = 0;
   if (e->shnum > 0) {
     for (uint32_t i = 1; i < e->shnum && rc == 0; i++) {
-      dump_elf_shdr sh;
-      if (dump_elf_section(e, i, &sh, err, errlen) != 0) return -1;
+      crk_elf_view_shdr sh;
+      if (crk_elf_view_section(e, i, &sh, err, errlen) != 0) return -1;
       if (sh.type != CRK_SHT_NOTE) continue;
       seen_notes++;
       if (sh.size > budget) {
@@ -160,8 +160,8 @@ static int find_metadata(crk_codeobj *co, const dump_elf *e, size_t max_records,
     }
   } else {
     for (uint32_t i = 0; i < e->phnum && rc == 0; i++) {
-      dump_elf_phdr ph;
-      if (dump_elf_segment(e, i, &ph, err, errlen) != 0) return -1;
+      crk_elf_view_phdr ph;
+      if (crk_elf_view_segment(e, i, &ph, err, errlen) != 0) return -1;
       if (ph.type != CRK_PT_NOTE) continue;
       seen_notes++;
       if (ph.filesz > budget) {
@@ -188,9 +188,9 @@ static int find_metadata(crk_codeobj *co, const dump_elf *e, size_t max_records,
 
 int crk_codeobj_parse(crk_codeobj *co, const void *data, size_t len, size_t max_records,
                       char *err, size_t errlen) {
-  dump_elf e;
+  crk_elf_view e;
   memset(co, 0, sizeof *co);
-  if (dump_elf_open(&e, data, len, err, errlen) != 0) return -1;
+  if (crk_elf_view_open(&e, data, len, err, errlen) != 0) return -1;
   if (e.machine != CRK_EM_AMDGPU) {
     snprintf(err, errlen, "ELF machine %u is not AMDGPU (%u)", e.machine, CRK_EM_AMDGPU);
     return -1;
@@ -217,8 +217,8 @@ int crk_codeobj_parse(crk_codeobj *co, const void *data, size_t len, size_t max_
   decode_flags(co, e.flags);
   /* Every section's bytes must lie in the file, not only the notes'. */
   for (uint32_t i = 1; i < e.shnum; i++) {
-    dump_elf_shdr sh;
-    if (dump_elf_section(&e, i, &sh, err, errlen) != 0) return -1;
+    crk_elf_view_shdr sh;
+    if (crk_elf_view_section(&e, i, &sh, err, errlen) != 0) return -1;
   }
   if (find_metadata(co, &e, max_records ? max_records : CRK_CODEOBJ_MAX_RECORDS, err, errlen) != 0) {
     crk_codeobj_free(co);

@@ -21,8 +21,8 @@ EMU_PY_CFLAGS  = $(shell $(PYTHON_CONFIG) --includes)
 EMU_PY_LDLIBS  = $(shell $(PYTHON_CONFIG) --embed --ldflags)
 
 EMU_SRCS := test/emu/hip_emu.c test/emu/emu_module.c test/emu/emu_dispatch.c \
-            format/bundle.c format/target_pick.c format/processors.c \
-            $(addprefix programs/crk-dump/,elf_view.c msgpack.c metadata.c codeobj.c)
+            format/bundle.c format/target_pick.c format/processors.c format/elf_view.c \
+            $(addprefix programs/crk-dump/,msgpack.c metadata.c codeobj.c)
 EMU_OBJS := $(patsubst %.c,$(EMU_OUT)/obj/%.o,$(EMU_SRCS))
 
 # -MF/-MT name the .d file and its target as if -o were $@ (not the .tmp),

@@ -118,7 +118,7 @@ endif
 # test_processors: every row of format/amdgpu_processors.def through the
 # loader and through crk-dump's code object parser (the AMD build's tool).
 ifeq ($(PLATFORM),amd)
-PROCESSORS_TEST_OBJS := $(patsubst %.c,$(TEST_OUT)/obj/%.o,$(addprefix programs/crk-dump/,elf_view.c msgpack.c metadata.c codeobj.c))
+PROCESSORS_TEST_OBJS := $(patsubst %.c,$(TEST_OUT)/obj/%.o,$(addprefix programs/crk-dump/,msgpack.c metadata.c codeobj.c))
 TEST_PROGS += test_processors
 $(TEST_OUT)/test_processors: $(LOADER_TEST_OBJS) $(PROCESSORS_TEST_OBJS)
 $(TEST_OUT)/test_processors: TEST_LDLIBS += -ldl -lpthread -lzstd -lz -lmd

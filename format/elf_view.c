@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-int dump_elf_is(const void *data, size_t len) {
+int crk_elf_view_is(const void *data, size_t len) {
   return data && len >= 4 && memcmp(data, "\177ELF", 4) == 0;
 }
 
@@ -17,10 +17,10 @@ static int table_fits(uint64_t off, uint64_t count, uint64_t entsize, size_t len
   return count <= (len - off) / entsize;
 }
 
-int dump_elf_open(dump_elf *e, const void *data, size_t len, char *err, size_t errlen) {
+int crk_elf_view_open(crk_elf_view *e, const void *data, size_t len, char *err, size_t errlen) {
   const unsigned char *b = data;
   memset(e, 0, sizeof *e);
-  if (!dump_elf_is(data, len)) {
+  if (!crk_elf_view_is(data, len)) {
     snprintf(err, errlen, "not an ELF file");
     return -1;
   }
@@ -119,7 +119,7 @@ int dump_elf_open(dump_elf *e, const void *data, size_t len, char *err, size_t e
   return 0;
 }
 
-int dump_elf_section(const dump_elf *e, uint32_t i, dump_elf_shdr *out, char *err, size_t errlen) {
+int crk_elf_view_section(const crk_elf_view *e, uint32_t i, crk_elf_view_shdr *out, char *err, size_t errlen) {
   if (i >= e->shnum) {
     snprintf(err, errlen, "ELF section %u does not exist (%u sections)", i, e->shnum);
     return -1;
@@ -155,10 +155,10 @@ int dump_elf_section(const dump_elf *e, uint32_t i, dump_elf_shdr *out, char *er
   return 0;
 }
 
-const char *dump_elf_section_name(const dump_elf *e, const dump_elf_shdr *sh) {
-  dump_elf_shdr strtab;
+const char *crk_elf_view_section_name(const crk_elf_view *e, const crk_elf_view_shdr *sh) {
+  crk_elf_view_shdr strtab;
   char err[8];
-  if (e->shstrndx == 0 || dump_elf_section(e, e->shstrndx, &strtab, err, sizeof err) != 0 ||
+  if (e->shstrndx == 0 || crk_elf_view_section(e, e->shstrndx, &strtab, err, sizeof err) != 0 ||
       strtab.type == CRK_SHT_NOBITS || sh->name >= strtab.size)
     return "?";
   const char *s = (const char *)e->data + strtab.offset + sh->name;
@@ -166,7 +166,7 @@ const char *dump_elf_section_name(const dump_elf *e, const dump_elf_shdr *sh) {
   return memchr(s, '\0', max) ? s : "?";
 }
 
-int dump_elf_segment(const dump_elf *e, uint32_t i, dump_elf_phdr *out, char *err, size_t errlen) {
+int crk_elf_view_segment(const crk_elf_view *e, uint32_t i, crk_elf_view_phdr *out, char *err, size_t errlen) {
   if (i >= e->phnum) {
     snprintf(err, errlen, "ELF segment %u does not exist (%u segments)", i, e->phnum);
     return -1;
@@ -190,7 +190,7 @@ int dump_elf_segment(const dump_elf *e, uint32_t i, dump_elf_phdr *out, char *er
   return 0;
 }
 
-void dump_elf_notes(dump_elf_note_iter *it, const unsigned char *p, size_t n, uint64_t align) {
+void crk_elf_view_notes(crk_elf_view_note_iter *it, const unsigned char *p, size_t n, uint64_t align) {
   it->p = p;
   it->end = p + n;
   it->align = align == 8 ? 8 : 4;
@@ -199,7 +199,7 @@ void dump_elf_notes(dump_elf_note_iter *it, const unsigned char *p, size_t n, ui
 /* n rounded up to the note alignment, or UINT64_MAX when it cannot be. */
 static uint64_t pad(uint64_t n, unsigned a) { return (n + a - 1) / a * a; }
 
-int dump_elf_note_next(dump_elf_note_iter *it, dump_elf_note *out, char *err, size_t errlen) {
+int crk_elf_view_note_next(crk_elf_view_note_iter *it, crk_elf_view_note *out, char *err, size_t errlen) {
   size_t left = (size_t)(it->end - it->p);
   if (left == 0) return 0;
   if (left < 12) {
