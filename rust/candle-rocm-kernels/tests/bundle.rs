@@ -43,7 +43,7 @@ fn quantized_holds_the_bundle_build_rs_made() {
     assert_eq!(ALL_IDS[QUANTIZED.index()], Id::Quantized);
 }
 
-/// The processor table is the C side's embed/amdgpu_processors.def, read
+/// The processor table is the C side's format/amdgpu_processors.def, read
 /// whole: every row parses, and the rows are the ones the C loader knows.
 #[test]
 fn processor_table_is_the_def_file() {
@@ -148,7 +148,7 @@ fn code_objects_are_amdgpu_code_for_their_arch() {
         }
 
         let mach = offload::mach_of(id.processor).unwrap_or_else(|| {
-            panic!("{t}: no EF_AMDGPU_MACH known for {}: add it to embed/amdgpu_processors.def", id.processor)
+            panic!("{t}: no EF_AMDGPU_MACH known for {}: add it to format/amdgpu_processors.def", id.processor)
         });
         assert_eq!(
             h.flags & offload::EF_AMDGPU_MACH,
