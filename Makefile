@@ -8,7 +8,8 @@
 #   make emu-test TINYGRAD=...   the AMD code objects in an ISA emulator (test/emu/)
 #
 # Every output goes under $(BUILD)/$(PLATFORM). The pieces live in fragments
-# beside what they build: mk/ (toolchain and kernels), embed/, lib/, test/.
+# beside what they build: mk/ (toolchain, archs, version, the kernel
+# pipelines), format/, lib/, programs/*/, test/ (and test/gpu, test/emu).
 
 PLATFORM ?= amd
 BUILD    ?= build
@@ -34,7 +35,7 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 LDFLAGS ?=
 WARN    := -Wall -Wextra
-CPPFLAGS += -Iinclude -Iembed
+CPPFLAGS += -Iinclude
 # Reproducible host objects: debug info names paths relative to the tree
 # and to the build dir, not where either happens to be.
 CPPFLAGS += -ffile-prefix-map=$(CURDIR)=.
@@ -80,11 +81,16 @@ KERNEL_NAMES := $(notdir $(KERNEL_SRCS:.hip=))
 include mk/version.mk
 include mk/toolchain.mk
 include mk/kernels-$(PLATFORM).mk
-include embed/embed.mk
+# One way up: the format layer, the loader over it, the programs over both.
+include format/format.mk
+include programs/blob2c/blob2c.mk
 include lib/lib.mk
+include programs/crk-dump/crk-dump.mk
+# The tests, the GPU harness (its rules use test.mk's CPU reference) and the
+# emulator run (which links the harness's objects), where the tree has them
+# (the Rust crate's csrc/ does not).
 -include test/test.mk
--include mk/extra-*.mk
-# After the GPU harness (mk/extra-gpu.mk), whose objects it links.
+-include test/gpu/gpu.mk
 -include test/emu/emu.mk
 
 all: lib

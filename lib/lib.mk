@@ -1,4 +1,5 @@
-# lib.mk: libcandle_rocm_kernels.{a,so}: the embedded blob plus the loader.
+# lib.mk: libcandle_rocm_kernels.{a,so}: the embedded blob plus the loader
+# (lib/) over the format layer (format/format.mk).
 
 LIBNAME    := candle_rocm_kernels
 LIB_A      := $(OUT)/lib$(LIBNAME).a
@@ -10,15 +11,15 @@ LIB_SO     := $(OUT)/lib$(LIBNAME).so
 # The loader: one library, one public API, the backend picked by PLATFORM.
 # Both backends find their runtime with dlopen, so the library links no GPU
 # package and a machine without one gets an error message, not a link error.
-LOADER_SRCS := lib/loader.c lib/handle.c lib/blob.c lib/elf.c lib/fn_cache.c lib/error.c lib/backend.c lib/version.c
-# The AMD build's loader decompresses compressed bundles at open (CCOB_SRCS,
-# embed/embed.mk); the NVIDIA build's reads none.
+LOADER_SRCS := lib/loader.c lib/handle.c lib/module_blob.c lib/elf_check.c lib/fn_cache.c lib/error.c lib/backend.c lib/version.c
+# The AMD build's loader decompresses compressed bundles at open (CCOB_SRCS in
+# format/format.mk's FORMAT_SRCS); the NVIDIA build's reads none.
 ifeq ($(PLATFORM),nvidia)
 LOADER_BACKEND_SRCS := lib/backend_cuda.c lib/builtin_nvidia.c
 else
 LOADER_BACKEND_SRCS := lib/backend_hip.c lib/builtin_amd.c
 endif
-LIB_SRCS   := embed/bundle.c embed/target_pick.c embed/processors.c $(CCOB_SRCS) $(LOADER_SRCS) $(LOADER_BACKEND_SRCS)
+LIB_SRCS   := $(FORMAT_SRCS) $(LOADER_SRCS) $(LOADER_BACKEND_SRCS)
 LIB_OBJS    = $(patsubst %.c,$(OUT)/obj/%.o,$(LIB_SRCS)) $(OUT)/obj/quantized_hsaco.o
 LIB_LDLIBS ?=
 LIB_LDLIBS += -ldl -lpthread $(CCOB_LDLIBS)

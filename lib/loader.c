@@ -18,8 +18,8 @@
 #include "candle_rocm_kernels.h"
 
 #include "backend.h"
-#include "blob.h"
-#include "elf.h"
+#include "module_blob.h"
+#include "elf_check.h"
 #include "error.h"
 #include "fn_cache.h"
 #include "handle.h"

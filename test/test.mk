@@ -2,13 +2,17 @@
 # UndefinedBehaviorSanitizer and runs them through test/run-tests.sh.
 #
 # A test program is test/NAME.c; add it to TEST_PROGS below with the extra
-# objects it links (TEST_DEPS_NAME). Fragments test/mk/*.mk add their programs.
+# objects it links (TEST_DEPS_NAME). Fragments add their programs: test/mk/*.mk
+# (the tests in test/ of the build, crk-dump, blob2c and the loader),
+# test/ref/ref.mk (the CPU reference) and test/fuzz/fuzz.mk (the fuzzers).
 # A shell test is test/test_NAME.sh: program NAME is a two-line wrapper that
 # runs it (run-tests.sh runs programs), listed in SCRIPT_TESTS.
 
 SAN_FLAGS  ?= -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 TEST_OUT   := $(OUT)/test
-TEST_CFLAGS = $(CPPFLAGS) -Itest -Itest/ref -O1 -g $(WARN) $(SAN_FLAGS)
+# -Iprograms: tests of crk-dump's readers include "crk-dump/NAME.h"; the
+# library's sources never see programs/.
+TEST_CFLAGS = $(CPPFLAGS) -Itest -Itest/ref -Iprograms -O1 -g $(WARN) $(SAN_FLAGS)
 
 # Host sources compiled for tests (sanitized), by path.
 $(TEST_OUT)/obj/%.o: %.c | $(VERSION_H)
@@ -17,7 +21,9 @@ $(TEST_OUT)/obj/quantized_hsaco.o: $(BLOB_C) | $(VERSION_H)
 	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(CPPFLAGS) $(BLOB_INCBIN_FLAGS) -O1 -c $< -o $@.tmp && mv $@.tmp $@
 
 TEST_PROGS :=
--include $(sort $(wildcard test/mk/*.mk))
+# In this order: crk-dump-tests.mk's fixtures are used by the ones after it.
+include test/mk/build.mk test/mk/crk-dump-tests.mk test/mk/blob2c-tests.mk test/fuzz/fuzz.mk test/mk/loader.mk \
+        test/ref/ref.mk test/mk/rust.mk
 
 TEST_BINS = $(addprefix $(TEST_OUT)/,$(TEST_PROGS))
 $(TEST_OUT)/%: $(TEST_OUT)/obj/test/%.o

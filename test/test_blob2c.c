@@ -1,4 +1,4 @@
-/* test_blob2c.c: the blob-to-C step (embed/blob2c) as the build runs it
+/* test_blob2c.c: the blob-to-C step (programs/blob2c) as the build runs it
  * (--incbin), on this build's bundle and on its compressed form:
  *   - the source pulls the blob in by its file name alone (the build puts
  *     its folder on the assembler's include path) and gives its length;

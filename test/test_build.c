@@ -13,7 +13,7 @@
  */
 #include "check.h"
 #include "data_dir.h"
-#include "dump/blob.h"
+#include "crk-dump/blob.h"
 #include "test_dump_util.h"
 
 static const char *const families[] = {

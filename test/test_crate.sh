@@ -36,8 +36,8 @@ check "crate: cargo package makes candle-rocm-kernels-$version.crate" "exit $rc:
 mkdir -p "$tmp/outside" && tar xzf "$file" -C "$tmp/outside"
 pkg=$tmp/outside/candle-rocm-kernels-$version
 missing=""
-for f in Makefile VERSION mk/toolchain.mk mk/kernels-amd.mk hip/common.h embed/embed.mk lib/lib.mk \
-    embed/target_pick.c spec/kernels.txt; do
+for f in Makefile VERSION mk/toolchain.mk mk/kernels-amd.mk hip/common.h format/format.mk lib/lib.mk \
+    programs/blob2c/blob2c.mk programs/crk-dump/crk-dump.mk format/target_pick.c spec/kernels.txt; do
   [ -f "$pkg/csrc/$f" ] && [ ! -L "$pkg/csrc/$f" ] || missing="$missing csrc/$f"
 done
 for f in LICENSE-MIT LICENSE-APACHE README.md; do [ -f "$pkg/$f" ] || missing="$missing $f"; done

@@ -5,7 +5,7 @@
  * sizes in the terabytes), malformed ELF and malformed metadata; then the
  * program itself exits 2 naming the file and the fault. */
 #include "check.h"
-#include "dump/blob.h"
+#include "crk-dump/blob.h"
 #include "test_dump_util.h"
 
 static char last_err[1024];

@@ -3,7 +3,7 @@
  * exit statuses, --extract, and usage errors. */
 #include "candle_rocm_kernels_version.h"
 #include "check.h"
-#include "dump/blob.h"
+#include "crk-dump/blob.h"
 #include "test_dump_util.h"
 
 static const char *blob(void) { return build_path("quantized.hsaco", NULL); }

@@ -6,7 +6,7 @@
  * objects of a HIP file (.hip_fatbin, plain and --offload-compress), plus
  * code objects of versions 4 and 6 (a generic target). */
 #include "check.h"
-#include "dump/blob.h"
+#include "crk-dump/blob.h"
 #include "ccob.h"
 #include "test_dump_util.h"
 

@@ -3,7 +3,7 @@
  * code object and in all (a compressed bundle of a few kilobytes can list
  * millions of kernels), and the size of an input (/dev/zero never ends). */
 #include "check.h"
-#include "dump/blob.h"
+#include "crk-dump/blob.h"
 #include "test_dump_util.h"
 
 #include <md5.h>

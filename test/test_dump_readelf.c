@@ -7,7 +7,7 @@
  * llvm-readelf parses the metadata with LLVM's own msgpack reader, so this
  * checks ours against the reference implementation. */
 #include "check.h"
-#include "dump/blob.h"
+#include "crk-dump/blob.h"
 #include "test_dump_util.h"
 
 #include <ctype.h>

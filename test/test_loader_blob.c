@@ -4,8 +4,8 @@
 #include "check.h"
 #include "fake_backend.h"
 
-#include "../lib/blob.h"
-#include "../lib/elf.h"
+#include "../lib/module_blob.h"
+#include "../lib/elf_check.h"
 #include "candle_rocm_kernels.h"
 
 #include <stdlib.h>
@@ -173,7 +173,7 @@ static void test_corrupt_bundles(void) {
   c[off + 40] = 0x00, c[off + 41] = 0x10; /* e_shoff = 4096 */
   c[off + 58] = 64, c[off + 60] = 3;       /* 3 section headers of 64 bytes */
   s = try_open(c, l, &msg);
-  CHECK(s == CRK_ERR_BAD_BLOB && contains(msg, "section headers"), "ELF section headers past the end: rejected",
+  CHECK(s == CRK_ERR_BAD_BLOB && contains(msg, "section header"), "ELF section headers past the end: rejected",
         "%s: %s", crk_status_string(s), msg);
   /* An ELF for another machine. */
   memcpy(c, b, l);

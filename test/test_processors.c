@@ -1,4 +1,4 @@
-/* test_processors.c: every row of embed/amdgpu_processors.def, through both
+/* test_processors.c: every row of format/amdgpu_processors.def, through both
  * of its C readers. For each processor, a minimal code object with its
  * EF_AMDGPU_MACH goes (in a one-entry bundle named for it) through
  * crk_module_open, whose checks reject an entry whose object is for another
@@ -9,9 +9,9 @@
 #include "check.h"
 #include "fake_backend.h"
 
-#include "../lib/elf.h"
+#include "../lib/elf_check.h"
 #include "candle_rocm_kernels.h"
-#include "dump/codeobj.h"
+#include "crk-dump/codeobj.h"
 #include "processors.h"
 #include "test_dump_util.h"
 

@@ -40,7 +40,7 @@
 //! anyway.
 //!
 //! The device-matching rule (src/target.rs) takes the generic target of
-//! each processor from the C loader's own table (embed/target_pick.c),
+//! each processor from the C loader's own table (format/target_pick.c),
 //! read here and generated into quantized.rs.
 //!
 //! What it writes to OUT_DIR: quantized.hsaco (the bundle the crate embeds)
@@ -291,9 +291,9 @@ fn read_manifest(path: &Path, origin: &str) -> String {
 }
 
 /// The generic-target rows of the C loader's processor table
-/// (csrc/embed/target_pick.c).
+/// (csrc/format/target_pick.c).
 fn read_generic_targets(csrc: &Path) -> Vec<(String, String)> {
-    let file = csrc.join("embed/target_pick.c");
+    let file = csrc.join("format/target_pick.c");
     println!("cargo:rerun-if-changed={}", real(&file).display());
     let text = fs::read_to_string(&file).unwrap_or_else(|e| {
         fail(&format!("cannot read {} ({e}): the crate's C sources are incomplete", file.display()))
@@ -341,7 +341,7 @@ fn describe(
     for k in &d.kernels {
         let _ = writeln!(rs, "    {k:?},");
     }
-    rs.push_str("];\n/// (processor, its generic target), from embed/target_pick.c.\n");
+    rs.push_str("];\n/// (processor, its generic target), from format/target_pick.c.\n");
     rs.push_str("pub(crate) const GENERIC_TARGETS: &[(&str, &str)] = &[\n");
     for (p, g) in generic_targets {
         let _ = writeln!(rs, "    ({p:?}, {g:?}),");

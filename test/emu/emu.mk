@@ -20,14 +20,15 @@ PYTHON_CONFIG ?= $(firstword $(wildcard /usr/bin/python3-config) python3-config)
 EMU_PY_CFLAGS  = $(shell $(PYTHON_CONFIG) --includes)
 EMU_PY_LDLIBS  = $(shell $(PYTHON_CONFIG) --embed --ldflags)
 
-EMU_SRCS := test/emu/hip_emu.c test/emu/emu_module.c test/emu/emu_dispatch.c embed/bundle.c embed/processors.c \
-            $(addprefix embed/dump/,elf.c msgpack.c metadata.c codeobj.c)
+EMU_SRCS := test/emu/hip_emu.c test/emu/emu_module.c test/emu/emu_dispatch.c \
+            format/bundle.c format/target_pick.c format/processors.c format/elf_view.c \
+            $(addprefix programs/crk-dump/,msgpack.c metadata.c codeobj.c)
 EMU_OBJS := $(patsubst %.c,$(EMU_OUT)/obj/%.o,$(EMU_SRCS))
 
 # -MF/-MT name the .d file and its target as if -o were $@ (not the .tmp),
 # so a changed header rebuilds the object.
 $(EMU_OUT)/obj/%.o: %.c $(HOST_FLAGS)
-	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(CPPFLAGS) -Iembed/dump -Itest/emu $(EMU_PY_CFLAGS) \
+	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(CPPFLAGS) -Iprograms/crk-dump -Itest/emu $(EMU_PY_CFLAGS) \
 	  -D__HIP_PLATFORM_AMD__ $(if $(ROCM_CLANG),-I$(ROCM_PATH)/include) -O2 -g $(WARN) -fPIC -MMD -MP \
 	  -MF $(@:.o=.d) -MT $@ -c $< -o $@.tmp && mv $@.tmp $@
 

@@ -1,7 +1,8 @@
 /* emu_module.c: see emu_module.h. */
 #include "emu_module.h"
 
-#include "elf.h"
+#include "elf_view.h"
+#include "target_pick.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,11 +68,11 @@ static int pick_entry(const unsigned char *p, const crk_target_id *dev, const un
 }
 
 /* Copies every allocated section to image + its address. */
-static int lay_out(emu_module *m, const dump_elf *e, char *err, size_t errlen) {
+static int lay_out(emu_module *m, const crk_elf_view *e, char *err, size_t errlen) {
   uint64_t top = 0;
   for (uint32_t i = 1; i < e->shnum; i++) {
-    dump_elf_shdr sh;
-    if (dump_elf_section(e, i, &sh, err, errlen) != 0) return EMU_LOAD_BAD_IMAGE;
+    crk_elf_view_shdr sh;
+    if (crk_elf_view_section(e, i, &sh, err, errlen) != 0) return EMU_LOAD_BAD_IMAGE;
     if ((sh.flags & SHF_ALLOC) && sh.addr + sh.size > top) top = sh.addr + sh.size;
   }
   if (top == 0 || top > ((uint64_t)1 << 32)) {
@@ -86,8 +87,8 @@ static int lay_out(emu_module *m, const dump_elf *e, char *err, size_t errlen) {
   }
   memset(m->image, 0, m->image_size);
   for (uint32_t i = 1; i < e->shnum; i++) {
-    dump_elf_shdr sh;
-    dump_elf_section(e, i, &sh, err, errlen);
+    crk_elf_view_shdr sh;
+    crk_elf_view_section(e, i, &sh, err, errlen);
     if ((sh.flags & SHF_ALLOC) && sh.type != CRK_SHT_NOBITS)
       memcpy(m->image + sh.addr, e->data + sh.offset, (size_t)sh.size);
   }
@@ -95,17 +96,17 @@ static int lay_out(emu_module *m, const dump_elf *e, char *err, size_t errlen) {
 }
 
 /* Finds every kernel's descriptor through the symbol table. */
-static int index_kernels(emu_module *m, const dump_elf *e, char *err, size_t errlen) {
+static int index_kernels(emu_module *m, const crk_elf_view *e, char *err, size_t errlen) {
   m->nkernels = m->co.nkernels;
   m->kernels = calloc(m->nkernels ? m->nkernels : 1, sizeof *m->kernels);
   if (!m->kernels) return EMU_LOAD_NO_MEMORY;
   for (size_t k = 0; k < m->nkernels; k++) m->kernels[k].md = &m->co.kernels[k];
   size_t found = 0;
   for (uint32_t i = 1; i < e->shnum; i++) {
-    dump_elf_shdr sh, str;
-    dump_elf_section(e, i, &sh, err, errlen);
+    crk_elf_view_shdr sh, str;
+    crk_elf_view_section(e, i, &sh, err, errlen);
     if ((sh.type != SHT_SYMTAB && sh.type != SHT_DYNSYM) || sh.entsize < 24) continue;
-    if (dump_elf_section(e, sh.link, &str, err, errlen) != 0) return EMU_LOAD_BAD_IMAGE;
+    if (crk_elf_view_section(e, sh.link, &str, err, errlen) != 0) return EMU_LOAD_BAD_IMAGE;
     for (uint64_t s = 0; s + sh.entsize <= sh.size; s += sh.entsize) {
       const unsigned char *sym = e->data + sh.offset + s;
       uint64_t name = rd(sym, 4), value = rd(sym + 8, 8);
@@ -163,8 +164,8 @@ int emu_module_load(emu_module *m, const void *image, const crk_target_id *dev, 
     emu_module_free(m);
     return EMU_LOAD_NO_BINARY;
   }
-  dump_elf e;
-  if (dump_elf_open(&e, obj, objlen, err, errlen) != 0) rc = EMU_LOAD_BAD_IMAGE;
+  crk_elf_view e;
+  if (crk_elf_view_open(&e, obj, objlen, err, errlen) != 0) rc = EMU_LOAD_BAD_IMAGE;
   else if ((rc = lay_out(m, &e, err, errlen)) == EMU_LOAD_OK) rc = index_kernels(m, &e, err, errlen);
   if (rc != EMU_LOAD_OK) emu_module_free(m);
   return rc;

@@ -7,9 +7,9 @@
  *
  * test_dump_corpus replays the corpus through this same function (renamed
  * with FUZZ_BLOB_ENTRY) in every `make test`. */
-#include "dump/blob.h"
-#include "dump/checks.h"
-#include "dump/report.h"
+#include "crk-dump/blob.h"
+#include "crk-dump/checks.h"
+#include "crk-dump/report.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* fuzz_loader.c: libFuzzer target for the loader's checks of caller-supplied
- * blobs (lib/blob.c, lib/elf.c, embed/bundle.c): the input is what a caller
+ * blobs (lib/module_blob.c, lib/elf_check.c, format/bundle.c): the input is what a caller
  * passes to crk_module_open. A blob the checks accept then goes through
  * everything that reads it later, against the fake backend (no GPU): the
  * target list, the device check, the load of the code object picked for a

@@ -6,9 +6,9 @@
  *
  * test_dump_corpus replays the corpus through this same function (renamed
  * with FUZZ_METADATA_ENTRY) in every `make test`. */
-#include "dump/codeobj.h"
-#include "dump/msgpack.h"
-#include "dump/report.h"
+#include "crk-dump/codeobj.h"
+#include "crk-dump/msgpack.h"
+#include "crk-dump/report.h"
 
 #include <stdint.h>
 #include <stdio.h>

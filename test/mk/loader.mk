@@ -8,19 +8,21 @@
 #                        runtime, a real load with one (ASan+UBSan)
 #   test_loader_corpus   the loader's fuzz corpus replayed (test/fuzz/)
 #   test_lib_exports     the shared library exports the public API, and no
-#                        internals or crk-dump-only parsers
+#                        internals or crk-dump-only parsers (dlsym)
+#   lib_symbols          test/test_lib_symbols.sh: nm -D lists exactly the
+#                        public header's functions and objects
 #   test_loader_threads_tsan  16 threads hammering lookups on many devices,
 #                        exact call counts, built with ThreadSanitizer
 #   test_loader_pick     which code object each device gets (exact, generic,
 #                        ISA fallback), against bundles made here (below)
 #   test_loader_ccob     a compressed bundle opened, decompressed, vetted
-#   test_processors      every row of embed/amdgpu_processors.def, named alike
+#   test_processors      every row of format/amdgpu_processors.def, named alike
 #                        by the loader and by crk-dump's parser (ASan+UBSan)
 # and builds examples/ (the README example and loader_bench) so they stay
 # correct.
 
 # The loader as tests link it: both backends, the platform's built-in choice.
-LOADER_TEST_SRCS := embed/bundle.c embed/target_pick.c embed/processors.c embed/ccob.c embed/decompress.c $(LOADER_SRCS) $(sort $(LOADER_BACKEND_SRCS) lib/backend_hip.c lib/backend_cuda.c) \
+LOADER_TEST_SRCS := $(FORMAT_ALL_SRCS) $(LOADER_SRCS) $(sort $(LOADER_BACKEND_SRCS) lib/backend_hip.c lib/backend_cuda.c) \
                     test/fake_backend.c
 LOADER_TEST_OBJS := $(patsubst %.c,$(TEST_OUT)/obj/%.o,$(LOADER_TEST_SRCS)) $(TEST_OUT)/obj/quantized_hsaco.o
 
@@ -29,8 +31,8 @@ TEST_PROGS += $(LOADER_TESTS) test_loader_threads_tsan
 $(addprefix $(TEST_OUT)/,$(LOADER_TESTS)): $(LOADER_TEST_OBJS)
 $(addprefix $(TEST_OUT)/,$(LOADER_TESTS)): TEST_LDLIBS += -ldl -lpthread -lzstd -lz -lmd
 $(TEST_OUT)/obj/test/test_loader_corpus.o: test/fuzz/fuzz_loader.c
-TEST_PROGS += test_lib_exports
-$(TEST_OUT)/test_lib_exports: $(LIB_SO)
+TEST_PROGS += test_lib_exports lib_symbols
+$(TEST_OUT)/test_lib_exports $(TEST_OUT)/lib_symbols: $(LIB_SO)
 $(TEST_OUT)/test_lib_exports: TEST_LDLIBS += -ldl
 
 # ThreadSanitizer cannot be combined with ASan: the threaded test and the
@@ -101,7 +103,7 @@ $(eval $(call PICK_BUNDLE_RULE,generic_only,$(PICK_GENERIC)))
 $(eval $(call PICK_BUNDLE_RULE,mixed,$(PICK_MIXED)))
 PICK_FIXTURES := $(addprefix $(PICK_FIX)/,specific.bundle generic_only.bundle mixed.bundle)
 
-# test_loader_ccob: the loader on the compressed bundle dump.mk makes.
+# test_loader_ccob: the loader on the compressed bundle crk-dump-tests.mk makes.
 TEST_PROGS += test_loader_pick test_loader_ccob
 $(TEST_OUT)/test_loader_pick: $(LOADER_TEST_OBJS) $(PICK_FIXTURES)
 $(TEST_OUT)/test_loader_ccob: $(LOADER_TEST_OBJS) $(DUMP_FIX)/quantized.ccob
@@ -113,10 +115,10 @@ ifeq ($(PLATFORM),amd)
 $(TEST_OUT)/test_dump_cli: $(PICK_FIXTURES)
 endif
 
-# test_processors: every row of embed/amdgpu_processors.def through the
+# test_processors: every row of format/amdgpu_processors.def through the
 # loader and through crk-dump's code object parser (the AMD build's tool).
 ifeq ($(PLATFORM),amd)
-PROCESSORS_TEST_OBJS := $(patsubst %.c,$(TEST_OUT)/obj/%.o,$(addprefix embed/dump/,elf.c msgpack.c metadata.c codeobj.c))
+PROCESSORS_TEST_OBJS := $(patsubst %.c,$(TEST_OUT)/obj/%.o,$(addprefix programs/crk-dump/,msgpack.c metadata.c codeobj.c))
 TEST_PROGS += test_processors
 $(TEST_OUT)/test_processors: $(LOADER_TEST_OBJS) $(PROCESSORS_TEST_OBJS)
 $(TEST_OUT)/test_processors: TEST_LDLIBS += -ldl -lpthread -lzstd -lz -lmd

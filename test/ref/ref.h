@@ -4,7 +4,7 @@
  * functions allocate scratch internally and free it before returning).
  * Compiled into the sanitized unit tests and into the GPU harness and the
  * benchmarks: list the sources with $(REF_SRCS) and compile them with
- * $(REF_CFLAGS) (test/mk/ref.mk), which turns float contraction off so that
+ * $(REF_CFLAGS) (test/ref/ref.mk), which turns float contraction off so that
  * the reference rounds exactly like GGML's scalar code.
  *
  * Block buffers are read and written byte by byte (little-endian), so any

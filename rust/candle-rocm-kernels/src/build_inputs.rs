@@ -2,7 +2,7 @@
 //! checked, with an error (never a panic) that says what is wrong:
 //! - the manifest make writes beside the bundle (mk/kernels-amd.mk), which
 //!   says what the bundle holds, and is tied to it by size and checksum;
-//! - the table of generic targets in embed/target_pick.c (the one the C
+//! - the table of generic targets in format/target_pick.c (the one the C
 //!   loader picks code objects with), for the crate's copy of that rule.
 //!
 //! A separate file (not inside build.rs) so that the tests can feed it

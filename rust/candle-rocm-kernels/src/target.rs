@@ -1,7 +1,7 @@
 //! target.rs: AMDGPU target IDs, and which code object of a bundle a device
 //! gets.
 //!
-//! The rule is the C loader's (embed/target_pick.c), minus its opt-in ISA
+//! The rule is the C loader's (format/target_pick.c), minus its opt-in ISA
 //! fallback, in the same order, most specific first:
 //! 1. exact: the device's own processor, each feature (xnack, sramecc)
 //!    either unpinned in the code object or equal to the device's; among

@@ -1,7 +1,7 @@
 //! pick.rs: the crate's device-matching rule (src/target.rs) gives the C
 //! loader's answers, on the cases of the C test (test/test_loader_pick.c):
 //! its three fixture bundles' target lists, with the generic targets read
-//! from embed/target_pick.c as build.rs reads them. The loader's opt-in ISA
+//! from format/target_pick.c as build.rs reads them. The loader's opt-in ISA
 //! fallback is not the crate's: where the C test allows it, the crate must
 //! answer None, as the loader does without it.
 
@@ -17,7 +17,7 @@ mod target;
 
 use target::{Feature, Match};
 
-const TARGET_PICK_C: &str = include_str!("../csrc/embed/target_pick.c");
+const TARGET_PICK_C: &str = include_str!("../csrc/format/target_pick.c");
 
 /// The fixtures of test/mk/loader.mk: PICK_SPECIFIC, the five generic
 /// targets (AMD_GENERIC_ARCHS), PICK_MIXED.

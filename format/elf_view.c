@@ -1,0 +1,227 @@
+/* elf_view.c: see elf_view.h. */
+#include "elf_view.h"
+
+#include "rd.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int crk_elf_view_is(const void *data, size_t len) {
+  return data && len >= 4 && memcmp(data, "\177ELF", 4) == 0;
+}
+
+/* A table of count entries of entsize bytes at off lies inside len bytes. */
+static int table_fits(uint64_t off, uint64_t count, uint64_t entsize, size_t len) {
+  if (count == 0) return 1;
+  if (off > len) return 0;
+  return count <= (len - off) / entsize;
+}
+
+int crk_elf_view_open(crk_elf_view *e, const void *data, size_t len, char *err, size_t errlen) {
+  const unsigned char *b = data;
+  memset(e, 0, sizeof *e);
+  if (!crk_elf_view_is(data, len)) {
+    snprintf(err, errlen, "not an ELF file");
+    return -1;
+  }
+  if (len < 16) {
+    snprintf(err, errlen, "ELF header truncated: %zu bytes", len);
+    return -1;
+  }
+  if (b[4] != 1 && b[4] != 2) {
+    snprintf(err, errlen, "ELF class %u is neither 32 nor 64-bit", b[4]);
+    return -1;
+  }
+  if (b[5] != 1) {
+    snprintf(err, errlen, "ELF data encoding %u is not little-endian", b[5]);
+    return -1;
+  }
+  e->is64 = b[4] == 2;
+  size_t ehsize = e->is64 ? 64 : 52;
+  if (len < ehsize) {
+    snprintf(err, errlen, "ELF header truncated: %zu of %zu bytes", len, ehsize);
+    return -1;
+  }
+  e->data = b;
+  e->len = len;
+  e->osabi = b[7];
+  e->abiversion = b[8];
+  e->type = (uint16_t)rd_le(b + 16, 2);
+  e->machine = (uint16_t)rd_le(b + 18, 2);
+  uint32_t e_shnum, e_phnum, e_shstrndx;
+  if (e->is64) {
+    e->phoff = rd_le(b + 32, 8);
+    e->shoff = rd_le(b + 40, 8);
+    e->flags = (uint32_t)rd_le(b + 48, 4);
+    e->phentsize = (uint16_t)rd_le(b + 54, 2);
+    e_phnum = (uint32_t)rd_le(b + 56, 2);
+    e->shentsize = (uint16_t)rd_le(b + 58, 2);
+    e_shnum = (uint32_t)rd_le(b + 60, 2);
+    e_shstrndx = (uint32_t)rd_le(b + 62, 2);
+  } else {
+    e->phoff = rd_le(b + 28, 4);
+    e->shoff = rd_le(b + 32, 4);
+    e->flags = (uint32_t)rd_le(b + 36, 4);
+    e->phentsize = (uint16_t)rd_le(b + 42, 2);
+    e_phnum = (uint32_t)rd_le(b + 44, 2);
+    e->shentsize = (uint16_t)rd_le(b + 46, 2);
+    e_shnum = (uint32_t)rd_le(b + 48, 2);
+    e_shstrndx = (uint32_t)rd_le(b + 50, 2);
+  }
+  unsigned min_sh = e->is64 ? 64 : 40, min_ph = e->is64 ? 56 : 32;
+
+  /* Sections: with extended numbering the real count, string table index
+   * and segment count live in section header 0. */
+  e->shnum = e_shnum;
+  e->shstrndx = e_shstrndx;
+  e->phnum = e_phnum;
+  if (e->shoff != 0) {
+    if (e->shentsize < min_sh) {
+      snprintf(err, errlen, "ELF section header size %u is below %u", e->shentsize, min_sh);
+      return -1;
+    }
+    if (!table_fits(e->shoff, 1, e->shentsize, len)) {
+      snprintf(err, errlen, "ELF section header table at %llu lies outside the %zu-byte file",
+               (unsigned long long)e->shoff, len);
+      return -1;
+    }
+    const unsigned char *s0 = b + e->shoff;
+    if (e_shnum == 0) {
+      uint64_t n = e->is64 ? rd_le(s0 + 32, 8) : rd_le(s0 + 20, 4);
+      if (n > UINT32_MAX) {
+        snprintf(err, errlen, "ELF section count %llu (from section 0) is too large",
+                 (unsigned long long)n);
+        return -1;
+      }
+      e->shnum = (uint32_t)n;
+    }
+    if (e_shstrndx == 0xffff) e->shstrndx = (uint32_t)rd_le(s0 + (e->is64 ? 40 : 24), 4);
+    if (e_phnum == 0xffff) e->phnum = (uint32_t)rd_le(s0 + (e->is64 ? 44 : 28), 4);
+    if (!table_fits(e->shoff, e->shnum, e->shentsize, len)) {
+      snprintf(err, errlen, "ELF section header table (%u entries at %llu) runs past the %zu-byte file",
+               e->shnum, (unsigned long long)e->shoff, len);
+      return -1;
+    }
+  } else {
+    e->shnum = 0;
+  }
+  if (e->phnum != 0) {
+    if (e->phentsize < min_ph) {
+      snprintf(err, errlen, "ELF program header size %u is below %u", e->phentsize, min_ph);
+      return -1;
+    }
+    if (!table_fits(e->phoff, e->phnum, e->phentsize, len)) {
+      snprintf(err, errlen, "ELF program header table (%u entries at %llu) runs past the %zu-byte file",
+               e->phnum, (unsigned long long)e->phoff, len);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+int crk_elf_view_section(const crk_elf_view *e, uint32_t i, crk_elf_view_shdr *out, char *err, size_t errlen) {
+  if (i >= e->shnum) {
+    snprintf(err, errlen, "ELF section %u does not exist (%u sections)", i, e->shnum);
+    return -1;
+  }
+  const unsigned char *s = e->data + e->shoff + (uint64_t)i * e->shentsize;
+  out->name = (uint32_t)rd_le(s, 4);
+  out->type = (uint32_t)rd_le(s + 4, 4);
+  if (e->is64) {
+    out->flags = rd_le(s + 8, 8);
+    out->addr = rd_le(s + 16, 8);
+    out->offset = rd_le(s + 24, 8);
+    out->size = rd_le(s + 32, 8);
+    out->link = (uint32_t)rd_le(s + 40, 4);
+    out->align = rd_le(s + 48, 8);
+    out->entsize = rd_le(s + 56, 8);
+  } else {
+    out->flags = rd_le(s + 8, 4);
+    out->addr = rd_le(s + 12, 4);
+    out->offset = rd_le(s + 16, 4);
+    out->size = rd_le(s + 20, 4);
+    out->link = (uint32_t)rd_le(s + 24, 4);
+    out->align = rd_le(s + 32, 4);
+    out->entsize = rd_le(s + 36, 4);
+  }
+  /* Section 0 is the null section; its size field is reused by extended
+   * numbering and describes no bytes. */
+  if (i == 0) out->size = 0;
+  if (out->type != CRK_SHT_NOBITS && (out->offset > e->len || out->size > e->len - out->offset)) {
+    snprintf(err, errlen, "ELF section %u: bytes %llu+%llu lie outside the %zu-byte file", i,
+             (unsigned long long)out->offset, (unsigned long long)out->size, e->len);
+    return -1;
+  }
+  return 0;
+}
+
+const char *crk_elf_view_section_name(const crk_elf_view *e, const crk_elf_view_shdr *sh) {
+  crk_elf_view_shdr strtab;
+  char err[8];
+  if (e->shstrndx == 0 || crk_elf_view_section(e, e->shstrndx, &strtab, err, sizeof err) != 0 ||
+      strtab.type == CRK_SHT_NOBITS || sh->name >= strtab.size)
+    return "?";
+  const char *s = (const char *)e->data + strtab.offset + sh->name;
+  size_t max = (size_t)(strtab.size - sh->name);
+  return memchr(s, '\0', max) ? s : "?";
+}
+
+int crk_elf_view_segment(const crk_elf_view *e, uint32_t i, crk_elf_view_phdr *out, char *err, size_t errlen) {
+  if (i >= e->phnum) {
+    snprintf(err, errlen, "ELF segment %u does not exist (%u segments)", i, e->phnum);
+    return -1;
+  }
+  const unsigned char *p = e->data + e->phoff + (uint64_t)i * e->phentsize;
+  out->type = (uint32_t)rd_le(p, 4);
+  if (e->is64) {
+    out->offset = rd_le(p + 8, 8);
+    out->filesz = rd_le(p + 32, 8);
+    out->align = rd_le(p + 48, 8);
+  } else {
+    out->offset = rd_le(p + 4, 4);
+    out->filesz = rd_le(p + 16, 4);
+    out->align = rd_le(p + 28, 4);
+  }
+  if (out->offset > e->len || out->filesz > e->len - out->offset) {
+    snprintf(err, errlen, "ELF segment %u: bytes %llu+%llu lie outside the %zu-byte file", i,
+             (unsigned long long)out->offset, (unsigned long long)out->filesz, e->len);
+    return -1;
+  }
+  return 0;
+}
+
+void crk_elf_view_notes(crk_elf_view_note_iter *it, const unsigned char *p, size_t n, uint64_t align) {
+  it->p = p;
+  it->end = p + n;
+  it->align = align == 8 ? 8 : 4;
+}
+
+/* n rounded up to the note alignment, or UINT64_MAX when it cannot be. */
+static uint64_t pad(uint64_t n, unsigned a) { return (n + a - 1) / a * a; }
+
+int crk_elf_view_note_next(crk_elf_view_note_iter *it, crk_elf_view_note *out, char *err, size_t errlen) {
+  size_t left = (size_t)(it->end - it->p);
+  if (left == 0) return 0;
+  if (left < 12) {
+    snprintf(err, errlen, "note header truncated: %zu bytes left", left);
+    return -1;
+  }
+  uint32_t namesz = (uint32_t)rd_le(it->p, 4), descsz = (uint32_t)rd_le(it->p + 4, 4);
+  uint32_t type = (uint32_t)rd_le(it->p + 8, 4);
+  /* 32-bit sizes padded in 64-bit arithmetic cannot overflow. */
+  uint64_t name_span = pad(namesz, it->align), desc_span = pad(descsz, it->align);
+  if (name_span > left - 12 || descsz > left - 12 - name_span) {
+    snprintf(err, errlen, "note (type %u) with name %u and data %u bytes runs past its section",
+             type, namesz, descsz);
+    return -1;
+  }
+  out->name = (const char *)it->p + 12;
+  out->namesz = namesz;
+  out->type = type;
+  out->desc = it->p + 12 + name_span;
+  out->descsz = descsz;
+  /* The last note's padding may be missing. */
+  uint64_t step = 12 + name_span + desc_span;
+  it->p = step >= left ? it->end : it->p + step;
+  return 1;
+}

@@ -1,0 +1,29 @@
+# format.mk: the format layer (format/), the readers of the blobs' binary
+# formats that more than one program links: offload bundles and target IDs
+# (bundle.c), compressed bundles (ccob.c, decompress.c), ELF files
+# (elf_view.c), the AMDGPU processor table (amdgpu_processors.def,
+# processors.c) and the one rule for which code object a device gets
+# (target_pick.c). The loader (lib/), blob2c
+# and crk-dump (programs/) include its headers; it includes none of theirs.
+
+CPPFLAGS += -Iformat
+
+# Compressed bundles (COMPRESS=1, CCOB) are AMD's: in the AMD build blob2c
+# lists their archs and the loader opens them (decompressed, the hash
+# checked: zstd, zlib, libmd's MD5). The NVIDIA build reads none and links
+# none of those (CRK_CCOB undefined).
+ifeq ($(PLATFORM),amd)
+CCOB_SRCS   := format/ccob.c format/decompress.c
+CCOB_LDLIBS := -lzstd -lz -lmd
+CPPFLAGS    += -DCRK_CCOB=1
+else
+CCOB_SRCS   :=
+CCOB_LDLIBS :=
+endif
+
+# What the loader links of the format layer (the platform's part).
+FORMAT_SRCS := format/bundle.c format/target_pick.c format/processors.c format/elf_view.c $(CCOB_SRCS)
+# All of it, whatever the platform: what the tests and crk-dump link.
+FORMAT_ALL_SRCS := format/bundle.c format/target_pick.c format/processors.c format/elf_view.c \
+                   format/ccob.c format/decompress.c
+FORMAT_HDRS := $(wildcard format/*.h) format/amdgpu_processors.def

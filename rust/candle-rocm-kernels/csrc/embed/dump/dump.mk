@@ -1,1 +1,0 @@
-../../../../../embed/dump/dump.mk

@@ -1,1 +1,0 @@
-../../../../embed/target_pick.c

@@ -1,0 +1,1 @@
+../../../../format/target_pick.c

@@ -1,0 +1,1 @@
+../../../../../programs/blob2c/blob2c.mk

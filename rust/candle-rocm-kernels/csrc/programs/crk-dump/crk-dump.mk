@@ -1,0 +1,1 @@
+../../../../../programs/crk-dump/crk-dump.mk
