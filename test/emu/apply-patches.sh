@@ -3,8 +3,10 @@
 # the stand-in runtime. It must carry the base patch (tinygrad-emu.patch of
 # the project's emulator notes: test/emu/README.md), which adds TRACE_HOOK;
 # ours (test/emu/patches/*.patch) go on top of it, in order, each once: a
-# patch whose first added line is already in emu.py is there (later patches
-# may have changed its context, so a reverse check would not say).
+# patch whose first added line is already a whole line of emu.py is there
+# (later patches may have changed its context, so a reverse check would not
+# say). Whole lines: 0001's first added line is a prefix of the line it
+# replaces, so a substring match took it as applied when it was not.
 # Exit 0 when ready, 2 with the reason on stderr.
 set -u
 TINYGRAD=$1
@@ -20,7 +22,7 @@ if ! grep -q '^TRACE_HOOK' "$emu_py"; then
 fi
 for p in "$here"/patches/*.patch; do
   mark=$(grep -m1 '^+[^+]' "$p" | cut -c2-)
-  if grep -qF -- "$mark" "$emu_py"; then continue; fi
+  if grep -qxF -- "$mark" "$emu_py"; then continue; fi
   if ! (cd "$TINYGRAD" && git apply "$p"); then
     echo "emu: cannot apply $(basename "$p") to $TINYGRAD (another tinygrad commit?)" >&2
     exit 2
