@@ -1,10 +1,31 @@
-/* processors.h: AMDGPU processor names <-> EF_AMDGPU_MACH values, from the
- * one table (amdgpu_processors.def), for the loader and crk-dump alike. */
+/* processors.h: the one table of AMDGPU processors (amdgpu_processors.def),
+ * for the loader, its code object pick and crk-dump alike: names <->
+ * EF_AMDGPU_MACH values, generic targets, ISA groups, features, wave sizes. */
 #ifndef CRK_PROCESSORS_H
 #define CRK_PROCESSORS_H
 
 #include "hidden.h"
 
+/* Instructions that split an ISA group (the .def's features column): code
+ * using one runs only on processors that have it. */
+enum {
+  CRK_F_DOT = 1,  /* v_dot* int8 dot products (gfx906, gfx1011, gfx1012) */
+  CRK_F_BVH = 2,  /* ray-tracing instructions (gfx1013) */
+  CRK_F_SFLT = 4, /* SALU float instructions (gfx115x) */
+};
+
+/* One row of the table (see amdgpu_processors.def for each column). */
+typedef struct {
+  const char *name;    /* "gfx1103", "gfx11-generic" */
+  unsigned mach;       /* EF_AMDGPU_MACH */
+  const char *generic; /* the generic target covering it, or NULL */
+  int isa_group;       /* 0: shares code with no other processor */
+  unsigned features;   /* CRK_F_* bits */
+  unsigned wave_size;  /* 32 or 64: the default its code is built for */
+} crk_processor;
+
+/* The row named exactly name, or NULL. */
+const crk_processor *crk_processor_find(const char *name) CRK_HIDDEN;
 
 /* The processor ("gfx90a", "gfx11-generic") whose EF_AMDGPU_MACH value is
  * mach (e_flags & 0xff), or NULL for a value the table has no row for. */
@@ -13,8 +34,8 @@ const char *crk_processor_name(unsigned mach) CRK_HIDDEN;
 /* The EF_AMDGPU_MACH value of a processor named exactly so, or -1. */
 int crk_processor_mach(const char *name) CRK_HIDDEN;
 
-/* The table's rows, for tests that walk them: row i for i below the count,
- * else NULL (and *mach untouched). */
-const char *crk_processor_row(unsigned i, unsigned *mach) CRK_HIDDEN;
+/* The table's rows in order, for tests that walk them: row i for i below
+ * the count, else NULL. */
+const crk_processor *crk_processor_at(unsigned i) CRK_HIDDEN;
 
 #endif

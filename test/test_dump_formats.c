@@ -4,10 +4,12 @@
  * zstd) and by this test (v1, v2, v3 with zlib and zstd), the project's
  * shared and static libraries (bundle embedded in .rodata), and the host
  * objects of a HIP file (.hip_fatbin, plain and --offload-compress), plus
- * code objects of versions 4 and 6 (a generic target). */
+ * code objects of versions 4 and 6 (a generic target). Every kernel's
+ * .wavefront_size is the processor table's wave size for its code object. */
 #include "check.h"
 #include "crk-dump/blob.h"
 #include "ccob.h"
+#include "processors.h"
 #include "test_dump_util.h"
 
 #include <md5.h>
@@ -156,8 +158,9 @@ static void check_fixture(const char *what, const crk_blob *b, const char *const
       snprintf(why, sizeof why, "%s: max workgroup sizes %lld and %lld, want 1024 and 128", co->target_id,
                (long long)k0->max_wg, (long long)k1->max_wg);
       ok = 0;
-    } else if (k0->wavefront != (strncmp(co->arch, "gfx9", 4) == 0 ? 64 : 32)) {
-      snprintf(why, sizeof why, "%s: wavefront %lld", co->target_id, (long long)k0->wavefront);
+    } else if (!crk_processor_find(co->arch) || k0->wavefront != crk_processor_find(co->arch)->wave_size) {
+      snprintf(why, sizeof why, "%s: wavefront %lld, the processor table says %u", co->target_id,
+               (long long)k0->wavefront, crk_processor_find(co->arch) ? crk_processor_find(co->arch)->wave_size : 0);
       ok = 0;
     } else if (k0->scratch != 0 || k0->sgpr <= 0 || k0->vgpr <= 0) {
       snprintf(why, sizeof why, "%s: implausible resources", co->target_id);
@@ -189,6 +192,25 @@ int main(void) {
     for (int a = 0; ok && a < narchs; a++) ok = strcmp(ref.objs[a].co.arch, archs[a]) == 0;
     CHECK(ok, "formats: offload bundle holds one code object per built arch, in order",
           "%zu code objects (%s) for %d archs", ref.nobjs, ref.format, narchs);
+  }
+
+  /* The processor table's wave size column says what the compiler builds
+   * each processor's kernels for; the build's own code objects hold it to
+   * that, kernel by kernel, so a wrong row cannot pass. */
+  for (size_t i = 0; i < ref.nobjs; i++) {
+    const crk_codeobj *co = &ref.objs[i].co;
+    const crk_processor *row = crk_processor_find(co->arch);
+    char what[160], why[256] = "";
+    snprintf(what, sizeof what, "formats: every %s kernel's .wavefront_size is the processor table's (%u)", co->arch,
+             row ? row->wave_size : 0);
+    int ok = row != NULL && co->nkernels > 0;
+    if (!ok) snprintf(why, sizeof why, row ? "no kernels" : "no row for %s", co->arch);
+    for (size_t k = 0; ok && k < co->nkernels; k++)
+      if (co->kernels[k].wavefront != row->wave_size) {
+        snprintf(why, sizeof why, "%s: %lld", co->kernels[k].name, (long long)co->kernels[k].wavefront);
+        ok = 0;
+      }
+    CHECK(ok, what, "%s", why);
   }
 
   /* Each arch's own code object file: a bare AMDGPU ELF. */
