@@ -1,56 +1,16 @@
 /* target_pick.c: see target_pick.h. */
 #include "target_pick.h"
 
+#include "processors.h"
+
 #include <stdlib.h>
 #include <string.h>
 
-/* Instruction features that split a family: code using one runs only on
- * processors that have it. */
-enum {
-  F_DOT = 1,  /* v_dot* int8 dot products (gfx906, gfx1011, gfx1012) */
-  F_BVH = 2,  /* ray-tracing instructions (gfx1013) */
-  F_SFLT = 4, /* SALU float instructions (gfx115x) */
-};
-
-/* The processors of each family (AMDGPU backend's processor table), with
- * the generic target that covers them and the ISA group they can share
- * code within (0: none). gfx900/902/909/90c have mad-mix, gfx904/906
- * fma-mix instead, so they are two groups; gfx908, gfx90a and gfx94x
- * differ in register files and share nothing. */
-static const struct {
-  const char *processor, *generic;
-  int group;
-  unsigned features;
-} procs[] = {
-  {"gfx900", "gfx9-generic", 1, 0},     {"gfx902", "gfx9-generic", 1, 0},
-  {"gfx909", "gfx9-generic", 1, 0},     {"gfx90c", "gfx9-generic", 1, 0},
-  {"gfx904", "gfx9-generic", 2, 0},     {"gfx906", "gfx9-generic", 2, F_DOT},
-  {"gfx908", NULL, 0, 0},               {"gfx90a", NULL, 0, 0},
-  {"gfx940", "gfx9-4-generic", 0, 0},   {"gfx941", "gfx9-4-generic", 0, 0},
-  {"gfx942", "gfx9-4-generic", 0, 0},   {"gfx950", "gfx9-4-generic", 0, 0},
-  {"gfx1010", "gfx10-1-generic", 3, 0}, {"gfx1011", "gfx10-1-generic", 3, F_DOT},
-  {"gfx1012", "gfx10-1-generic", 3, F_DOT}, {"gfx1013", "gfx10-1-generic", 3, F_BVH},
-  {"gfx1030", "gfx10-3-generic", 4, 0}, {"gfx1031", "gfx10-3-generic", 4, 0},
-  {"gfx1032", "gfx10-3-generic", 4, 0}, {"gfx1033", "gfx10-3-generic", 4, 0},
-  {"gfx1034", "gfx10-3-generic", 4, 0}, {"gfx1035", "gfx10-3-generic", 4, 0},
-  {"gfx1036", "gfx10-3-generic", 4, 0},
-  {"gfx1100", "gfx11-generic", 5, 0},   {"gfx1101", "gfx11-generic", 5, 0},
-  {"gfx1102", "gfx11-generic", 5, 0},   {"gfx1103", "gfx11-generic", 5, 0},
-  {"gfx1150", "gfx11-generic", 5, F_SFLT}, {"gfx1151", "gfx11-generic", 5, F_SFLT},
-  {"gfx1152", "gfx11-generic", 5, F_SFLT}, {"gfx1153", "gfx11-generic", 5, F_SFLT},
-  {"gfx1200", "gfx12-generic", 6, 0},   {"gfx1201", "gfx12-generic", 6, 0},
-};
-enum { NPROCS = sizeof procs / sizeof procs[0] };
-
-static int find(const char *processor) {
-  for (int i = 0; i < NPROCS; i++)
-    if (strcmp(procs[i].processor, processor) == 0) return i;
-  return -1;
-}
-
+/* Which processor has which generic target, ISA group and features is the
+ * one table's (amdgpu_processors.def): none of it is written here. */
 const char *crk_generic_target_of(const char *processor) {
-  int i = find(processor);
-  return i < 0 ? NULL : procs[i].generic;
+  const crk_processor *p = crk_processor_find(processor);
+  return p ? p->generic : NULL;
 }
 
 const char *crk_pick_kind_name(crk_pick_kind k) {
@@ -88,20 +48,19 @@ long crk_pick_score(const crk_target_id *have, const crk_target_id *dev, int isa
     if (kind) *kind = CRK_PICK_EXACT;
     return 3000000 + pinned;
   }
-  int d = find(dev->processor);
-  if (d < 0) return 0;
-  if (procs[d].generic && strcmp(have->processor, procs[d].generic) == 0) {
+  const crk_processor *d = crk_processor_find(dev->processor);
+  if (!d) return 0;
+  if (d->generic && strcmp(have->processor, d->generic) == 0) {
     if (kind) *kind = CRK_PICK_GENERIC;
     return 2000000 + pinned;
   }
-  int h = find(have->processor);
-  if (!isa_ok || h < 0 || procs[h].group == 0 || procs[h].group != procs[d].group ||
-      (procs[h].features & ~procs[d].features) != 0)
+  const crk_processor *h = crk_processor_find(have->processor);
+  if (!isa_ok || !h || h->isa_group == 0 || h->isa_group != d->isa_group || (h->features & ~d->features) != 0)
     return 0;
   long dist = labs(number(have->processor) - number(dev->processor));
   long same_sub = strncmp(have->processor, dev->processor, 6) == 0; /* gfx110x, gfx103x */
   if (kind) *kind = CRK_PICK_ISA;
-  return 1000000 + popcount(procs[h].features) * 100000 + same_sub * 10000 +
+  return 1000000 + popcount(h->features) * 100000 + same_sub * 10000 +
          (dist < 4096 ? 4096 - dist : 0) * 2 + pinned;
 }
 

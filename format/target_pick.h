@@ -17,7 +17,8 @@
  *      the device's own, then the same sub-family (gfx110x, gfx115x), then
  *      the closest number. This is what users otherwise force for the whole
  *      process with HSA_OVERRIDE_GFX_VERSION.
- * The processor table in target_pick.c is the one list of families.
+ * Which processor has which generic target, ISA group and features is the
+ * one processor table's, format/amdgpu_processors.def.
  */
 #ifndef CRK_TARGET_PICK_H
 #define CRK_TARGET_PICK_H

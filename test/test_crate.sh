@@ -4,8 +4,9 @@
 #
 # The .crate is unpacked into a scratch folder (no repository around it):
 # it must carry its C sources (csrc/: Makefile, VERSION, mk/, hip/, the
-# kernel list the manifest rule reads and the loader's table build.rs takes
-# generic targets from) as files, not links; `cargo test
+# kernel list the manifest rule reads and the processor table,
+# format/amdgpu_processors.def, build.rs takes generic targets from) as
+# files, not links; `cargo test
 # --offline` there builds the kernels for one arch through build.rs, which
 # must say, as a cargo warning, what it built and that CANDLE_ROCM_ARCH
 # chose it.
@@ -37,7 +38,7 @@ mkdir -p "$tmp/outside" && tar xzf "$file" -C "$tmp/outside"
 pkg=$tmp/outside/candle-rocm-kernels-$version
 missing=""
 for f in Makefile VERSION mk/toolchain.mk mk/kernels-amd.mk hip/common.h format/format.mk lib/lib.mk \
-    programs/blob2c/blob2c.mk programs/crk-dump/crk-dump.mk format/target_pick.c spec/kernels.txt; do
+    programs/blob2c/blob2c.mk programs/crk-dump/crk-dump.mk format/amdgpu_processors.def spec/kernels.txt; do
   [ -f "$pkg/csrc/$f" ] && [ ! -L "$pkg/csrc/$f" ] || missing="$missing csrc/$f"
 done
 for f in LICENSE-MIT LICENSE-APACHE README.md; do [ -f "$pkg/$f" ] || missing="$missing $f"; done

@@ -10,7 +10,8 @@
 //!   make's own message (what to install) is the build error.
 //!
 //! csrc/ holds what that make needs: the Makefile, VERSION, mk/, hip/ and
-//! the two makefile fragments it includes. In the repository its entries
+//! the makefile fragments it includes, and the processor table read below
+//! (format/amdgpu_processors.def). In the repository its entries
 //! are links to the repository's own files (one copy of each); `cargo
 //! package` follows the links, so the published crate carries the files
 //! and builds anywhere, outside the repository too.
@@ -40,8 +41,10 @@
 //! anyway.
 //!
 //! The device-matching rule (src/target.rs) takes the generic target of
-//! each processor from the C loader's own table (format/target_pick.c),
-//! read here and generated into quantized.rs.
+//! each processor from the project's one processor table
+//! (format/amdgpu_processors.def, which the C loader's pick reads too),
+//! read here and generated into quantized.rs; a row it cannot read fails
+//! the build naming the line (src/build_inputs.rs).
 //!
 //! What it writes to OUT_DIR: quantized.hsaco (the bundle the crate embeds)
 //! and quantized.rs (its length, archs, code object table, kernel names and
@@ -49,7 +52,7 @@
 //!
 //! Rerun triggers are exact: the kernel sources (hip/), the makefiles the
 //! `kernels` target reads (Makefile, mk/), spec/kernels.txt, VERSION,
-//! target_pick.c, the prebuilt bundle and its manifest, and the environment
+//! amdgpu_processors.def, the prebuilt bundle and its manifest, and the environment
 //! variables below. Nothing else reruns it.
 //!
 //! Cargo.toml's version must be the VERSION file's (the project's one
@@ -290,10 +293,10 @@ fn read_manifest(path: &Path, origin: &str) -> String {
         .unwrap_or_else(|_| fail(&format!("{}: not UTF-8 text: not a manifest", path.display())))
 }
 
-/// The generic-target rows of the C loader's processor table
-/// (csrc/format/target_pick.c).
+/// The (processor, generic target) rows of the project's processor table
+/// (csrc/format/amdgpu_processors.def).
 fn read_generic_targets(csrc: &Path) -> Vec<(String, String)> {
-    let file = csrc.join("format/target_pick.c");
+    let file = csrc.join("format/amdgpu_processors.def");
     println!("cargo:rerun-if-changed={}", real(&file).display());
     let text = fs::read_to_string(&file).unwrap_or_else(|e| {
         fail(&format!("cannot read {} ({e}): the crate's C sources are incomplete", file.display()))
@@ -341,7 +344,7 @@ fn describe(
     for k in &d.kernels {
         let _ = writeln!(rs, "    {k:?},");
     }
-    rs.push_str("];\n/// (processor, its generic target), from format/target_pick.c.\n");
+    rs.push_str("];\n/// (processor, its generic target), from format/amdgpu_processors.def.\n");
     rs.push_str("pub(crate) const GENERIC_TARGETS: &[(&str, &str)] = &[\n");
     for (p, g) in generic_targets {
         let _ = writeln!(rs, "    ({p:?}, {g:?}),");

@@ -2,8 +2,9 @@
 //! checked, with an error (never a panic) that says what is wrong:
 //! - the manifest make writes beside the bundle (mk/kernels-amd.mk), which
 //!   says what the bundle holds, and is tied to it by size and checksum;
-//! - the table of generic targets in format/target_pick.c (the one the C
-//!   loader picks code objects with), for the crate's copy of that rule.
+//! - the processor table format/amdgpu_processors.def (the one the C loader
+//!   picks code objects with), for the generic targets of the crate's copy
+//!   of that rule.
 //!
 //! A separate file (not inside build.rs) so that the tests can feed it
 //! hostile input: tests/hostile.rs includes it, as build.rs does.
@@ -163,41 +164,147 @@ pub fn describe(
     Ok(Description { bundle_len: bundle.len(), code_objects, kernels: m.kernels.into_iter().collect() })
 }
 
-/// The rows (processor, its generic target) of the processor table in
-/// target_pick.c's text: each `{"gfx1103", "gfx11-generic", group,
-/// features}` of its `procs[]` initializer; rows whose generic target is
-/// NULL are left out. An error when the table is not found or a row does
-/// not read so: the C side's table changed shape, and this reader must
-/// follow it.
-pub fn generic_targets(c_source: &str) -> Result<Vec<(String, String)>, String> {
-    let start = c_source.find("procs[] = {").ok_or("no 'procs[] = {' table")?;
-    let body = &c_source[start + "procs[] = {".len()..];
-    let body = &body[..body.find("\n};").ok_or("the procs[] table does not end with '};'")?];
-    let mut rows = Vec::new();
-    let mut rest = body;
-    while let Some(open) = rest.find('{') {
-        let close = rest[open..].find('}').ok_or("a row of procs[] has no '}'")?;
-        let row = &rest[open + 1..open + close];
-        rest = &rest[open + close + 1..];
-        let fields: Vec<&str> = row.split(',').map(str::trim).collect();
-        let quoted = |s: &str| s.strip_prefix('"').and_then(|s| s.strip_suffix('"')).map(str::to_owned);
-        let (Some(processor), Some(generic)) = (fields.first().and_then(|f| quoted(f)), fields.get(1)) else {
-            return Err(format!(
-                "procs[] row '{{{row}}}' does not start with a quoted processor and its generic target"
-            ));
-        };
-        match quoted(generic) {
-            Some(g) => rows.push((processor, g)),
-            None if *generic == "NULL" => {}
-            None => {
+/// The rows (processor, its generic target) of the processor table,
+/// format/amdgpu_processors.def's text (the one the C loader picks code
+/// objects with); rows whose generic target is NULL are left out.
+///
+/// Every line must be blank, a `/* */` comment, or one whole row
+/// `CRK_PROCESSOR("name", 0xNNN, "generic" or NULL, isa_group, features,
+/// wave)`, each column as the .def's header describes it, and each generic
+/// target must be a row of its own without one. Anything else is an error
+/// naming the line: a row this reader skipped would silently drop a
+/// processor's generic target from the crate (the C build rejects such a
+/// line too, so the two cannot drift apart).
+pub fn generic_targets(def_text: &str) -> Result<Vec<(String, String)>, String> {
+    // (line, name, mach, generic) of each row, for the checks across rows.
+    let mut rows: Vec<(usize, String, u32, Option<String>)> = Vec::new();
+    let mut in_comment = false;
+    for (i, raw) in def_text.lines().enumerate() {
+        let n = i + 1;
+        let code = strip_comments(raw, &mut in_comment);
+        let code = code.trim();
+        if code.is_empty() {
+            continue;
+        }
+        let (name, mach, generic) = parse_processor_row(code)
+            .map_err(|e| format!("line {n}: {e}: '{}'", control_escaped(raw.trim())))?;
+        if let Some((first, ..)) = rows.iter().find(|(_, p, _, _)| *p == name) {
+            return Err(format!("line {n}: processor {name} already has a row (line {first})"));
+        }
+        if let Some((first, p, ..)) = rows.iter().find(|(_, _, m, _)| *m == mach) {
+            return Err(format!("line {n}: {name}'s value {mach:#05x} is already {p}'s (line {first})"));
+        }
+        rows.push((n, name, mach, generic));
+    }
+    if in_comment {
+        return Err("a /* comment is never closed".into());
+    }
+    for (n, name, _, generic) in &rows {
+        let Some(g) = generic else { continue };
+        match rows.iter().find(|(_, p, _, _)| p == g) {
+            None => return Err(format!("line {n}: {name}'s generic target {g} has no row")),
+            Some((_, _, _, Some(_))) => {
                 return Err(format!(
-                    "procs[] row '{{{row}}}': generic target {generic} is neither quoted nor NULL"
+                    "line {n}: {name}'s generic target {g} is a processor with a generic target"
                 ))
+            }
+            Some(_) => {}
+        }
+    }
+    let pairs: Vec<(String, String)> =
+        rows.into_iter().filter_map(|(_, name, _, generic)| generic.map(|g| (name, g))).collect();
+    if pairs.is_empty() {
+        return Err("no row names a generic target".into());
+    }
+    Ok(pairs)
+}
+
+/// `s` as an error may show it: control characters escaped (hostile input
+/// must not drive the terminal), the quotes of a row left as they are.
+fn control_escaped(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() { c.escape_debug().to_string() } else { c.to_string() }).collect()
+}
+
+/// `line` less its `/* */` comments; `in_comment` carries an open comment
+/// over to the next line.
+fn strip_comments(line: &str, in_comment: &mut bool) -> String {
+    let mut code = String::new();
+    let mut rest = line;
+    loop {
+        if *in_comment {
+            match rest.find("*/") {
+                Some(end) => {
+                    rest = &rest[end + 2..];
+                    *in_comment = false;
+                }
+                None => return code,
+            }
+        } else {
+            match rest.find("/*") {
+                Some(start) => {
+                    code.push_str(&rest[..start]);
+                    // A space where the comment was, as in C: `a/**/b` is two tokens.
+                    code.push(' ');
+                    rest = &rest[start + 2..];
+                    *in_comment = true;
+                }
+                None => {
+                    code.push_str(rest);
+                    return code;
+                }
             }
         }
     }
-    if rows.is_empty() {
-        return Err("the procs[] table has no row with a generic target".into());
+}
+
+/// The feature names the features column may join with `|` (processors.h).
+const FEATURES: &[&str] = &["CRK_F_DOT", "CRK_F_BVH", "CRK_F_SFLT"];
+
+/// One row's name, EF_AMDGPU_MACH value and generic target, every column
+/// checked.
+fn parse_processor_row(code: &str) -> Result<(String, u32, Option<String>), String> {
+    let inner = code
+        .strip_prefix("CRK_PROCESSOR(")
+        .and_then(|r| r.strip_suffix(')'))
+        .ok_or("not a CRK_PROCESSOR(...) row alone on its line")?;
+    let fields: Vec<&str> = inner.split(',').map(str::trim).collect();
+    let [name, mach, generic, group, features, wave] = fields[..] else {
+        return Err(format!(
+            "{} columns, want 6 (name, mach, generic, isa_group, features, wave)",
+            fields.len()
+        ));
+    };
+    let processor_name = |column: &str, s: &str| -> Result<String, String> {
+        let v = s.strip_prefix('"').and_then(|s| s.strip_suffix('"'));
+        match v {
+            Some(v)
+                if !v.is_empty()
+                    && v.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') =>
+            {
+                Ok(v.to_owned())
+            }
+            _ => Err(format!("{column} {s} is not a quoted processor name like \"gfx1100\"")),
+        }
+    };
+    let name = processor_name("name", name)?;
+    let mach = mach
+        .strip_prefix("0x")
+        .filter(|h| !h.is_empty() && h.len() <= 3)
+        .and_then(|h| u32::from_str_radix(h, 16).ok())
+        .filter(|&v| v <= 0xff)
+        .ok_or_else(|| format!("mach {mach} is not a hex EF_AMDGPU_MACH value like 0x041"))?;
+    let generic = if generic == "NULL" { None } else { Some(processor_name("generic target", generic)?) };
+    if generic.as_deref() == Some(name.as_str()) {
+        return Err(format!("{name} is its own generic target"));
     }
-    Ok(rows)
+    if group.is_empty() || !group.chars().all(|c| c.is_ascii_digit()) {
+        return Err(format!("isa_group {group} is not a number"));
+    }
+    if features != "0" && !features.split('|').map(str::trim).all(|f| FEATURES.contains(&f)) {
+        return Err(format!("features {features} is neither 0 nor of {}, joined with |", FEATURES.join(" ")));
+    }
+    if wave != "32" && wave != "64" {
+        return Err(format!("wave size {wave} is neither 32 nor 64"));
+    }
+    Ok((name, mach, generic))
 }

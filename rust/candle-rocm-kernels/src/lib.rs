@@ -105,7 +105,8 @@ impl Module {
     /// Which code object a device gets, given its arch as the runtime
     /// reports it (`hipDeviceProp_t::gcnArchName`, e.g.
     /// "gfx90a:sramecc+:xnack-"): its target ID and the rule that chose it,
-    /// by the C loader's rule (format/target_pick.c) without its opt-in ISA
+    /// by the C loader's rule (format/target_pick.c), with the generic targets
+    /// of its processor table (format/amdgpu_processors.def), without its opt-in ISA
     /// fallback. Exact first: the device's processor, every feature the
     /// code object pins equal to the device's, the most pinned first; else
     /// the generic target of the device's family. None when nothing fits

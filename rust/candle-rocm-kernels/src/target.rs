@@ -13,8 +13,9 @@
 //! is left out: it works only on a copy whose ELF header names the device's
 //! processor (the loader makes one), never on the bundle's own bytes, which
 //! is all this crate hands out. Which processor has which generic target is
-//! not written here: build.rs reads it from target_pick.c's table (the one
-//! the loader uses) and passes it in.
+//! not written here: build.rs reads it from the project's one processor
+//! table, format/amdgpu_processors.def (the one the loader uses), and
+//! passes it in.
 //!
 //! Shared by the library and build.rs (which checks the manifest's target
 //! IDs with [`parse_target_id`]).

@@ -225,22 +225,85 @@ fn every_prefix_and_every_flipped_byte_is_an_answer_not_a_panic() {
     }
 }
 
+/// A processor table of the given lines, after a header comment as the
+/// real one has (so the rows start at line 3).
+fn table(rows: &[&str]) -> String {
+    format!("/* the processor table\n * (a comment) */\n{}\n", rows.join("\n"))
+}
+
+const GFX900: &str = r#"CRK_PROCESSOR("gfx900", 0x02c, "gfx9-generic", 1, 0, 64)"#;
+const GFX9_GENERIC: &str = r#"CRK_PROCESSOR("gfx9-generic", 0x051, NULL, 0, 0, 64)"#;
+
 #[test]
-fn generic_table_errors_say_what_changed_shape() {
-    assert!(build_inputs::generic_targets("").unwrap_err().contains("no 'procs[] = {'"));
-    let no_end = "static const T procs[] = {\n  {\"gfx900\", \"gfx9-generic\", 1, 0},\n";
-    assert!(build_inputs::generic_targets(no_end).unwrap_err().contains("'};'"));
-    let unquoted = "procs[] = {\n  {gfx900, \"gfx9-generic\", 1, 0},\n};";
-    assert!(build_inputs::generic_targets(unquoted).unwrap_err().contains("quoted processor"));
-    let bad_generic = "procs[] = {\n  {\"gfx900\", gfx9, 1, 0},\n};";
-    assert!(build_inputs::generic_targets(bad_generic).unwrap_err().contains("neither quoted nor NULL"));
-    let unclosed = "procs[] = {\n  {\"gfx900\", \"gfx9-generic\", 1, 0,\n};";
-    assert!(build_inputs::generic_targets(unclosed).unwrap_err().contains("no '}'"));
-    let none = "procs[] = {\n  {\"gfx908\", NULL, 0, 0},\n};";
-    assert!(build_inputs::generic_targets(none).unwrap_err().contains("no row"));
-    let ok = "procs[] = {\n  {\"gfx900\", \"gfx9-generic\", 1, 0}, {\"gfx908\", NULL, 0, 0},\n};";
+fn processor_table_reads_rows_comments_and_blank_lines() {
+    let text = table(&[
+        GFX900,
+        "",
+        r#"  CRK_PROCESSOR("gfx906", 0x02f, "gfx9-generic", 2, CRK_F_DOT | CRK_F_BVH, 64) /* why */"#,
+        r#"CRK_PROCESSOR("gfx908", 0x030, NULL, 0, 0, 64)"#,
+        GFX9_GENERIC,
+    ]);
     assert_eq!(
-        build_inputs::generic_targets(ok).unwrap(),
-        [("gfx900".to_owned(), "gfx9-generic".to_owned())]
+        build_inputs::generic_targets(&text).unwrap(),
+        [("gfx900".to_owned(), "gfx9-generic".to_owned()), ("gfx906".to_owned(), "gfx9-generic".to_owned())]
     );
+}
+
+#[test]
+fn a_malformed_processor_row_is_an_error_naming_its_line() {
+    // (row on line 4, after GFX900 on line 3; what the error must say)
+    let cases: &[(&str, &str)] = &[
+        (r#"CRK_PROCESOR("gfx906", 0x02f, "gfx9-generic", 2, 0, 64)"#, "not a CRK_PROCESSOR(...) row"),
+        (r#"CRK_PROCESSOR("gfx906", 0x02f, "gfx9-generic", 2, 0)"#, "5 columns, want 6"),
+        (r#"CRK_PROCESSOR("gfx906", 0x02f, "gfx9-generic", 2, 0, 64, 1)"#, "7 columns"),
+        (r#"CRK_PROCESSOR("gfx906", 0x02f, "gfx9-generic", 2, 0, 64) x"#, "not a CRK_PROCESSOR(...) row"),
+        (r#"CRK_PROCESSOR("gfx906", 0x02f, "gfx9-generic", 2, 0, 64);"#, "not a CRK_PROCESSOR(...) row"),
+        (r#"CRK_PROCESSOR(gfx906, 0x02f, "gfx9-generic", 2, 0, 64)"#, "name gfx906 is not a quoted"),
+        (r#"CRK_PROCESSOR("", 0x02f, "gfx9-generic", 2, 0, 64)"#, "is not a quoted"),
+        (r#"CRK_PROCESSOR("gfx906", 47, "gfx9-generic", 2, 0, 64)"#, "mach 47 is not a hex"),
+        (r#"CRK_PROCESSOR("gfx906", 0x12f, "gfx9-generic", 2, 0, 64)"#, "mach 0x12f"),
+        (
+            r#"CRK_PROCESSOR("gfx906", 0x02f, gfx9-generic, 2, 0, 64)"#,
+            "generic target gfx9-generic is not a quoted",
+        ),
+        (r#"CRK_PROCESSOR("gfx906", 0x02f, "gfx9-generic", -2, 0, 64)"#, "isa_group -2"),
+        (r#"CRK_PROCESSOR("gfx906", 0x02f, "gfx9-generic", 2, DOT, 64)"#, "features DOT"),
+        (r#"CRK_PROCESSOR("gfx906", 0x02f, "gfx9-generic", 2, CRK_F_DOT|, 64)"#, "features CRK_F_DOT|"),
+        (r#"CRK_PROCESSOR("gfx906", 0x02f, "gfx9-generic", 2, 0, 48)"#, "wave size 48"),
+        (r#"CRK_PROCESSOR("gfx906", 0x02f, "gfx906", 2, 0, 64)"#, "its own generic target"),
+        (r#"CRK_PROCESSOR("gfx900", 0x02f, NULL, 0, 0, 64)"#, "gfx900 already has a row (line 3)"),
+        (r#"CRK_PROCESSOR("gfx906", 0x02c, NULL, 0, 0, 64)"#, "already gfx900's (line 3)"),
+        (r#"CRK_PROCESSOR("gfx906", 0x02f, "gfx9-generik", 2, 0, 64)"#, "gfx9-generik has no row"),
+        (r#"CRK_PROCESSOR("gfx906", 0x02f, "gfx900", 2, 0, 64)"#, "a processor with a generic target"),
+        ("// a C++ comment", "not a CRK_PROCESSOR(...) row"),
+    ];
+    for (row, want) in cases {
+        let err = build_inputs::generic_targets(&table(&[GFX900, row, GFX9_GENERIC])).unwrap_err();
+        assert!(err.starts_with("line 4: ") && err.contains(want), "{row}: {err}");
+    }
+    let err = build_inputs::generic_targets(&table(&[GFX900, GFX9_GENERIC, "/* never closed"])).unwrap_err();
+    assert!(err.contains("never closed"), "{err}");
+    let err = build_inputs::generic_targets(&table(&[GFX9_GENERIC])).unwrap_err();
+    assert!(err.contains("no row names a generic target"), "{err}");
+    assert!(build_inputs::generic_targets("").is_err());
+}
+
+#[test]
+fn processor_table_reader_never_panics() {
+    // Every prefix and every single-byte change of the real table: an
+    // answer or an error, never a panic.
+    let real = include_str!("../csrc/format/amdgpu_processors.def");
+    for n in (0..=real.len()).filter(|&n| real.is_char_boundary(n)) {
+        let _ = build_inputs::generic_targets(&real[..n]);
+    }
+    let bytes = real.as_bytes();
+    for at in (0..bytes.len()).step_by(7) {
+        for b in [b'"', b',', b'(', b')', b'/', b'*', b'|', b'x', b'0', b' ', b'\n'] {
+            let mut bad = bytes.to_vec();
+            bad[at] = b;
+            if let Ok(text) = String::from_utf8(bad) {
+                let _ = build_inputs::generic_targets(&text);
+            }
+        }
+    }
 }

@@ -1,7 +1,7 @@
 //! pick.rs: the crate's device-matching rule (src/target.rs) gives the C
 //! loader's answers, on the cases of the C test (test/test_loader_pick.c):
 //! its three fixture bundles' target lists, with the generic targets read
-//! from format/target_pick.c as build.rs reads them. The loader's opt-in ISA
+//! from format/amdgpu_processors.def as build.rs reads them. The loader's opt-in ISA
 //! fallback is not the crate's: where the C test allows it, the crate must
 //! answer None, as the loader does without it.
 
@@ -17,7 +17,7 @@ mod target;
 
 use target::{Feature, Match};
 
-const TARGET_PICK_C: &str = include_str!("../csrc/format/target_pick.c");
+const PROCESSORS_DEF: &str = include_str!("../csrc/format/amdgpu_processors.def");
 
 /// The fixtures of test/mk/loader.mk: PICK_SPECIFIC, the five generic
 /// targets (AMD_GENERIC_ARCHS), PICK_MIXED.
@@ -37,7 +37,7 @@ const GENERIC_ONLY: &[&str] =
 const MIXED: &[&str] = &["gfx1030", "gfx1100", "gfx10-3-generic", "gfx11-generic"];
 
 fn generic_table() -> Vec<(String, String)> {
-    build_inputs::generic_targets(TARGET_PICK_C).unwrap_or_else(|e| panic!("target_pick.c: {e}"))
+    build_inputs::generic_targets(PROCESSORS_DEF).unwrap_or_else(|e| panic!("amdgpu_processors.def: {e}"))
 }
 
 /// The target the rule picks for a device among `targets`, and how.
@@ -48,9 +48,10 @@ fn pick<'a>(targets: &[&'a str], device: &str) -> Option<(&'a str, Match)> {
 }
 
 #[test]
-fn generic_table_is_read_from_target_pick_c() {
+fn generic_table_is_read_from_the_processor_table() {
     let table = generic_table();
-    // 33 processors in the C table, gfx908 and gfx90a without a generic target.
+    // The 31 processors with a generic target: gfx900-gfx950 less gfx908 and
+    // gfx90a, gfx1010-gfx1201; not gfx6-8, gfx1250/1251 or the generics.
     assert_eq!(table.len(), 31, "{table:?}");
     let of = |p: &str| table.iter().find(|(q, _)| q == p).map(|(_, g)| g.as_str());
     assert_eq!(of("gfx900"), Some("gfx9-generic"));

@@ -1,1 +1,0 @@
-../../../../format/target_pick.c
