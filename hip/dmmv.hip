@@ -2,21 +2,19 @@
 // dst[r] = sum_c W[r][c] * y[c], W quantized (ncols/QK blocks per row), y f32.
 //
 // Launch: grid (nrows,1,1), workgroup (32,1,1): one logical 32-lane warp per
-// row of the grid (a half-filled wave64 on gfx9, a full wave32 on RDNA); one
-// warp of each group of ROWS computes the group's rows (below, "Rows per
-// warp"), any nrows.
+// row (a half-filled wave64 on gfx9, a full wave32 on RDNA).
 //
 // The row is read in chunks of 256 columns, lane t taking the 8 consecutive
 // columns c = chunk + 8t: so the warp reads y as one contiguous kilobyte
 // (two 16-byte loads a lane) and the weights of consecutive blocks, and every
 // lane decodes one scale per 8 values (the 8 share a block, sub-block and bit
 // position in every type). DMMV_UNROLL chunks are in flight per lane: all
-// their loads are issued before any arithmetic. y is read once per warp, as
+// their loads are issued before any arithmetic. y is read once per row, as
 // float: 4 bytes per weight against 0.56 (q4_0) to 1.06 (q8_0), so these
 // reads come from the caches; keeping them contiguous is what makes the
 // kernel run at the memory rate rather than at the rate of cache lines
 // touched. Lanes whose columns are past the row end skip the chunk, so any
-// ncols that is a multiple of the block size works.
+// ncols that is a multiple of the block size works, with any nrows.
 //
 // Weights: vx is a device allocation (4-aligned). Blocks of 2-aligned types
 // (q4_0 q5_0 q8_0 q3_K q6_K) are read as aligned dwords re-aligned by funnel
@@ -386,78 +384,31 @@ struct dmmv_q6_K {
 // consecutive columns (two 16-byte loads of y, a warp's load spanning 1 KB);
 // with R = 4 it is two runs of 4 (each 16-byte load of the warp is one
 // contiguous 512 bytes, half the cache lines). DMMV_UNROLL chunks are in
-// flight per lane, all loads issued first.
-//
-// Rows per warp. y is 4 bytes a column against 0.33 (q2_K) to 1.06 (q8_0)
-// bytes of weights, so with one row per warp the kernels are bound by the
-// rate at which y comes from the caches, not by the weights from memory:
-// every type ran at about the same y rate (H200: 7-9 TB/s), so the fewer
-// weight bits, the lower the ratio to the copy bandwidth (q2_K 0.14, q8_0
-// 0.54). So a warp takes ROWS consecutive rows and applies each y load to
-// all of them: the workgroups of the host's grid are taken in groups of
-// ROWS, the first computing the rows of all and the others exiting at once
-// (no barrier is skipped: a workgroup is one warp). ROWS per type is the
-// most whose registers stay within the mat-vec budget of 64 VGPRs on gfx942
-// with one chunk in flight (test_build checks it on every gfx9 arch).
-// DMMV_RUN, DMMV_UNROLL and DMMV_ROWS (all types) are A/B knobs:
-// bench/notes.md has what each gave.
+// flight per lane, all loads issued first. Both are A/B knobs: bench/notes.md
+// has what each gave.
 // ===========================================================================
 #ifndef DMMV_RUN
 #define DMMV_RUN 8
 #endif
 #ifndef DMMV_UNROLL
-#define DMMV_UNROLL 1
+#define DMMV_UNROLL 2
 #endif
 #define DMMV_RUNS (DMMV_RUN >= 8 ? 1 : 8 / DMMV_RUN)
 #define DMMV_CHUNK (CRK_WARP * DMMV_RUN * DMMV_RUNS)
 
-// Rows per warp, per type (gfx942 VGPRs at 4 rows: q4_0 62, q4_1 54, q5_1
-// 60, q8_0 64, q2_K 60; q5_0 70, q3_K 96, q4_K 73, q5_K 81, q6_K 78, which
-// take 2 rows: 46-62).
 template <template <int> class TT>
-struct dmmv_plan {
-  static constexpr int ROWS = 2;
-};
-#define DMMV_ROWS_OF(T, N) \
-  template <>              \
-  struct dmmv_plan<T> {    \
-    static constexpr int ROWS = N; \
-  };
-DMMV_ROWS_OF(dmmv_q4_0, 4)
-DMMV_ROWS_OF(dmmv_q4_1, 4)
-DMMV_ROWS_OF(dmmv_q5_1, 4)
-DMMV_ROWS_OF(dmmv_q8_0, 4)
-DMMV_ROWS_OF(dmmv_q2_K, 4)
-
-template <template <int> class TT>
-CRK_DEV void dmmv_row(const void *vx, const float *y, float *dst, int ncols, int nrows) {
+CRK_DEV void dmmv_row(const void *vx, const float *y, float *dst, int ncols) {
   typedef TT<DMMV_RUN> T;
-#ifdef DMMV_ROWS
-  constexpr int M = DMMV_ROWS;
-#else
-  constexpr int M = dmmv_plan<TT>::ROWS;
-#endif
-  if (blockIdx.x % M != 0) return;  // the whole workgroup: its rows are the first's
-  const int row0 = (int)blockIdx.x;
-  const int nr = nrows - row0 < M ? nrows - row0 : M;  // 1..M real rows
-  // Each row's address rounded down to 4 (the same for the whole warp) and
+  // The row's address rounded down to 4 (the same for the whole warp) and
   // the remainder: addresses are then base + one 32-bit offset (an SGPR base
   // and a VGPR offset on AMD), and every rounded-down offset stays >= 0.
-  // A missing row reads the first again and is not stored.
-  const uint8_t *base[M];
-  uint32_t rem[M];
-#pragma unroll
-  for (int m = 0; m < M; ++m) {
-    const size_t rowoff = (size_t)(row0 + (m < nr ? m : 0)) * (size_t)(ncols / T::QK) * (size_t)T::BB;
-    rem[m] = (uint32_t)rowoff & 3u;
-    base[m] = (const uint8_t *)vx + (rowoff - rem[m]);
-  }
+  const size_t rowoff = (size_t)blockIdx.x * (size_t)(ncols / T::QK) * (size_t)T::BB;
+  const uint32_t rem = (uint32_t)rowoff & 3u;
+  const uint8_t *base = (const uint8_t *)vx + (rowoff - rem);
   const int lane = threadIdx.x;
-  float acc[M];
-#pragma unroll
-  for (int m = 0; m < M; ++m) acc[m] = 0.0f;
+  float acc = 0.0f;
   for (int c0 = 0; c0 < ncols; c0 += DMMV_UNROLL * DMMV_CHUNK) {
-    T w[M][DMMV_UNROLL][DMMV_RUNS];
+    T w[DMMV_UNROLL][DMMV_RUNS];
     dmmv_f4 yv[DMMV_UNROLL][DMMV_RUNS][T::Q];
 #pragma unroll
     for (int u = 0; u < DMMV_UNROLL; ++u)
@@ -465,8 +416,7 @@ CRK_DEV void dmmv_row(const void *vx, const float *y, float *dst, int ncols, int
       for (int p = 0; p < DMMV_RUNS; ++p) {
         const int c = c0 + u * DMMV_CHUNK + p * CRK_WARP * DMMV_RUN + DMMV_RUN * lane;
         if (c < ncols) {  // ncols % 32 == 0: a run is all in or all out
-#pragma unroll
-          for (int m = 0; m < M; ++m) w[m][u][p].load(base[m], rem[m] + (uint32_t)(c / T::QK) * T::BB, c % T::QK);
+          w[u][p].load(base, rem + (uint32_t)(c / T::QK) * T::BB, c % T::QK);
 #pragma unroll
           for (int k = 0; k < T::Q; ++k) yv[u][p][k] = dmmv_ld4(y + c + 4 * k);
         }
@@ -476,16 +426,10 @@ CRK_DEV void dmmv_row(const void *vx, const float *y, float *dst, int ncols, int
     for (int u = 0; u < DMMV_UNROLL; ++u)
 #pragma unroll
       for (int p = 0; p < DMMV_RUNS; ++p)
-        if (c0 + u * DMMV_CHUNK + p * CRK_WARP * DMMV_RUN + DMMV_RUN * lane < ncols) {
-#pragma unroll
-          for (int m = 0; m < M; ++m) acc[m] += w[m][u][p].dot(yv[u][p]);
-        }
+        if (c0 + u * DMMV_CHUNK + p * CRK_WARP * DMMV_RUN + DMMV_RUN * lane < ncols) acc += w[u][p].dot(yv[u][p]);
   }
-#pragma unroll
-  for (int m = 0; m < M; ++m) {
-    const float s = warp_sum(acc[m]);
-    if (lane == 0 && m < nr) dst[row0 + m] = s;
-  }
+  acc = warp_sum(acc);
+  if (lane == 0) dst[blockIdx.x] = acc;
 }
 
 #define DMMV_ARGS \
@@ -493,7 +437,8 @@ CRK_DEV void dmmv_row(const void *vx, const float *y, float *dst, int ncols, int
 
 #define DMMV_KERNEL(NAME, T)                                                   \
   CRK_KERNEL void __launch_bounds__(32) NAME(DMMV_ARGS) {                      \
-    dmmv_row<T>(vx, y, dst, ncols, nrows);                                     \
+    (void)nrows; /* grid = nrows */                                            \
+    dmmv_row<T>(vx, y, dst, ncols);                                            \
   }
 
 DMMV_KERNEL(dequantize_mul_mat_vec_q4_0_cuda, dmmv_q4_0)
