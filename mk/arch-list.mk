@@ -35,12 +35,10 @@ AMD_DEFAULT_ARCHS := gfx900 gfx906 gfx908 gfx90a gfx942 gfx950 \
 # Generic targets (code object v6): one code object per family that runs on
 # every processor of it, for GPUs not built specifically. `make GENERIC=1`
 # adds them to the list; ARCH= may also name them. They need a runtime that
-# loads generic code objects (README, "Generic targets").
-#   gfx9-generic      gfx900 gfx902 gfx904 gfx906 gfx909 gfx90c   scalar
-#   gfx10-1-generic   gfx1010 gfx1011 gfx1012 gfx1013             scalar
-#   gfx10-3-generic   gfx1030 to gfx1036                          sdot4
-#   gfx11-generic     gfx1100 to gfx1103, gfx1150 to gfx1153      sudot4
-#   gfx12-generic     gfx1200 gfx1201                             sudot4
+# loads generic code objects (README, "Generic targets"). Which processors
+# each covers is format/amdgpu_processors.def's generic-target column; the
+# int8 dot path each compiles to, hip/common.h. gfx9-4-generic is not built:
+# clang 19 does not know it.
 AMD_GENERIC_ARCHS := gfx9-generic gfx10-1-generic gfx10-3-generic gfx11-generic gfx12-generic
 GENERIC ?= 0
 
