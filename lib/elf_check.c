@@ -11,12 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
-int crk_elf_is_elf(const unsigned char *p, size_t n) {
-  return p && n >= 4 && memcmp(p, "\177ELF", 4) == 0;
-}
-
 int crk_elf_check(const unsigned char *p, size_t n, int machine, char *err, size_t errlen) {
-  if (!crk_elf_is_elf(p, n)) {
+  if (!crk_elf_view_is(p, n)) {
     snprintf(err, errlen, "not an ELF file (no \\177ELF magic)");
     return -1;
   }

@@ -17,9 +17,6 @@
 
 #define CRK_EM_CUDA 190
 
-/* Nonzero when p starts with the ELF magic. */
-int crk_elf_is_elf(const unsigned char *p, size_t n) CRK_INTERNAL;
-
 /* Validates a 64-bit little-endian ELF for the given machine: the header, the
  * program and section header tables and every section's bytes lie inside the
  * n bytes. Returns 0, or -1 with a reason in err. */

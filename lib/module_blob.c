@@ -5,6 +5,7 @@
 #if CRK_CCOB
 #include "ccob.h"
 #include "decompress.h"
+#include "elf_view.h"
 #endif
 #include "elf_check.h"
 
@@ -239,7 +240,7 @@ static crk_status inspect(const unsigned char *p, size_t len, crk_ldr_blob *out,
   if (len >= 4 && memcmp(p, "CCOB", 4) == 0)
     return bad(err, errlen, "a compressed AMD offload bundle: this NVIDIA build of the loader reads none (PLATFORM=amd does)");
 #endif
-  if (crk_elf_is_elf(p, len)) {
+  if (crk_elf_view_is(p, len)) {
     unsigned machine = len >= 20 ? (unsigned)(p[18] | p[19] << 8) : 0;
     if (machine == CRK_EM_CUDA) {
       char why[256];
