@@ -4,7 +4,7 @@
  * use (and into blob2c and crk-dump, programs, where it changes nothing).
  * The library's ABI is the public header's API alone: a parser that leaked
  * into its exports could be called by any program that links it, and could
- * then never change. test/test_lib_symbols.sh checks the exports against
+ * then never change. test/loader/test_lib_symbols.sh checks the exports against
  * the header. */
 #ifndef CRK_HIDDEN_H
 #define CRK_HIDDEN_H

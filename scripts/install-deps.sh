@@ -13,7 +13,7 @@
 #   libmd-dev                 and checks their MD5
 #   libclang-rt-19-dev        libFuzzer, for `make fuzz` only
 #
-# Not installed: Rust. The crate's tests (test/test_rust.sh, test_crate.sh)
+# Not installed: Rust. The crate's tests (test/rust/test_rust.sh, test_crate.sh)
 # need cargo 1.83 or newer (rustup; Debian bookworm's cargo is 1.65-era and
 # too old) and are skipped, with that reason, when there is none.
 #

@@ -1,18 +1,31 @@
 # test.mk: `make test` builds every test program with AddressSanitizer and
 # UndefinedBehaviorSanitizer and runs them through test/run-tests.sh.
 #
-# A test program is test/NAME.c; add it to TEST_PROGS below with the extra
-# objects it links (TEST_DEPS_NAME). Fragments add their programs: test/mk/*.mk
-# (the tests in test/ of the build, crk-dump, blob2c and the loader),
-# test/ref/ref.mk (the CPU reference) and test/fuzz/fuzz.mk (the fuzzers).
-# A shell test is test/test_NAME.sh: program NAME is a two-line wrapper that
-# runs it (run-tests.sh runs programs), listed in SCRIPT_TESTS.
+# The tests live by subject, each folder with its make fragment, which adds
+# its programs to TEST_PROGS with the extra objects they link:
+#   build/   the build itself: the kernels in every code object (test_build),
+#            the Makefile, reproducibility, install, README's C code (build.mk)
+#   blob2c/  the bundle-to-C step (blob2c-tests.mk)
+#   dump/    crk-dump and its fixtures (dump.mk)
+#   loader/  the loader library, its fake runtime and the processor table (loader.mk)
+#   ref/     the CPU reference and its tests (ref.mk)
+#   rust/    the Rust crate (rust.mk)
+#   fuzz/    the fuzzers (fuzz.mk; their corpora replay in dump/ and loader/)
+#   gpu/, emu/  the GPU harness and the emulator run (gpu.mk, emu.mk: the Makefile
+#            includes them after this file)
+# Here: what every test shares (check.h, data_dir.h, testlib.sh, run-tests.sh).
+# A test program is test/SUBJECT/test_NAME.c (program test_NAME); a shell
+# test is test/SUBJECT/test_NAME.sh (program NAME: a two-line wrapper that
+# runs it, as run-tests.sh runs programs). Program names are unique across
+# the folders.
 
 SAN_FLAGS  ?= -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 TEST_OUT   := $(OUT)/test
 # -Iprograms: tests of crk-dump's readers include "crk-dump/NAME.h"; the
-# library's sources never see programs/.
-TEST_CFLAGS = $(CPPFLAGS) -Itest -Itest/ref -Iprograms -O1 -g $(WARN) $(SAN_FLAGS)
+# library's sources never see programs/. The subject folders whose headers
+# other subjects use: dump/ (test_dump_util.h), loader/ (fake_backend.h).
+TEST_INCLUDES := -Itest -Itest/ref -Itest/dump -Itest/loader
+TEST_CFLAGS = $(CPPFLAGS) $(TEST_INCLUDES) -Iprograms -O1 -g $(WARN) $(SAN_FLAGS)
 
 # Host sources compiled for tests (sanitized), by path.
 $(TEST_OUT)/obj/%.o: %.c | $(VERSION_H)
@@ -21,15 +34,26 @@ $(TEST_OUT)/obj/quantized_hsaco.o: $(BLOB_C) | $(VERSION_H)
 	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(CPPFLAGS) $(BLOB_INCBIN_FLAGS) -O1 -c $< -o $@.tmp && mv $@.tmp $@
 
 TEST_PROGS :=
-# In this order: crk-dump-tests.mk's fixtures are used by the ones after it.
-include test/mk/build.mk test/mk/crk-dump-tests.mk test/mk/blob2c-tests.mk test/fuzz/fuzz.mk test/mk/loader.mk \
-        test/ref/ref.mk test/mk/rust.mk
+# In this order: dump.mk's fixtures are used by the ones after it.
+include test/dump/dump.mk test/build/build.mk test/blob2c/blob2c-tests.mk test/fuzz/fuzz.mk \
+        test/loader/loader.mk test/ref/ref.mk test/rust/rust.mk
+
+# Each program's source, by name: test/SUBJECT/test_NAME.c links its object
+# (and what its fragment adds); test/SUBJECT/test_NAME.sh becomes program NAME.
+TEST_C_SRCS  := $(wildcard test/test_*.c test/*/test_*.c)
+TEST_SH_SRCS := $(wildcard test/test_*.sh test/*/test_*.sh)
+test_c_bin  = $(TEST_OUT)/$(basename $(notdir $(1)))
+test_sh_bin = $(TEST_OUT)/$(patsubst test_%.sh,%,$(notdir $(1)))
+$(foreach s,$(TEST_C_SRCS),$(eval $(call test_c_bin,$(s)): $(TEST_OUT)/obj/$(s:.c=.o)))
+# (The wrapper names the script's path, written by the recipe here: a move of
+# the script or a change here rewrites it.)
+$(foreach s,$(TEST_SH_SRCS),$(eval $(call test_sh_bin,$(s)): $(s) test/test.mk))
 
 TEST_BINS = $(addprefix $(TEST_OUT)/,$(TEST_PROGS))
-$(TEST_OUT)/%: $(TEST_OUT)/obj/test/%.o
+$(foreach s,$(TEST_C_SRCS),$(call test_c_bin,$(s))):
 	$(call say,LD,$@)$(CC) $(SAN_FLAGS) $(LDFLAGS) $(filter %.o %.a,$^) $(TEST_LDLIBS) -lm -o $@.tmp && mv $@.tmp $@
-$(TEST_OUT)/%: test/test_%.sh
-	$(call say,GEN,$@)mkdir -p $(@D) && printf '#!/bin/sh\nexec sh "%s/%s" "$$@"\n' '$(CURDIR)' '$<' > $@.tmp && \
+$(foreach s,$(TEST_SH_SRCS),$(call test_sh_bin,$(s))):
+	$(call say,GEN,$@)mkdir -p $(@D) && printf '#!/bin/sh\nexec sh "%s/%s" "$$@"\n' '$(CURDIR)' '$(filter %.sh,$^)' > $@.tmp && \
 	  chmod +x $@.tmp && mv $@.tmp $@
 
 .PHONY: test test-build

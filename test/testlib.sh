@@ -1,13 +1,15 @@
-# testlib.sh: what the shell tests (test/test_*.sh) share, sourced by them.
-# They print check.h's lines (ok - / FAIL - / SKIP - NAME) for
-# test/run-tests.sh and exit non-zero when a check failed.
+# testlib.sh: what the shell tests (test/SUBJECT/test_*.sh) share, sourced
+# by them (". "$(dirname "$0")/../testlib.sh""). They print check.h's lines
+# (ok - / FAIL - / SKIP - NAME) for test/run-tests.sh and exit non-zero when
+# a check failed.
 #
-# Sets: root (the repository), build (the build's $(OUT): $CRK_BUILD, which
-# make test sets; default build/amd), tmp (a scratch folder, removed at
-# exit), fails.
+# Sets: root (the repository: the folder above the test's own that holds
+# test/test.mk), build (the build's $(OUT): $CRK_BUILD, which make test
+# sets; default build/amd), tmp (a scratch folder, removed at exit), fails.
 
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(dirname "$here")
+root=$here
+while [ ! -f "$root/test/test.mk" ] && [ "$root" != / ]; do root=$(dirname "$root"); done
 case ${CRK_BUILD:-build/amd} in
   /*) build=${CRK_BUILD} ;;
   *) build=$(pwd)/${CRK_BUILD:-build/amd} ;;

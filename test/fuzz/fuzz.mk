@@ -9,7 +9,7 @@
 ifeq ($(PLATFORM),amd)
 
 FUZZ_CC ?= clang-$(or $(LLVM_VER),19)
-FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(CPPFLAGS) -Itest -Iprograms $(WARN)
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(CPPFLAGS) -Itest -Itest/dump -Itest/loader -Iprograms $(WARN)
 FUZZ_OUT := $(OUT)/fuzz
 FUZZ_TARGETS := $(FUZZ_OUT)/fuzz_blob $(FUZZ_OUT)/fuzz_metadata $(FUZZ_OUT)/fuzz_loader
 
@@ -20,11 +20,11 @@ $(FUZZ_OUT)/fuzz_blob $(FUZZ_OUT)/fuzz_metadata: $(FUZZ_OUT)/%: test/fuzz/%.c $(
 # The loader as the tests link it: both backends and the fake one. The blob
 # (QUANTIZED) is data: compiled without instrumentation.
 FUZZ_LOADER_SRCS := $(FORMAT_ALL_SRCS) $(LOADER_SRCS) $(sort $(LOADER_BACKEND_SRCS) lib/backend_hip.c lib/backend_cuda.c) \
-                    test/fake_backend.c
+                    test/loader/fake_backend.c
 $(FUZZ_OUT)/quantized_hsaco.o: $(BLOB_C)
 	$(call say,CC,$@)mkdir -p $(@D) && $(FUZZ_CC) $(CPPFLAGS) $(BLOB_INCBIN_FLAGS) -O1 -c $< -o $@.tmp && mv $@.tmp $@
 $(FUZZ_OUT)/fuzz_loader: test/fuzz/fuzz_loader.c $(FUZZ_LOADER_SRCS) $(FUZZ_OUT)/quantized_hsaco.o \
-    $(wildcard lib/*.h) $(FORMAT_HDRS) test/fake_backend.h
+    $(wildcard lib/*.h) $(FORMAT_HDRS) test/loader/fake_backend.h
 	$(call say,FUZZ,$@)mkdir -p $(@D) && $(FUZZ_CC) $(FUZZ_FLAGS) $< $(FUZZ_LOADER_SRCS) $(FUZZ_OUT)/quantized_hsaco.o \
 	  $(LDFLAGS) -ldl -lpthread -lzstd -lz -lmd -o $@.tmp && mv $@.tmp $@
 

@@ -42,7 +42,7 @@ fn quantized_holds_the_bundle_build_rs_made() {
     let path = Path::new(env!("OUT_DIR")).join("quantized.hsaco");
     let file = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     assert!(bundle() == file.as_slice(), "QUANTIZED differs from {}", path.display());
-    // A prebuilt bundle named at test time too (test/test_rust.sh does).
+    // A prebuilt bundle named at test time too (test/rust/test_rust.sh does).
     if let Some(p) = std::env::var_os("CANDLE_ROCM_KERNELS_BUNDLE").filter(|_| ORIGIN == "prebuilt") {
         let prebuilt = std::fs::read(&p).unwrap_or_else(|e| panic!("{p:?}: {e}"));
         assert!(bundle() == prebuilt.as_slice(), "QUANTIZED differs from {p:?}");
@@ -279,7 +279,7 @@ fn source_scanner_finds_written_out_kernels() {
 #[test]
 fn kernels_written_in_the_sources_are_exported() {
     // Only where the bundle was built from these sources: build.rs's make
-    // run, or a prebuilt one that test/test_rust.sh names the sources of.
+    // run, or a prebuilt one that test/rust/test_rust.sh names the sources of.
     let dir = std::env::var("CANDLE_ROCM_KERNELS_SOURCES").ok().filter(|d| !d.is_empty());
     let dir = dir.unwrap_or_else(|| env!("CANDLE_ROCM_KERNELS_MAKE_SOURCES").to_owned());
     if dir.is_empty() {

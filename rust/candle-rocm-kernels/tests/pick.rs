@@ -1,5 +1,5 @@
 //! pick.rs: the crate's device-matching rule (src/target.rs) gives the C
-//! loader's answers, on the cases of the C test (test/test_loader_pick.c):
+//! loader's answers, on the cases of the C test (test/loader/test_loader_pick.c):
 //! its three fixture bundles' target lists, with the generic targets read
 //! from format/amdgpu_processors.def as build.rs reads them. The loader's opt-in ISA
 //! fallback is not the crate's: where the C test allows it, the crate must
@@ -19,7 +19,7 @@ use target::{Feature, Match};
 
 const PROCESSORS_DEF: &str = include_str!("../csrc/format/amdgpu_processors.def");
 
-/// The fixtures of test/mk/loader.mk: PICK_SPECIFIC, the five generic
+/// The fixtures of test/loader/loader.mk: PICK_SPECIFIC, the five generic
 /// targets (AMD_GENERIC_ARCHS), PICK_MIXED.
 const SPECIFIC: &[&str] = &[
     "gfx900",

@@ -9,7 +9,7 @@
 # of the source path and command line; mk/kernels-amd.mk now names it after
 # the family), host debug info (paths; -ffile-prefix-map) and blob2c's
 # header comment (the input path).
-. "$(dirname "$0")/testlib.sh"
+. "$(dirname "$0")/../testlib.sh"
 
 if [ ! -f "$build/quantized.hsaco" ]; then
   skip "repro" "$build has no quantized.hsaco: the AMD build (PLATFORM=amd) is the one checked"

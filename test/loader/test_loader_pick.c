@@ -1,6 +1,6 @@
 /* test_loader_pick.c: which code object the loader hands the runtime for a
  * device, rule by rule (format/target_pick.h), against bundles this build's
- * toolchain made (test/mk/loader.mk: the fixture kernel for specific
+ * toolchain made (test/loader/loader.mk: the fixture kernel for specific
  * processors, for the five generic targets, and both mixed), through the
  * fake backend, which records the image each load received:
  *   exact target ID (features included), handed over as it is in the blob;

@@ -1,11 +1,11 @@
 # rust.mk: the Rust crate (rust/candle-rocm-kernels) as two test programs,
 # shell tests run through test.mk's wrapper:
 #
-#   rust   test/test_rust.sh: `cargo test --offline` (CARGO_TARGET_DIR under
+#   rust   test/rust/test_rust.sh: `cargo test --offline` (CARGO_TARGET_DIR under
 #          $(OUT)/rust), each cargo test an ok/FAIL/SKIP line; it embeds the
 #          bundle `make` already built, so `make test` needs the bundle first
 #          (`all` makes it), then lets build.rs run make itself;
-#   crate  test/test_crate.sh: `cargo package`, unpacked outside the
+#   crate  test/rust/test_crate.sh: `cargo package`, unpacked outside the
 #          repository, builds and passes its tests there, offline.
 
 TEST_PROGS += rust crate

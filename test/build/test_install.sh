@@ -9,7 +9,7 @@
 #     library equal to it;
 #   - crk-dump --version, and the Rust crate's Cargo.toml (which cannot read
 #     VERSION; its build.rs refuses a mismatch too).
-. "$(dirname "$0")/testlib.sh"
+. "$(dirname "$0")/../testlib.sh"
 
 version=$(cat "$root/VERSION")
 major=${version%%.*}

@@ -10,7 +10,7 @@
 # --offline` there builds the kernels for one arch through build.rs, which
 # must say, as a cargo warning, what it built and that CANDLE_ROCM_ARCH
 # chose it.
-. "$(dirname "$0")/testlib.sh"
+. "$(dirname "$0")/../testlib.sh"
 
 crate=$root/rust/candle-rocm-kernels
 if ! find_cargo; then

@@ -9,7 +9,7 @@
 # change); a name declared but not exported is an API the library lacks.
 # test_lib_exports.c checks the same through dlsym, name by name; this one
 # has no list of its own to fall behind the header.
-. "$(dirname "$0")/testlib.sh"
+. "$(dirname "$0")/../testlib.sh"
 
 so=$build/libcandle_rocm_kernels.so
 hdr=$root/include/candle_rocm_kernels.h

@@ -7,7 +7,7 @@
 #   - LDFLAGS reach the links (the library, crk-dump), and changed flags
 #     rebuild what they make;
 #   - a library without QUANTIZED is never left behind (the link checks).
-. "$(dirname "$0")/testlib.sh"
+. "$(dirname "$0")/../testlib.sh"
 b=$tmp/build
 
 # bad_arch NAME VALUE EXPECTED: make stops with EXPECTED in its message.

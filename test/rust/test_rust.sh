@@ -23,7 +23,7 @@
 #      default the repository), CRK_RUST_ARCH.
 set -u
 
-. "$(dirname "$0")/testlib.sh"
+. "$(dirname "$0")/../testlib.sh"
 crate=$root/rust/candle-rocm-kernels
 case ${CRK_DATA:-$root} in /*) data=${CRK_DATA:-$root} ;; *) data=$(pwd)/$CRK_DATA ;; esac
 targets=$build/rust

@@ -5,7 +5,7 @@
 # own command (the first line of a ```sh block that starts with "cc "),
 # against this build installed into a scratch DESTDIR (pkg-config pointed
 # at it), with -Wall -Wextra -Werror added. Not run: it needs a GPU.
-. "$(dirname "$0")/testlib.sh"
+. "$(dirname "$0")/../testlib.sh"
 
 readme=$root/README.md
 cmd=$(awk '/^```/ { in_sh = ($0 == "```sh"); next } in_sh && /^cc / { print; exit }' "$readme")

@@ -9,7 +9,7 @@
 #   test_loader_corpus   the loader's fuzz corpus replayed (test/fuzz/)
 #   test_lib_exports     the shared library exports the public API, and no
 #                        internals or crk-dump-only parsers (dlsym)
-#   lib_symbols          test/test_lib_symbols.sh: nm -D lists exactly the
+#   lib_symbols          test/loader/test_lib_symbols.sh: nm -D lists exactly the
 #                        public header's functions and objects
 #   test_loader_threads_tsan  16 threads hammering lookups on many devices,
 #                        exact call counts, built with ThreadSanitizer
@@ -23,14 +23,14 @@
 
 # The loader as tests link it: both backends, the platform's built-in choice.
 LOADER_TEST_SRCS := $(FORMAT_ALL_SRCS) $(LOADER_SRCS) $(sort $(LOADER_BACKEND_SRCS) lib/backend_hip.c lib/backend_cuda.c) \
-                    test/fake_backend.c
+                    test/loader/fake_backend.c
 LOADER_TEST_OBJS := $(patsubst %.c,$(TEST_OUT)/obj/%.o,$(LOADER_TEST_SRCS)) $(TEST_OUT)/obj/quantized_hsaco.o
 
 LOADER_TESTS := test_loader_blob test_loader_cache test_loader_runtime test_loader_corpus
 TEST_PROGS += $(LOADER_TESTS) test_loader_threads_tsan
 $(addprefix $(TEST_OUT)/,$(LOADER_TESTS)): $(LOADER_TEST_OBJS)
 $(addprefix $(TEST_OUT)/,$(LOADER_TESTS)): TEST_LDLIBS += -ldl -lpthread -lzstd -lz -lmd
-$(TEST_OUT)/obj/test/test_loader_corpus.o: test/fuzz/fuzz_loader.c
+$(TEST_OUT)/obj/test/loader/test_loader_corpus.o: test/fuzz/fuzz_loader.c
 TEST_PROGS += test_lib_exports lib_symbols
 $(TEST_OUT)/test_lib_exports $(TEST_OUT)/lib_symbols: $(LIB_SO)
 $(TEST_OUT)/test_lib_exports: TEST_LDLIBS += -ldl
@@ -39,11 +39,11 @@ $(TEST_OUT)/test_lib_exports: TEST_LDLIBS += -ldl
 # loader are compiled a second time, into their own folder.
 TSAN_FLAGS ?= -fsanitize=thread -fno-omit-frame-pointer
 TSAN_OUT   := $(OUT)/test-tsan
-TSAN_OBJS  := $(patsubst %.c,$(TSAN_OUT)/obj/%.o,$(LOADER_TEST_SRCS) test/test_loader_threads.c) \
+TSAN_OBJS  := $(patsubst %.c,$(TSAN_OUT)/obj/%.o,$(LOADER_TEST_SRCS) test/loader/test_loader_threads.c) \
               $(TSAN_OUT)/obj/quantized_hsaco.o
 
 $(TSAN_OUT)/obj/%.o: %.c | $(VERSION_H)
-	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(CPPFLAGS) -Itest -O1 -g $(WARN) $(TSAN_FLAGS) -MMD -MP -MF $(@:.o=.d) -MT $@ \
+	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(CPPFLAGS) $(TEST_INCLUDES) -O1 -g $(WARN) $(TSAN_FLAGS) -MMD -MP -MF $(@:.o=.d) -MT $@ \
 	  -c $< -o $@.tmp && mv $@.tmp $@
 $(TSAN_OUT)/obj/quantized_hsaco.o: $(BLOB_C) | $(VERSION_H)
 	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(CPPFLAGS) $(BLOB_INCBIN_FLAGS) -O1 -c $< -o $@.tmp && mv $@.tmp $@
