@@ -9,7 +9,8 @@
 #
 # Every output goes under $(BUILD)/$(PLATFORM). The pieces live in fragments
 # beside what they build: mk/ (toolchain, archs, version, the kernel
-# pipelines), format/, lib/, programs/*/, test/ (and test/gpu, test/emu).
+# pipelines), format/, lib/, programs/*/, test/ (test.mk and a fragment per
+# subject folder), bench/.
 
 PLATFORM ?= amd
 BUILD    ?= build
@@ -86,11 +87,12 @@ include format/format.mk
 include programs/blob2c/blob2c.mk
 include lib/lib.mk
 include programs/crk-dump/crk-dump.mk
-# The tests, the GPU harness (its rules use test.mk's CPU reference) and the
-# emulator run (which links the harness's objects), where the tree has them
-# (the Rust crate's csrc/ does not).
+# The tests, the GPU harness (its rules use test.mk's CPU reference), the
+# benchmarks and the emulator run (which link the harness's objects), where
+# the tree has them (the Rust crate's csrc/ does not).
 -include test/test.mk
 -include test/gpu/gpu.mk
+-include bench/bench.mk
 -include test/emu/emu.mk
 
 all: lib

@@ -1,8 +1,9 @@
-# gpu.mk: the GPU harness (test/gpu/) and the benchmarks (bench/).
+# gpu.mk: the GPU harness (test/gpu/): gpu_test (its cases in gpu_test.c,
+# its runner in runner.c) and what the benchmarks (bench/bench.mk) and the
+# emulator run (test/emu/emu.mk) link of it.
 #
 #   make gpu-test [GPU_TEST_ARGS="dequantize get_rows"]   every kernel vs the CPU reference
 #   make gpu-memcheck      the same under compute-sanitizer memcheck (NVIDIA build)
-#   make bench             benchmarks; rewrites docs/BENCHMARKS.md
 #
 # Without a GPU each says so and succeeds: CI builds them and runs nothing.
 # CRK_DATA (default: this repository) is where the GGML vectors
@@ -12,7 +13,8 @@ ifneq ($(REF_SRCS),)
 # Building them (included after test/test.mk and its fragments, whose
 # REF_SRCS and REF_CFLAGS this uses):
 #
-# Both link the library (loader + embedded blob), the CPU reference and a thin
+# The harness and the benchmarks link the library (loader + embedded blob),
+# the CPU reference and a thin
 # runtime layer for the build's platform: test/gpu/gpu_cuda.c (CUDA driver
 # API, libcuda.so.1 opened at run time) or test/gpu/gpu_hip.c (HIP runtime).
 # They are built without the sanitizers (GPU runtimes and ASan do not mix;
@@ -39,7 +41,7 @@ endif
 GPU_COMMON_SRCS := test/gpu/kernels.c test/gpu/hostdata.c $(GPU_IMPL) $(REF_SRCS)
 GPU_COMMON_OBJS := $(patsubst %.c,$(GPU_OUT)/obj/%.o,$(GPU_COMMON_SRCS))
 GPU_TEST_BIN    := $(GPU_OUT)/gpu_test
-BENCH_BIN       := $(GPU_OUT)/bench
+GPU_TEST_OBJS   := $(GPU_OUT)/obj/test/gpu/gpu_test.o $(GPU_OUT)/obj/test/gpu/runner.o
 
 $(GPU_OUT)/obj/%.o: %.c | $(VERSION_H)
 	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(GPU_CFLAGS) -MF $(@:.o=.d) -MT $@ -c $< -o $@.tmp && mv $@.tmp $@
@@ -47,29 +49,22 @@ $(GPU_OUT)/obj/%.o: %.c | $(VERSION_H)
 $(patsubst %.c,$(GPU_OUT)/obj/%.o,$(GPU_IMPL)): GPU_CFLAGS += $(GPU_IMPL_CFLAGS)
 $(patsubst %.c,$(GPU_OUT)/obj/%.o,$(REF_SRCS)): GPU_CFLAGS += $(REF_CFLAGS)
 
-$(GPU_TEST_BIN): $(GPU_OUT)/obj/test/gpu/gpu_test.o $(GPU_COMMON_OBJS) $(LIB_A)
+$(GPU_TEST_BIN): $(GPU_TEST_OBJS) $(GPU_COMMON_OBJS) $(LIB_A)
 	$(call say,LD,$@)$(CC) $(LDFLAGS) $(filter %.o %.a,$^) $(GPU_IMPL_LDLIBS) $(GPU_LDLIBS) -o $@.tmp && mv $@.tmp $@
 
-$(BENCH_BIN): $(GPU_OUT)/obj/bench/bench.o $(GPU_COMMON_OBJS) $(LIB_A)
-	$(call say,LD,$@)$(CC) $(LDFLAGS) $(filter %.o %.a,$^) $(GPU_IMPL_LDLIBS) $(GPU_LDLIBS) -o $@.tmp && mv $@.tmp $@
-
+# gpu-build: the harness and (bench.mk) the benchmarks. `make test` builds
+# (does not run) them, so a change that breaks them shows up on machines
+# without a GPU too.
 .PHONY: gpu-build
-gpu-build: $(GPU_TEST_BIN) $(BENCH_BIN)
-
-# `make test` builds (does not run) both, so a change that breaks them shows
-# up on machines without a GPU too.
+gpu-build: $(GPU_TEST_BIN)
 test-build: gpu-build
 
 -include $(shell find $(GPU_OUT)/obj -name '*.d' 2>/dev/null)
 
 GPU_TEST_ARGS ?=
-BENCH_ARGS    ?=
-BENCH_MD      ?= docs/BENCHMARKS.md
-BENCH_NOTES   ?= bench/notes.md
 SANITIZER     ?= $(firstword $(wildcard $(CUDA_PATH)/bin/compute-sanitizer) compute-sanitizer)
-GIT_COMMIT     = $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
-.PHONY: gpu-test gpu-memcheck bench
+.PHONY: gpu-test gpu-memcheck
 gpu-test: $(GPU_TEST_BIN)
 	$(Q)CRK_DATA=$(CRK_DATA) $(GPU_TEST_BIN) $(GPU_TEST_ARGS)
 
@@ -85,10 +80,7 @@ else
 	@echo "gpu-memcheck: compute-sanitizer is NVIDIA's: nothing run in the AMD build"
 endif
 
-bench: $(BENCH_BIN)
-	$(Q)$(BENCH_BIN) --out $(BENCH_MD) --commit $(GIT_COMMIT) $(if $(wildcard $(BENCH_NOTES)),--notes $(BENCH_NOTES)) $(BENCH_ARGS)
-
 else
-gpu-test gpu-memcheck bench:
+gpu-test gpu-memcheck:
 	@echo "$@: the test tree (test/test.mk, test/ref) is missing: nothing built"
 endif
