@@ -1,18 +1,21 @@
 #!/bin/sh
 # ab.sh: A/B builds of the NVIDIA blob, on the GPU machine. For each variant
-# (a name and extra nvcc flags: the tuning knobs of hip/vecdot.h, mmvq.hip,
-# mmq.hip), build the library, harness and benchmark into a build directory
-# of its own, check the kernels matching TESTPAT with gpu_test, and time the
-# benchmark families FAMILIES (bench --only). Each variant's tables go to
-# LOGDIR/ab.md, its test summary and timings to LOGDIR/ab.log; a compact table
-# of the mat-vec ratios of every variant closes the run.
+# (a name and extra nvcc flags: -D values of the kernels' A/B knobs, the
+# macros a kernel source defines only #ifndef, today DMMV_RUN and
+# DMMV_UNROLL of hip/dmmv.hip, or any other nvcc flag), build the library,
+# harness and benchmark into a build directory of its own, check the kernels
+# matching TESTPAT with gpu_test, and time the benchmark families FAMILIES
+# (bench --only). Each variant's tables go to LOGDIR/ab.md, its test summary
+# and timings to LOGDIR/ab.log; a compact table of every variant's ratios
+# (mat-vec B=1, B=8 and dmmv; mul_mat TOPS) closes the run.
 #
 #   bench/ab.sh SRC LOGDIR FAMILIES TESTPAT DEADLINE name=flags...
 #
 # SRC: a clean export of the tree (spec/ and testdata/ included), FAMILIES: e.g. mmvq or
 # mmvq,mmq, TESTPAT: gpu_test patterns ("" for none), DEADLINE: a time (date
 # +%s) after which no further variant is started. A flag list uses ',' for
-# spaces: "stream=-DKV_NV_STREAM=1,-DKV_NV_LDG=0".
+# spaces: "r4u1=-DDMMV_RUN=4,-DDMMV_UNROLL=1"; "plan=" is the sources as they
+# are.
 set -u
 SRC=$1 LOGDIR=$2 FAMILIES=$3 TESTPAT=$4 DEADLINE=$5
 shift 5
@@ -46,8 +49,11 @@ for v in "$@"; do
   { echo; echo "# variant $name ($flags)"; cat "$b/bench.md" 2>/dev/null; } >> "$LOGDIR/ab.md"
   echo "=== $name: $(($(date +%s) - t0)) s" | tee -a "$LOGDIR/ab.log"
 done
-# Compact: per variant, the B=1 and B=8 ratios of each type and shape.
-awk '/^# variant/ { v = $3 }
-     /^\| q[0-9]_[0-9K] \|/ && NF > 20 { printf "%-10s %-5s %-11s B1 %s B8 %s\n", v, $2, $4, $10, $14 }
-     /^\| q[0-9]_[0-9K] \|/ && NF > 10 && NF <= 14 { printf "%-10s %-5s %-11s mmq %s TOPS\n", v, $2, $4, $8 }' \
+# Compact: per variant, type and shape, the ratios of bench's mat-vec table
+# (the ratio columns of B=1, B=8 and dmmv) and the TOPS of its mul_mat table.
+awk -F'|' 'function f(i) { gsub(/^ +| +$/, "", $i); return $i }
+     /^# variant/ { split($0, w, " "); v = w[3] }
+     /^## / { sec = /^## mul_mat_vec/ ? "mv" : /^## mul_mat at/ ? "mmq" : "" }
+     /^\| q[0-9]_[0-9K] / && sec == "mv" { printf "%-10s %-5s %-11s B1 %s B8 %s dmmv %s\n", v, f(2), f(3), f(6), f(9), f(12) }
+     /^\| q[0-9]_[0-9K] / && sec == "mmq" { printf "%-10s %-5s %-11s mmq %s TOPS\n", v, f(2), f(3), f(5) }' \
   "$LOGDIR/ab.md" | tee -a "$LOGDIR/ab.log"

@@ -4,7 +4,7 @@
 # CRK_VERSION_* macros (a generated header the public one includes), the
 # SONAME (libcandle_rocm_kernels.so.MAJOR), the .pc file's Version, and
 # `crk-dump --version`. The Rust crate's Cargo.toml cannot read a file: its
-# build.rs and test/test_version.sh check that it says the same.
+# build.rs and test/build/test_install.sh check that it says the same.
 
 CRK_VERSION := $(strip $(file < VERSION))
 crk_version_words := $(subst ., ,$(CRK_VERSION))
