@@ -28,8 +28,8 @@ PUBLIC_HDRS := include/candle_rocm_kernels.h $(VERSION_H)
 # Every object waits for the generated version header (the public header
 # includes it); -MF/-MT name the .d file and target as if -o were $@.
 $(OUT)/obj/%.o: %.c $(HOST_FLAGS) | $(VERSION_H)
-	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -fPIC -MMD -MP -MF $(@:.o=.d) -MT $@ \
-	  -c $< -o $@.tmp && mv $@.tmp $@
+	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -fPIC -MMD -MP -MF $(@:.o=.d).tmp -MT $@ \
+	  -c $< -o $@.tmp && mv $(@:.o=.d).tmp $(@:.o=.d) && mv $@.tmp $@
 
 $(OUT)/obj/quantized_hsaco.o: $(BLOB_C) include/candle_rocm_kernels.h $(VERSION_H) $(HOST_FLAGS)
 	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(CPPFLAGS) $(CFLAGS) $(BLOB_INCBIN_FLAGS) -fPIC -c $< -o $@.tmp && mv $@.tmp $@
@@ -55,7 +55,11 @@ $(OUT)/$(LIB_SONAME): $(LIB_SO_REAL)
 $(LIB_SO): $(OUT)/$(LIB_SONAME)
 	$(Q)ln -sf $(notdir $<) $@.tmp && mv -fT $@.tmp $@
 
+# Checked each time, not only when linked: a library emptied or damaged since
+# (a full disk, a killed copy) is removed, so that the next make rebuilds it.
 lib: $(LIB_A) $(LIB_SO)
+	$(Q)for f in $(LIB_A) $(LIB_SO_REAL); do $(CHECK_QUANTIZED) $$f QUANTIZED || \
+	  { rm -f $$f; echo "error: removed $$f: make again rebuilds it" >&2; exit 1; }; done
 
 PC_FILE := $(OUT)/$(LIBNAME).pc
 # The .pc file names the install dirs: it is remade whenever they change

@@ -14,7 +14,11 @@
 # function), so resource use does not change.
 #
 # Every step writes a temporary and renames it, so an interrupted build never
-# leaves a file that looks finished.
+# leaves a file that looks finished; the compiler's dependency file too (a
+# half-written one would break every later make). Inputs are not trusted
+# either: the bitcode link refuses an empty family (llvm-link only warns),
+# and the bundle step checks that each code object holds every kernel of
+# spec/kernels.txt (mk/check-kernels.sh), as the manifest says it does.
 
 HIP_CXXFLAGS ?= -O3
 # The kernels fully unroll their #pragma unroll loops. On archs without an
@@ -90,15 +94,19 @@ $(HIP_FLAGS_REC): FORCE
 .PHONY: FORCE
 FORCE:
 
+# $(call nonempty_inputs,FILES): a recipe's first command: fails naming the
+# first empty file of FILES (and removes it, so that the next make rebuilds it).
+nonempty_inputs = for f in $(1); do [ -s "$$f" ] || { echo "error: $$f is empty (left by an interrupted or failed step): removed it; make again rebuilds it" >&2; rm -f "$$f"; exit 1; }; done;
+
 # One pattern rule per arch: the arch is part of the path.
 define ARCH_RULES
 $(OUT)/$(1)/%.bc: hip/%.hip mk/kernels-amd.mk $(HIP_FLAGS_REC) $(DEVLIB_STAMP) $(if $(DEVLIB_DIR),$(DEVLIB_DIR)/oclc_isa_version_$(call isa_suffix,$(1)).bc) $(call devlib_abi,$(1))
 	$$(call say,HIP,$$@)mkdir -p $$(@D) && $(call cov_cmd,$(1))$(CLANG) $(HIP_FLAGS) \
 	  -mcode-object-version=$(call arch_cov,$(1)) --offload-arch=$(1) -cuid=$$* -emit-llvm -c $$< \
-	  -MD -MP -MF $$@.d -MT $$@ -o $$@.tmp && mv $$@.tmp $$@
+	  -MD -MP -MF $$@.d.tmp -MT $$@ -o $$@.tmp && mv $$@.d.tmp $$@.d && mv $$@.tmp $$@
 
 $(OUT)/$(1).bc: $(foreach n,$(KERNEL_NAMES),$(OUT)/$(1)/$(n).bc) $(FAMILY_LIST)
-	$$(call say,LINK-BC,$$@)$(LLVM_LINK) $$(filter %.bc,$$^) -o $$@.tmp && mv $$@.tmp $$@
+	$$(call say,LINK-BC,$$@)$$(call nonempty_inputs,$$(filter %.bc,$$^))$(LLVM_LINK) $$(filter %.bc,$$^) -o $$@.tmp && mv $$@.tmp $$@
 
 $(OUT)/$(1).o: $(OUT)/$(1).bc $(HIP_FLAGS_REC)
 	$$(call say,CODEGEN,$$@)$(call cov_cmd,$(1))$(CLANG) --target=amdgcn-amd-amdhsa -mcpu=$(1) -nogpulib \
@@ -126,8 +134,11 @@ empty :=
 space := $(empty) $(empty)
 comma := ,
 BUNDLE_TARGETS = $(subst $(space),$(comma),host-x86_64-unknown-linux-gnu $(addprefix hipv4-amdgcn-amd-amdhsa--,$(BUILD_ARCHS)))
-$(BLOB): $(ARCH_LIST) $(BUNDLE_OPTS) $(ARCH_OBJS)
-	$(call say,BUNDLE,$@)$(BUNDLER) -type=o -bundle-align=4096 -targets=$(BUNDLE_TARGETS) \
+# The kernel names of the spec, one a line: what every code object must
+# define (checked here) and what the manifest lists.
+SPEC_KERNELS_CMD := sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)$$/\1/p' spec/kernels.txt
+$(BLOB): $(ARCH_LIST) $(BUNDLE_OPTS) $(ARCH_OBJS) spec/kernels.txt mk/check-kernels.sh
+	$(call say,BUNDLE,$@)$(SPEC_KERNELS_CMD) | sh mk/check-kernels.sh $(LLVM_NM) $(ARCH_OBJS) && $(BUNDLER) -type=o -bundle-align=4096 -targets=$(BUNDLE_TARGETS) \
 	  -input=/dev/null $(addprefix -input=,$(ARCH_OBJS)) -output=$@.tmp $(if $(filter 1,$(COMPRESS)),-compress) \
 	  && mv $@.tmp $@
 
@@ -143,5 +154,5 @@ MANIFEST := $(OUT)/quantized.manifest
 $(MANIFEST): $(BLOB) spec/kernels.txt
 	$(call say,MANIFEST,$@){ echo '# what quantized.hsaco holds: written by make (mk/kernels-amd.mk), read by the Rust crate'; \
 	  cksum < $(BLOB) | awk '{ print "bytes " $$2; print "cksum " $$1 }'; printf 'arch %s\n' $(BUILD_ARCHS); \
-	  sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)$$/kernel \1/p' spec/kernels.txt; } > $@.tmp && mv $@.tmp $@
+	  $(SPEC_KERNELS_CMD) | sed 's/^/kernel /'; } > $@.tmp && mv $@.tmp $@
 all kernels: $(MANIFEST)

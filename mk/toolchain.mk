@@ -3,7 +3,7 @@
 # AMD: a ROCm install at $(ROCM_PATH) wins (its own clang, bundler and device
 # libs); otherwise Debian's clang-19 packages with rocm-device-libs. Every
 # tool can be overridden on the command line: CLANG= BUNDLER= LLD= LLVM_AS=
-# LLVM_LINK=.
+# LLVM_LINK= LLVM_NM=.
 # NVIDIA: nvcc from $(CUDA_PATH) or PATH, overridable with NVCC=.
 
 ifeq ($(PLATFORM),amd)
@@ -19,6 +19,7 @@ ifneq ($(ROCM_CLANG),)
   LLD          ?= $(LLVM_BIN)/ld.lld
   LLVM_AS      ?= $(LLVM_BIN)/llvm-as
   LLVM_LINK    ?= $(LLVM_BIN)/llvm-link
+  LLVM_NM      ?= $(LLVM_BIN)/llvm-nm
   # ROCm's clang finds its HIP headers and device libs from --rocm-path.
   HIP_DEVFLAGS := --rocm-path=$(ROCM_PATH)
   DEVLIB_SRC   :=
@@ -31,6 +32,7 @@ else
   LLD          ?= ld.lld-$(LLVM_VER)
   LLVM_AS      ?= llvm-as-$(LLVM_VER)
   LLVM_LINK    ?= llvm-link-$(LLVM_VER)
+  LLVM_NM      ?= llvm-nm-$(LLVM_VER)
   # rocm-device-libs installs under the multiarch lib dir.
   DEVLIB_SRC   ?= $(firstword $(wildcard /usr/lib/*/amdgcn/bitcode /usr/lib/amdgcn/bitcode))
   # Device libs are assembled under build/: links to the packaged bitcode
@@ -39,7 +41,7 @@ else
   HIP_DEVFLAGS := --rocm-path=/usr --rocm-device-lib-path=$(DEVLIB_DIR)
 endif
 
-REQUIRED_TOOLS := $(CLANG) $(BUNDLER) $(LLD) $(LLVM_LINK) $(if $(DEVLIB_SRC),$(LLVM_AS))
+REQUIRED_TOOLS := $(CLANG) $(BUNDLER) $(LLD) $(LLVM_LINK) $(LLVM_NM) $(if $(DEVLIB_SRC),$(LLVM_AS))
 INSTALL_HINT := run scripts/install-deps.sh (Debian: clang-$(LLVM_VER) lld-$(LLVM_VER) llvm-$(LLVM_VER) rocm-device-libs libamdhip64-dev), or point ROCM_PATH at a ROCm install
 
 DEFAULT_ARCHS := $(AMD_DEFAULT_ARCHS)
@@ -96,4 +98,6 @@ endif
 toolchain:
 	@echo "platform:  $(PLATFORM)"
 	@echo "toolchain: $(TOOLCHAIN)"
+	@echo "tools:     $(REQUIRED_TOOLS)"
+	@echo "host cc:   $(CC)"
 	@echo "archs:     $(BUILD_ARCHS)"

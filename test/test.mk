@@ -29,7 +29,8 @@ TEST_CFLAGS = $(CPPFLAGS) $(TEST_INCLUDES) -Iprograms -O1 -g $(WARN) $(SAN_FLAGS
 
 # Host sources compiled for tests (sanitized), by path.
 $(TEST_OUT)/obj/%.o: %.c | $(VERSION_H)
-	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(TEST_CFLAGS) -MMD -MP -MF $(@:.o=.d) -MT $@ -c $< -o $@.tmp && mv $@.tmp $@
+	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(TEST_CFLAGS) -MMD -MP -MF $(@:.o=.d).tmp -MT $@ -c $< -o $@.tmp && \
+	  mv $(@:.o=.d).tmp $(@:.o=.d) && mv $@.tmp $@
 $(TEST_OUT)/obj/quantized_hsaco.o: $(BLOB_C) | $(VERSION_H)
 	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(CPPFLAGS) $(BLOB_INCBIN_FLAGS) -O1 -c $< -o $@.tmp && mv $@.tmp $@
 

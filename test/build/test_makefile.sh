@@ -6,7 +6,12 @@
 #   - `make help` lists the targets and variables;
 #   - LDFLAGS reach the links (the library, crk-dump), and changed flags
 #     rebuild what they make;
-#   - a library without QUANTIZED is never left behind (the link checks).
+#   - a library without QUANTIZED is never left behind (the link checks),
+#     nor one emptied since (make lib checks);
+#   - a compile killed while writing its dependency file (host and kernel)
+#     does not break later makes;
+#   - the kernel pipeline trusts no intermediate: an empty family bitcode,
+#     an empty code object or one without the spec's kernels fail their step.
 . "$(dirname "$0")/../testlib.sh"
 b=$tmp/build
 
@@ -90,6 +95,63 @@ check "make: an unchanged make recompiles nothing; changed CFLAGS recompile the 
   "$n_same objects recompiled with the same flags, $n_other with other CFLAGS" \
   '[ "$n_same" -eq 0 ] && [ "$n_other" -gt 1 ]'
 
+# A library emptied after it was built (a full disk, a killed copy) is not
+# kept: `make lib` (so `make`) checks both, removes the bad one and fails;
+# the next make rebuilds it. (-o: the libraries as they are, not remade
+# here on account of the fake blob's object, which -o "$fake" remakes.)
+lmake() {
+  tmake -C "$root" BUILD="$lb" ARCH=gfx1100 BLOB_C="$fake" -o "$fake" LDFLAGS="-Wl,-z,now" CFLAGS="-O1 -g" "$@" 2>&1
+}
+a=$lb/amd/libcandle_rocm_kernels.a
+: > "$a"
+out=$(lmake -o "$a" -o "$so" lib)
+rc=$?
+gone=$([ -e "$a" ] && echo kept || echo removed)
+out2=$(lmake lib)
+rc2=$?
+case $out in *"$a is empty"*) said=1 ;; *) said=0 ;; esac
+check "make: an emptied library fails make lib and is removed; the next make rebuilds it" \
+  "first: exit $rc, $gone, said: $out; second: exit $rc2: $out2" \
+  '[ "$rc" -ne 0 ] && [ "$said" = 1 ] && [ "$gone" = removed ] && [ "$rc2" -eq 0 ] && [ -s "$a" ]'
+
+# A compile killed while the compiler writes its dependency file (-MF):
+# every later make must still read its makefiles and build. A stand-in
+# compiler, first on PATH under the same name (so the recorded flags do not
+# change), compiles, cuts the dependency file mid-line (in its first header
+# name, after "NAME.": a prerequisite no file has, which a make reading it
+# stops at) and dies as a killed process does.
+killer=$tmp/killer
+mkdir -p "$killer"
+# killer_for NAME: the stand-in for the command NAME.
+killer_for() {
+  case $1 in */* | *" "* | '') return 1 ;; esac
+  real=$(command -v "$1") || return 1
+  cat > "$killer/$1" <<SH
+#!/bin/sh
+"$real" "\$@" || exit
+mf= prev=
+for a in "\$@"; do [ "\$prev" = -MF ] && mf=\$a; prev=\$a; done
+[ -n "\$mf" ] || exit 0
+n=\$(grep -bo '[.]h' "\$mf" | head -n 1 | cut -d: -f1)
+head -c \$((n + 1)) "\$mf" > "\$mf.cut" && cat "\$mf.cut" > "\$mf" && rm -f "\$mf.cut"
+kill -9 \$\$
+SH
+  chmod +x "$killer/$1"
+}
+host_cc=$(tmake -C "$root" BUILD="$lb" ARCH=gfx1100 toolchain 2>/dev/null | sed -n 's/^host cc: *//p')
+obj=$lb/amd/obj/lib/error.o
+if killer_for "${host_cc:-cc}"; then
+  rm -f "$obj"
+  out=$(PATH=$killer:$PATH lmake "$obj")
+  rc=$?
+  out2=$(lmake "$so")
+  rc2=$?
+  check "make: a host compile killed while writing its dependency file leaves make working" \
+    "killed: exit $rc; then: exit $rc2: $out2" '[ "$rc" -ne 0 ] && [ "$rc2" -eq 0 ] && [ -f "$obj" ]'
+else
+  skip "make: a host compile killed while writing its dependency file" "no '${host_cc:-cc}' on PATH"
+fi
+
 # Now without QUANTIZED: the link must fail, say why, and leave no library.
 printf '#include "candle_rocm_kernels.h"\nconst size_t QUANTIZED_LEN = 0;\n' > "$fake"
 rm -f "$so" "$lb/amd/libcandle_rocm_kernels.a" "$lb/amd/obj/quantized_hsaco.o"
@@ -100,5 +162,72 @@ for lib in "$so" "$lb/amd/libcandle_rocm_kernels.a"; do
   check "make: a library without QUANTIZED fails its link and is not left behind ($(basename "$lib"))" \
     "exit $rc, left: $(ls "$lib" 2>/dev/null), said: $out" '[ "$rc" -ne 0 ] && [ "$said" = 1 ] && [ ! -e "$lib" ]'
 done
+
+# The kernel pipeline (AMD build), in scratch build dirs over one arch of
+# the real build.
+arch=$(awk '{ print $1; exit }' "$build/archs.list" 2>/dev/null)
+if [ ! -f "$build/quantized.hsaco" ] || [ -z "$arch" ]; then
+  skip "make: the kernel pipeline's checks" "$build has no AMD bundle (PLATFORM=amd builds one)"
+  [ "$fails" -eq 0 ]
+  exit
+fi
+kb=$tmp/kernels
+kmake() { tmake -C "$root" BUILD="$kb" ARCH="$arch" "$@" 2>&1; }
+
+# The same killed compile for a kernel family's bitcode (the device
+# compiler's -MF file).
+clang=$(kmake toolchain | sed -n 's/^tools: *\([^ ]*\).*/\1/p')
+fam=$kb/amd/$arch/quantize.bc
+if killer_for "$clang"; then
+  out=$(PATH=$killer:$PATH kmake "$fam")
+  rc=$?
+  out2=$(kmake "$fam")
+  rc2=$?
+  check "make: a kernel compile killed while writing its dependency file leaves make working" \
+    "killed: exit $rc; then: exit $rc2: $out2" '[ "$rc" -ne 0 ] && [ "$rc2" -eq 0 ] && [ -s "$fam" ]'
+else
+  skip "make: a kernel compile killed while writing its dependency file" "the compiler '$clang' is not a command name on PATH"
+fi
+
+# Intermediates are not trusted. The bundle step, on the real build's code
+# object (-o: as it is, not remade), succeeds; on an empty one it fails and
+# removes it; on a code object without the spec's kernels it fails naming
+# them. No bundle is left by a failed step.
+co=$kb/amd/$arch.hsaco blob=$kb/amd/quantized.hsaco
+bundle() { rm -f "$blob"; kmake -o "$co" "$blob"; }
+cp "$build/$arch.hsaco" "$co"
+out=$(bundle)
+rc=$?
+check "make: the bundle step takes a code object holding every kernel" "exit $rc: $out" '[ "$rc" -eq 0 ] && [ -s "$blob" ]'
+: > "$co"
+out=$(bundle)
+rc=$?
+case $out in *"$co is empty"*) said=1 ;; *) said=0 ;; esac
+check "make: the bundle step refuses an empty code object, and removes it" "exit $rc, said: $out" \
+  '[ "$rc" -ne 0 ] && [ "$said" = 1 ] && [ ! -e "$co" ] && [ ! -e "$blob" ] && [ ! -e "$blob.tmp" ]'
+small=$build/test/pick-fixtures/gfx1100.co
+if [ -f "$small" ]; then
+  cp "$small" "$co"
+  out=$(bundle)
+  rc=$?
+  case $out in *"$co lacks 142 of the 142 kernels"*dequantize_block_q2_K_f16*) said=1 ;; *) said=0 ;; esac
+  check "make: the bundle step refuses a code object without the spec's kernels, naming them" \
+    "exit $rc, said: $out" '[ "$rc" -ne 0 ] && [ "$said" = 1 ] && [ ! -e "$blob" ]'
+else
+  skip "make: the bundle step refuses a code object without the spec's kernels" "no $small (made by make test)"
+fi
+# The bitcode link on an empty family (llvm-link would only warn).
+mkdir -p "$kb/amd/$arch"
+keep=""
+for f in "$build/$arch"/*.bc; do
+  cp "$f" "$kb/amd/$arch/" && keep="$keep -o $kb/amd/$arch/$(basename "$f")"
+done
+: > "$kb/amd/$arch/quantize.bc"
+# shellcheck disable=SC2086
+out=$(kmake $keep "$kb/amd/$arch.bc")
+rc=$?
+case $out in *"$kb/amd/$arch/quantize.bc is empty"*) said=1 ;; *) said=0 ;; esac
+check "make: the bitcode link refuses an empty family's bitcode" "exit $rc, said: $out" \
+  '[ "$rc" -ne 0 ] && [ "$said" = 1 ] && [ ! -e "$kb/amd/$arch.bc" ]'
 
 [ "$fails" -eq 0 ]

@@ -30,7 +30,7 @@ EMU_OBJS := $(patsubst %.c,$(EMU_OUT)/obj/%.o,$(EMU_SRCS))
 $(EMU_OUT)/obj/%.o: %.c $(HOST_FLAGS)
 	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(CPPFLAGS) -Iprograms/crk-dump -Itest/emu $(EMU_PY_CFLAGS) \
 	  -D__HIP_PLATFORM_AMD__ $(if $(ROCM_CLANG),-I$(ROCM_PATH)/include) -O2 -g $(WARN) -fPIC -MMD -MP \
-	  -MF $(@:.o=.d) -MT $@ -c $< -o $@.tmp && mv $@.tmp $@
+	  -MF $(@:.o=.d).tmp -MT $@ -c $< -o $@.tmp && mv $(@:.o=.d).tmp $(@:.o=.d) && mv $@.tmp $@
 
 $(EMU_HIP): $(EMU_OBJS) test/emu/hip_emu.map
 	$(call say,LD,$@)$(CC) $(LDFLAGS) -shared -Wl,-soname,libamdhip64.so.5 -Wl,--version-script=test/emu/hip_emu.map \

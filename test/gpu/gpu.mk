@@ -44,7 +44,8 @@ GPU_TEST_BIN    := $(GPU_OUT)/gpu_test
 GPU_TEST_OBJS   := $(GPU_OUT)/obj/test/gpu/gpu_test.o $(GPU_OUT)/obj/test/gpu/runner.o
 
 $(GPU_OUT)/obj/%.o: %.c | $(VERSION_H)
-	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(GPU_CFLAGS) -MF $(@:.o=.d) -MT $@ -c $< -o $@.tmp && mv $@.tmp $@
+	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(GPU_CFLAGS) -MF $(@:.o=.d).tmp -MT $@ -c $< -o $@.tmp && \
+	  mv $(@:.o=.d).tmp $(@:.o=.d) && mv $@.tmp $@
 
 $(patsubst %.c,$(GPU_OUT)/obj/%.o,$(GPU_IMPL)): GPU_CFLAGS += $(GPU_IMPL_CFLAGS)
 $(patsubst %.c,$(GPU_OUT)/obj/%.o,$(REF_SRCS)): GPU_CFLAGS += $(REF_CFLAGS)

@@ -43,8 +43,8 @@ TSAN_OBJS  := $(patsubst %.c,$(TSAN_OUT)/obj/%.o,$(LOADER_TEST_SRCS) test/loader
               $(TSAN_OUT)/obj/quantized_hsaco.o
 
 $(TSAN_OUT)/obj/%.o: %.c | $(VERSION_H)
-	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(CPPFLAGS) $(TEST_INCLUDES) -O1 -g $(WARN) $(TSAN_FLAGS) -MMD -MP -MF $(@:.o=.d) -MT $@ \
-	  -c $< -o $@.tmp && mv $@.tmp $@
+	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(CPPFLAGS) $(TEST_INCLUDES) -O1 -g $(WARN) $(TSAN_FLAGS) -MMD -MP -MF $(@:.o=.d).tmp -MT $@ \
+	  -c $< -o $@.tmp && mv $(@:.o=.d).tmp $(@:.o=.d) && mv $@.tmp $@
 $(TSAN_OUT)/obj/quantized_hsaco.o: $(BLOB_C) | $(VERSION_H)
 	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(CPPFLAGS) $(BLOB_INCBIN_FLAGS) -O1 -c $< -o $@.tmp && mv $@.tmp $@
 $(TEST_OUT)/test_loader_threads_tsan: $(TSAN_OBJS)
