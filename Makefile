@@ -14,6 +14,11 @@
 
 PLATFORM ?= amd
 BUILD    ?= build
+# One build dir, one name: a BUILD inside this tree named by its absolute path
+# (as the install and README tests name it) is made relative, so that it
+# gives the same flags (include paths, debug path maps) and so the same
+# objects, not a rebuild of every host object.
+override BUILD := $(patsubst $(CURDIR)/%,%,$(or $(realpath $(BUILD)),$(abspath $(BUILD))))
 OUT      := $(BUILD)/$(PLATFORM)
 PREFIX   ?= /usr/local
 LIBDIR   ?= $(PREFIX)/lib
@@ -100,20 +105,29 @@ all: lib
 clean:
 	rm -rf $(BUILD)
 
+# `make help`: every target and variable README names (test/build/
+# test_makefile.sh checks it against README's make commands).
 help:
 	@echo 'candle-rocm-kernels $(CRK_VERSION): targets'
 	@echo '  all (default)   bundle, libraries ($(OUT)/libcandle_rocm_kernels.{a,so}), crk-dump (AMD build)'
-	@echo '  kernels         the QUANTIZED bundle only ($(OUT)/quantized.hsaco)'
-	@echo '  test            build, then run every test (no GPU needed)'
+	@echo '  kernels         the QUANTIZED bundle ($(OUT)/quantized.hsaco) and its manifest only'
+	@echo '  test            build, then run every test (no GPU needed; with TINYGRAD, an emulator smoke run too)'
 	@echo '  dump            crk-dump'"'"'s table of the built bundle'
-	@echo '  install         libraries, headers, .pc, crk-dump and its man page'
-	@echo '  uninstall | clean | toolchain (what was found) | help'
-	@echo '  gpu-test | gpu-memcheck | bench | fuzz   (see README)'
+	@echo '  install         libraries, headers, .pc, crk-dump and its man page;  uninstall'
+	@echo '  clean | toolchain (what was found) | examples | help'
+	@echo '  emu-test        every kernel in tinygrad'"'"'s AMD ISA emulator (TINYGRAD=...; test/emu/README.md)'
+	@echo '  gpu-test | gpu-memcheck | bench   on a GPU (README, "How the kernels are verified")'
+	@echo '  fuzz            the libFuzzer targets (test/fuzz/README.md)'
 	@echo 'variables'
 	@echo '  ARCH="gfx90a gfx1100"   archs to build; kept in $(OUT)/archs.list for later'
 	@echo '                          runs until given again; ARCH=default: the default list'
+	@echo '  GENERIC=1       add the family-generic targets (gfx9-generic ... gfx12-generic)'
+	@echo '  COMPRESS=1      a compressed bundle; kept in $(OUT)/bundle.opts like ARCH (COMPRESS=0 undoes it)'
 	@echo '  PLATFORM=amd|nvidia  BUILD=dir (default build)  V=1 (show commands)'
 	@echo '  PREFIX LIBDIR INCDIR BINDIR MANDIR DESTDIR   install locations'
 	@echo '  CC CFLAGS CPPFLAGS LDFLAGS   host compiler and flags'
-	@echo '  ROCM_PATH CLANG BUNDLER LLD LLVM_LINK LLVM_AS HIP_CXXFLAGS CODE_OBJECT_VERSION'
+	@echo '  ROCM_PATH LLVM_VER CLANG BUNDLER LLD LLVM_LINK LLVM_AS LLVM_NM HIP_CXXFLAGS CODE_OBJECT_VERSION'
+	@echo '                  the AMD toolchain (LLVM_VER=20: Debian'"'"'s clang-20 and its tools)'
+	@echo '  CUDA_PATH NVCC NVCC_FLAGS   the NVIDIA toolchain'
+	@echo '  TINYGRAD EMU_ARCH EMU_JOBS   the emulator run;  GPU_TEST_ARGS BENCH_ARGS   the GPU runs'
 	@echo '  CRK_DATA   where tests read spec/ and testdata/ (default: this repository)'

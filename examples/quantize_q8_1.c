@@ -1,5 +1,9 @@
 /* quantize_q8_1.c: load QUANTIZED with the loader, run quantize_q8_1 on GPU 0.
- *   cc -D__HIP_PLATFORM_AMD__ quantize_q8_1.c -lcandle_rocm_kernels -lamdhip64 -ldl -lpthread
+ * Built against the installed library, shared or static (the static one
+ * needs the libraries its .pc lists as private: zlib, zstd, libmd, ...):
+ *   cc -D__HIP_PLATFORM_AMD__ quantize_q8_1.c $(pkg-config --cflags --libs candle_rocm_kernels) -lamdhip64
+ *   cc -D__HIP_PLATFORM_AMD__ quantize_q8_1.c $(pkg-config --cflags candle_rocm_kernels) -Wl,-Bstatic $(pkg-config --static --libs candle_rocm_kernels) -Wl,-Bdynamic -lamdhip64
+ * (make test builds both lines against a scratch install: test/build/test_readme.sh.)
  */
 #include <candle_rocm_kernels.h>
 #include <hip/hip_runtime_api.h>

@@ -8,7 +8,8 @@
 # builds of its math libraries (Tensile/rocBLAS targets in Debian and
 # Gentoo) run on; README's "Archs" says which source backs which.
 # Processors the found compiler cannot target are skipped by name at
-# `make` time (gfx950 and gfx1153 need LLVM 20; Debian's clang-19 lacks them).
+# `make` time (gfx950 and gfx1153 need LLVM 20, AMD_LLVM_NEEDED below;
+# Debian's clang-19 lacks them).
 # Left out, as no maintained build targets them: the APUs gfx902 gfx909
 # gfx90c (Raven, Renoir) and gfx1013, gfx1033 (Steam Deck): the generic
 # targets cover them, so does the loader's opt-in ISA fallback (README), and
@@ -31,6 +32,11 @@ AMD_DEFAULT_ARCHS := gfx900 gfx906 gfx908 gfx90a gfx942 gfx950 \
                      gfx1030 gfx1031 gfx1032 gfx1034 gfx1035 gfx1036 \
                      gfx1100 gfx1101 gfx1102 gfx1103 gfx1150 gfx1151 gfx1152 gfx1153 \
                      gfx1200 gfx1201
+
+# The first LLVM release that targets each processor of the table
+# (format/amdgpu_processors.def) that clang 19 cannot: PROCESSOR:VERSION.
+# An ARCH= naming one with an older compiler is told which LLVM it needs.
+AMD_LLVM_NEEDED := gfx950:20 gfx1153:20 gfx9-4-generic:20 gfx1250:21 gfx1251:22
 
 # Generic targets (code object v6): one code object per family that runs on
 # every processor of it, for GPUs not built specifically. `make GENERIC=1`

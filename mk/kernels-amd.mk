@@ -121,13 +121,27 @@ $(foreach a,$(BUILD_ARCHS),$(eval $(call ARCH_RULES,$(a))))
 
 # COMPRESS=1 writes a compressed bundle (CCOB, zstd or zlib, as the
 # bundler's -compress makes it): a fraction of the size, loadable by the HIP
-# runtimes of ROCm 6.2 onwards and by this loader (README, "Size"). Its
-# setting is kept in a file, as the arch list is, so changing it re-bundles.
-COMPRESS ?= 0
+# runtimes of ROCm 6.2 onwards and by this loader (README, "Compressed
+# bundle"). Its setting is kept in the build dir as the arch list is: given
+# on the command line (or in the environment) it wins, else the build dir's
+# last one holds, else 0; changing it re-bundles.
 BUNDLE_OPTS := $(OUT)/bundle.opts
+ifneq ($(filter command line environment,$(origin COMPRESS)),)
+else ifneq ($(wildcard $(BUNDLE_OPTS)),)
+  COMPRESS := $(patsubst compress=%,%,$(strip $(file < $(BUNDLE_OPTS))))
+  ifeq ($(COMPRESS),1)
+    ifneq ($(filter-out $(NO_TOOLS_GOALS),$(or $(MAKECMDGOALS),all)),)
+      $(info note: COMPRESS=1, kept from the last build in $(OUT): give COMPRESS=0 to change)
+    endif
+  endif
+else
+  COMPRESS := 0
+endif
+ifneq ($(filter-out 0 1,$(COMPRESS)),)
+  $(error COMPRESS='$(COMPRESS)'$(if $(filter command line environment,$(origin COMPRESS)),, (kept in $(BUNDLE_OPTS))): use COMPRESS=1 (a compressed bundle) or COMPRESS=0)
+endif
 $(BUNDLE_OPTS): FORCE
-	$(Q)mkdir -p $(@D)
-	$(Q)echo 'compress=$(COMPRESS)' | cmp -s - $@ 2>/dev/null || echo 'compress=$(COMPRESS)' > $@
+	$(Q)$(call write_if_changed,compress=$(COMPRESS))
 
 # The host entry is empty (/dev/null): Debian's bundler crashes without one.
 empty :=

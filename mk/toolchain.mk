@@ -80,10 +80,17 @@ ifneq ($(filter-out $(NO_TOOLS_GOALS),$(or $(MAKECMDGOALS),all)),)
     BUILD_ARCHS := $(filter $(CLANG_CPUS),$(ARCH))
     SKIPPED_ARCHS := $(filter-out $(CLANG_CPUS),$(ARCH))
     ifneq ($(SKIPPED_ARCHS),)
+      # Why: the LLVM an arch needs (mk/arch-list.mk), else whether the
+      # processor table knows it at all.
+      llvm_needed = $(patsubst $(1):%,%,$(filter $(1):%,$(AMD_LLVM_NEEDED)))
+      table_processors = $(shell sed -n 's/^CRK_PROCESSOR."\([^"]*\)".*/\1/p' format/amdgpu_processors.def)
+      skipped_why := $(foreach a,$(SKIPPED_ARCHS),$(if $(call llvm_needed,$(a)),$(a) needs LLVM $(call llvm_needed,$(a)) or newer.,$(if $(filter $(a),$(table_processors)),$(a) is a processor this compiler is too old for.,$(a) is no processor of format/amdgpu_processors.def (a typo?).)))
+      newest_needed := $(lastword $(sort $(foreach a,$(SKIPPED_ARCHS),$(call llvm_needed,$(a)))))
+      newer_llvm_hint := a newer LLVM: make LLVM_VER=$(or $(newest_needed),N) (Debian's clang-$(or $(newest_needed),N) lld-$(or $(newest_needed),N) llvm-$(or $(newest_needed),N) packages), or ROCM_PATH= a ROCm install whose clang targets it, or CLANG= and the other tools
       ifeq ($(ARCH_ASKED_EXPLICITLY),1)
-        $(error $(CLANG) cannot target $(SKIPPED_ARCHS) ($(ARCH_FROM)): a typo, or an arch newer than this compiler. To fix: correct or drop it from ARCH, or $(INSTALL_HINT) with a newer clang)
+        $(error $(CLANG) cannot target $(SKIPPED_ARCHS) ($(ARCH_FROM)): $(skipped_why) To fix: drop it from ARCH$(if $(filter-out $(table_processors),$(SKIPPED_ARCHS)), or correct $(filter-out $(table_processors),$(SKIPPED_ARCHS))), or use $(newer_llvm_hint))
       else
-        $(info note: skipping $(SKIPPED_ARCHS): $(CLANG) cannot target it (gfx950 and gfx1153 need LLVM 20 or ROCm 6.4+))
+        $(info note: skipping $(SKIPPED_ARCHS), which $(CLANG) cannot target: $(skipped_why) To build them: $(newer_llvm_hint))
       endif
     endif
     ifeq ($(strip $(BUILD_ARCHS)),)

@@ -64,9 +64,13 @@ test-build: $(TEST_BINS)
 # the fixture the bundler's -compress makes of the same code objects
 # (test_loader_ccob, test_blob2c, crk-dump's format tests).
 ifeq ($(COMPRESS)$(filter test,$(MAKECMDGOALS)),1test)
-$(error make test checks the uncompressed bundle (the compressed one through test/dump-fixtures/quantized.ccob): run it without COMPRESS=1)
+$(error make test checks the uncompressed bundle (the compressed one through test/dump-fixtures/quantized.ccob), and this build is COMPRESS=1$(if $(filter command line environment,$(origin COMPRESS)),, (kept in $(BUNDLE_OPTS))): run make test COMPRESS=0, or give it a BUILD dir of its own)
 endif
+# CRK_FLAGS_GIVEN: the host flags given on make's command line, which the
+# tests' own makes (test/testlib.sh's tmake) do not inherit.
 test: all test-build
-	$(Q)CRK_DATA=$(CRK_DATA) CRK_BUILD=$(OUT) test/run-tests.sh $(TEST_BINS)
+	$(Q)CRK_DATA=$(CRK_DATA) CRK_BUILD=$(OUT) \
+	  CRK_FLAGS_GIVEN="$(foreach v,CC CFLAGS CPPFLAGS LDFLAGS,$(if $(filter command line,$(origin $(v))),$(v)))" \
+	  test/run-tests.sh $(TEST_BINS)
 
 -include $(shell find $(TEST_OUT)/obj -name '*.d' 2>/dev/null)

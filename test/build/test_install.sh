@@ -8,7 +8,9 @@
 #     CRK_VERSION_* equal to VERSION and crk_version() from the shared
 #     library equal to it;
 #   - crk-dump --version, and the Rust crate's Cargo.toml (which cannot read
-#     VERSION; its build.rs refuses a mismatch too).
+#     VERSION; its build.rs refuses a mismatch too);
+#   - install right after the build (its build dir named by absolute path)
+#     compiles nothing.
 . "$(dirname "$0")/../testlib.sh"
 
 version=$(cat "$root/VERSION")
@@ -18,6 +20,17 @@ out=$(tmake -C "$root" BUILD="$(dirname "$build")" PLATFORM="$(basename "$build"
   PREFIX=$prefix install 2>&1)
 rc=$?
 check "install: make install DESTDIR=... succeeds" "exit $rc: $out" '[ "$rc" -eq 0 ]'
+# The build dir is the one make test just built, named here by its absolute
+# path: the same build, so install compiles and links nothing.
+# (Unless make test was given host flags on its command line: this make
+# does not inherit them, and builds with the defaults.)
+rebuilt=$(printf '%s\n' "$out" | grep -E '^  (CC|LD|AR|HIP|LINK-BC|CODEGEN|LINK|BUNDLE|BLOB2C) ')
+if [ -n "$(echo ${CRK_FLAGS_GIVEN:-})" ]; then
+  skip "install: make install right after the build compiles and links nothing" \
+    "make test was given ${CRK_FLAGS_GIVEN} on its command line, which this make does not inherit"
+else
+  check "install: make install right after the build compiles and links nothing" "it ran: $rebuilt" '[ -z "$rebuilt" ]'
+fi
 lib=$dest$prefix/lib inc=$dest$prefix/include
 
 check "install: the shared library is libcandle_rocm_kernels.so.$version" "$(ls "$lib" 2>&1)" \

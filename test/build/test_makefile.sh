@@ -2,7 +2,8 @@
 # test_make.sh: the Makefile tells the truth. Each check runs make in a
 # scratch BUILD dir, so the real build is untouched:
 #   - a bad ARCH value stops make before any work, saying what is wrong;
-#   - the build dir keeps its arch list until ARCH is given again;
+#   - the build dir keeps its arch list until ARCH is given again, and its
+#     COMPRESS setting likewise;
 #   - `make help` lists the targets and variables;
 #   - LDFLAGS reach the links (the library, crk-dump), and changed flags
 #     rebuild what they make;
@@ -30,7 +31,12 @@ bad_arch "an arch named twice" "gfx1100 gfx1100" "gfx1100 named more than once"
 bad_arch "commas" "gfx90a,gfx1100" "separate archs with spaces, not commas"
 bad_arch "an NVIDIA arch" "sm_90" "sm_90: not an AMD arch"
 bad_arch "nothing" "" "is empty"
-bad_arch "an unknown arch" "gfx9999" "cannot target gfx9999"
+bad_arch "an unknown arch" "gfx9999" "cannot target gfx9999 (ARCH): gfx9999 is no processor of format/amdgpu_processors.def"
+# A processor of the table that this compiler is too old for is told which
+# LLVM it needs (only where the compiler lacks it).
+if ! tmake -C "$root" BUILD="$tmp/fresh" toolchain 2>&1 | grep -q '^archs:.* gfx950'; then
+  bad_arch "a processor that needs LLVM 20" "gfx950" "cannot target gfx950 (ARCH): gfx950 needs LLVM 20 or newer. To fix: drop it from ARCH, or use a newer LLVM: make LLVM_VER=20"
+fi
 
 # The arch list of a build dir is kept: written when the blob is built (here
 # only the list itself is made), read back by a later make without ARCH.
@@ -55,13 +61,34 @@ case $plan in
 esac
 check "make: a later make without ARCH bundles the kept arch only" "bundler line: $plan" '[ "$p" = 1 ]'
 
+# COMPRESS is kept as ARCH is: a later make without it still bundles
+# compressed, make test there stops saying how to go on, COMPRESS=0 undoes it.
+compressed() {
+  tmake -n -C "$root" BUILD="$b" kernels 2>&1 | grep -q -- '-output=.*[.]tmp -compress'
+}
+tmake -C "$root" BUILD="$b" COMPRESS=1 "$b/amd/bundle.opts" >/dev/null 2>&1
+check "make: a build dir keeps COMPRESS=1 (a later make without it bundles compressed)" \
+  "$(cat "$b/amd/bundle.opts" 2>&1)" 'compressed'
+out=$(tmake -n -C "$root" BUILD="$b" test 2>&1)
+rc=$?
+check "make: make test in a build dir kept at COMPRESS=1 stops, saying how to go on" "exit $rc: $out" \
+  '[ "$rc" -ne 0 ] && case $out in *"kept in"*"make test COMPRESS=0"*) true ;; *) false ;; esac'
+tmake -C "$root" BUILD="$b" COMPRESS=0 "$b/amd/bundle.opts" >/dev/null 2>&1
+check "make: COMPRESS=0 undoes a kept COMPRESS=1" "$(cat "$b/amd/bundle.opts" 2>&1)" '! compressed'
+
+# make help names every target and variable of README's make commands
+# (`make TARGET VAR=...` spans, up to a pipe or a semicolon), and those
+# README names on their own.
 help=$(tmake -C "$root" help 2>&1)
 rc=$?
+readme_words=$(tr '\n' ' ' < "$root/README.md" | grep -o '`make [^`]*`' | sed 's/^`make //; s/`$//; s/[|;].*//' |
+  tr ' ' '\n' | sed -n 's/^\([A-Z][A-Z0-9_]*\)=.*/\1/p; /^[a-z][a-z-]*$/p' | sort -u)
 missing=""
-for w in test install dump clean ARCH= BUILD LDFLAGS DESTDIR; do
-  case $help in *"$w"*) ;; *) missing="$missing $w" ;; esac
+for w in $readme_words V CC CPPFLAGS LDFLAGS BUILD CRK_DATA; do
+  case " $(echo $help | tr -c 'A-Za-z0-9_-' ' ') " in *" $w "*) ;; *) missing="$missing $w" ;; esac
 done
-check "make help: lists targets and variables" "exit $rc, lacks:$missing" '[ "$rc" -eq 0 ] && [ -z "$missing" ]'
+check "make help: names every target and variable README names ($(echo $readme_words | wc -w) in its make commands)" \
+  "exit $rc, lacks:$missing" '[ "$rc" -eq 0 ] && [ -z "$missing" ] && [ -n "$readme_words" ]'
 
 # A blob C file with the four symbols but no kernels: the library links
 # without compiling a kernel (-o: do not remake it from a blob).

@@ -4,7 +4,9 @@
 # Every ```c block of README.md is saved as app.c and built with README's
 # own command (the first line of a ```sh block that starts with "cc "),
 # against this build installed into a scratch DESTDIR (pkg-config pointed
-# at it), with -Wall -Wextra -Werror added. Not run: it needs a GPU.
+# at it), with -Wall -Wextra -Werror added; so is examples/quantize_q8_1.c
+# with each build line of its header (shared and static). Not run: they
+# need a GPU.
 . "$(dirname "$0")/../testlib.sh"
 
 readme=$root/README.md
@@ -33,5 +35,28 @@ for block in "$tmp"/block*.c; do
     '[ "$rc" -eq 0 ] && [ -x "$tmp/b$n/app" ]'
 done
 check "readme: README.md has C code to check" "no \`\`\`c block" '[ "$n" -gt 0 ]'
+
+# The example's own build lines (its header comment: " *   cc ..."),
+# shared and static, likewise.
+example=$root/examples/quantize_q8_1.c
+lines=$(sed -n 's/^ \*   \(cc .*\)$/\1/p' "$example")
+k=0
+while IFS= read -r line; do
+  [ -n "$line" ] || continue
+  k=$((k + 1))
+  mkdir -p "$tmp/e$k" && cp "$example" "$tmp/e$k/"
+  out=$(cd "$tmp/e$k" && PKG_CONFIG_SYSROOT_DIR=$dest PKG_CONFIG_LIBDIR=$dest/usr/local/lib/pkgconfig \
+    sh -c "$line -Wall -Wextra -Werror $extra -o app" 2>&1)
+  rc=$?
+  # The static line's program must not need the shared library.
+  needs=$(readelf -d "$tmp/e$k/app" 2>/dev/null | grep -o 'libcandle_rocm_kernels[^]]*')
+  case $line in *--static*) static=1 ;; *) static=0 ;; esac
+  check "readme: examples/quantize_q8_1.c builds with its build line $k" "exit $rc, needs '$needs': $line: $out" \
+    '[ "$rc" -eq 0 ] && [ -x "$tmp/e$k/app" ] && { [ "$static" = 0 ] || [ -z "$needs" ]; }'
+done <<LINES
+$lines
+LINES
+check "readme: examples/quantize_q8_1.c gives a shared and a static build line" "$k lines: $lines" \
+  '[ "$k" -eq 2 ] && case $lines in *"--static"*) true ;; *) false ;; esac'
 
 [ "$fails" -eq 0 ]
