@@ -83,7 +83,7 @@ ifneq ($(filter-out $(NO_TOOLS_GOALS),$(or $(MAKECMDGOALS),all)),)
       # Why: the LLVM an arch needs (mk/arch-list.mk), else whether the
       # processor table knows it at all.
       llvm_needed = $(patsubst $(1):%,%,$(filter $(1):%,$(AMD_LLVM_NEEDED)))
-      table_processors = $(shell sed -n 's/^CRK_PROCESSOR."\([^"]*\)".*/\1/p' format/amdgpu_processors.def)
+      table_processors := $(shell sed -n 's/^CRK_PROCESSOR."\([^"]*\)".*/\1/p' format/amdgpu_processors.def)
       skipped_why := $(foreach a,$(SKIPPED_ARCHS),$(if $(call llvm_needed,$(a)),$(a) needs LLVM $(call llvm_needed,$(a)) or newer.,$(if $(filter $(a),$(table_processors)),$(a) is a processor this compiler is too old for.,$(a) is no processor of format/amdgpu_processors.def (a typo?).)))
       newest_needed := $(lastword $(sort $(foreach a,$(SKIPPED_ARCHS),$(call llvm_needed,$(a)))))
       newer_llvm_hint := a newer LLVM: make LLVM_VER=$(or $(newest_needed),N) (Debian's clang-$(or $(newest_needed),N) lld-$(or $(newest_needed),N) llvm-$(or $(newest_needed),N) packages), or ROCM_PATH= a ROCm install whose clang targets it, or CLANG= and the other tools

@@ -165,19 +165,25 @@ kill -9 \$\$
 SH
   chmod +x "$killer/$1"
 }
-host_cc=$(tmake -C "$root" BUILD="$lb" ARCH=gfx1100 toolchain 2>/dev/null | sed -n 's/^host cc: *//p')
-obj=$lb/amd/obj/lib/error.o
-if killer_for "${host_cc:-cc}"; then
+# killed_compile WHAT COMPILER MAKE OBJECT NEXT: with the stand-in for
+# COMPILER, `MAKE OBJECT` is killed; then `MAKE NEXT` must succeed and
+# leave OBJECT built.
+killed_compile() {
+  if ! killer_for "$2"; then
+    skip "make: a $1 compile killed while writing its dependency file" "the compiler '$2' is not a command name on PATH"
+    return
+  fi
+  obj=$4
   rm -f "$obj"
-  out=$(PATH=$killer:$PATH lmake "$obj")
+  out=$(PATH=$killer:$PATH $3 "$obj")
   rc=$?
-  out2=$(lmake "$so")
+  out2=$($3 "$5")
   rc2=$?
-  check "make: a host compile killed while writing its dependency file leaves make working" \
-    "killed: exit $rc; then: exit $rc2: $out2" '[ "$rc" -ne 0 ] && [ "$rc2" -eq 0 ] && [ -f "$obj" ]'
-else
-  skip "make: a host compile killed while writing its dependency file" "no '${host_cc:-cc}' on PATH"
-fi
+  check "make: a $1 compile killed while writing its dependency file leaves make working" \
+    "killed: exit $rc; then: exit $rc2: $out2" '[ "$rc" -ne 0 ] && [ "$rc2" -eq 0 ] && [ -s "$obj" ]'
+}
+host_cc=$(tmake -C "$root" BUILD="$lb" ARCH=gfx1100 toolchain 2>/dev/null | sed -n 's/^host cc: *//p')
+killed_compile host "$host_cc" lmake "$lb/amd/obj/lib/error.o" "$so"
 
 # Now without QUANTIZED: the link must fail, say why, and leave no library.
 printf '#include "candle_rocm_kernels.h"\nconst size_t QUANTIZED_LEN = 0;\n' > "$fake"
@@ -204,17 +210,7 @@ kmake() { tmake -C "$root" BUILD="$kb" ARCH="$arch" "$@" 2>&1; }
 # The same killed compile for a kernel family's bitcode (the device
 # compiler's -MF file).
 clang=$(kmake toolchain | sed -n 's/^tools: *\([^ ]*\).*/\1/p')
-fam=$kb/amd/$arch/quantize.bc
-if killer_for "$clang"; then
-  out=$(PATH=$killer:$PATH kmake "$fam")
-  rc=$?
-  out2=$(kmake "$fam")
-  rc2=$?
-  check "make: a kernel compile killed while writing its dependency file leaves make working" \
-    "killed: exit $rc; then: exit $rc2: $out2" '[ "$rc" -ne 0 ] && [ "$rc2" -eq 0 ] && [ -s "$fam" ]'
-else
-  skip "make: a kernel compile killed while writing its dependency file" "the compiler '$clang' is not a command name on PATH"
-fi
+killed_compile kernel "$clang" kmake "$kb/amd/$arch/quantize.bc" "$kb/amd/$arch/quantize.bc"
 
 # Intermediates are not trusted. The bundle step, on the real build's code
 # object (-o: as it is, not remade), succeeds; on an empty one it fails and

@@ -22,15 +22,21 @@ out=$(tmake -C "$root" BUILD="$(dirname "$build")" PLATFORM="$(basename "$build"
 extra=""
 [ -d "${ROCM_PATH:-/opt/rocm}/include/hip" ] && extra="-I${ROCM_PATH:-/opt/rocm}/include -L${ROCM_PATH:-/opt/rocm}/lib"
 
+# build_in DIR COMMAND: runs the build COMMAND in DIR against the scratch
+# install, warnings as errors, writing DIR/app; sets out and rc.
+build_in() {
+  out=$(cd "$1" && PKG_CONFIG_SYSROOT_DIR=$dest PKG_CONFIG_LIBDIR=$dest/usr/local/lib/pkgconfig \
+    sh -c "$2 -Wall -Wextra -Werror $extra -o app" 2>&1)
+  rc=$?
+}
+
 n=0
 awk -v dir="$tmp" '/^```c$/ { n++; f = dir "/block" n ".c"; next } /^```/ { f = ""; next } f { print > f }' "$readme"
 for block in "$tmp"/block*.c; do
   [ -f "$block" ] || break
   n=$((n + 1))
   mkdir -p "$tmp/b$n" && cp "$block" "$tmp/b$n/app.c"
-  out=$(cd "$tmp/b$n" && PKG_CONFIG_SYSROOT_DIR=$dest PKG_CONFIG_LIBDIR=$dest/usr/local/lib/pkgconfig \
-    sh -c "$cmd -Wall -Wextra -Werror $extra -o app" 2>&1)
-  rc=$?
+  build_in "$tmp/b$n" "$cmd"
   check "readme: C block $n compiles and links with README's command" "exit $rc: $cmd: $out" \
     '[ "$rc" -eq 0 ] && [ -x "$tmp/b$n/app" ]'
 done
@@ -45,9 +51,7 @@ while IFS= read -r line; do
   [ -n "$line" ] || continue
   k=$((k + 1))
   mkdir -p "$tmp/e$k" && cp "$example" "$tmp/e$k/"
-  out=$(cd "$tmp/e$k" && PKG_CONFIG_SYSROOT_DIR=$dest PKG_CONFIG_LIBDIR=$dest/usr/local/lib/pkgconfig \
-    sh -c "$line -Wall -Wextra -Werror $extra -o app" 2>&1)
-  rc=$?
+  build_in "$tmp/e$k" "$line"
   # The static line's program must not need the shared library.
   needs=$(readelf -d "$tmp/e$k/app" 2>/dev/null | grep -o 'libcandle_rocm_kernels[^]]*')
   case $line in *--static*) static=1 ;; *) static=0 ;; esac
