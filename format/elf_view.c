@@ -10,6 +10,11 @@ int crk_elf_view_is(const void *data, size_t len) {
   return data && len >= 4 && memcmp(data, "\177ELF", 4) == 0;
 }
 
+int crk_elf_view_is_amdgpu(const void *data, size_t len) {
+  const unsigned char *b = data;
+  return crk_elf_view_is(data, len) && len >= 20 && b[5] == 1 && rd_le(b + 18, 2) == CRK_EM_AMDGPU;
+}
+
 /* A table of count entries of entsize bytes at off lies inside len bytes. */
 static int table_fits(uint64_t off, uint64_t count, uint64_t entsize, size_t len) {
   if (count == 0) return 1;
@@ -224,4 +229,57 @@ int crk_elf_view_note_next(crk_elf_view_note_iter *it, crk_elf_view_note *out, c
   uint64_t step = 12 + name_span + desc_span;
   it->p = step >= left ? it->end : it->p + step;
   return 1;
+}
+
+int crk_elf_view_vet(const void *data, size_t n, int machine, char *err, size_t errlen) {
+  const unsigned char *p = data;
+  if (!crk_elf_view_is(p, n)) {
+    snprintf(err, errlen, "not an ELF file (no \\177ELF magic)");
+    return -1;
+  }
+  if (n < 64) {
+    snprintf(err, errlen, "ELF truncated: %zu bytes, the header alone is 64", n);
+    return -1;
+  }
+  /* The loader's own rules first, from the header's fields: code objects
+   * and cubins are ELF64, little-endian, of the platform's machine. */
+  if (p[4] != 2 || p[5] != 1) {
+    snprintf(err, errlen, "ELF is not 64-bit little-endian (class %u, data %u)", p[4], p[5]);
+    return -1;
+  }
+  unsigned mach = (unsigned)rd_le(p + 18, 2);
+  if ((int)mach != machine) {
+    snprintf(err, errlen, "ELF machine is %u, not %s (%d)", mach,
+             machine == CRK_EM_AMDGPU ? "AMDGPU" : machine == CRK_EM_CUDA ? "CUDA" : "expected",
+             machine);
+    return -1;
+  }
+  unsigned ehsize = (unsigned)rd_le(p + 52, 2), shnum = (unsigned)rd_le(p + 60, 2);
+  if (ehsize < 64) {
+    snprintf(err, errlen, "ELF header size %u is below 64", ehsize);
+    return -1;
+  }
+  if (shnum == 0 && rd_le(p + 40, 8) != 0) {
+    snprintf(err, errlen, "ELF uses extended section numbering, which code objects never do");
+    return -1;
+  }
+  /* Then the layout, through the format layer's one ELF reader: both
+   * header tables, every segment's and every section's bytes inside the
+   * buffer. Its messages start with "ELF ". */
+  crk_elf_view e;
+  crk_elf_view_shdr sh;
+  crk_elf_view_phdr ph;
+  char why[160];
+  int bad = crk_elf_view_open(&e, p, n, why, sizeof why) != 0;
+  if (!bad && e.shnum && e.shstrndx >= e.shnum) {
+    snprintf(err, errlen, "ELF section name table index %u is not below the %u sections", e.shstrndx, e.shnum);
+    return -1;
+  }
+  for (uint32_t i = 0; !bad && i < e.phnum; i++) bad = crk_elf_view_segment(&e, i, &ph, why, sizeof why) != 0;
+  for (uint32_t i = 0; !bad && i < e.shnum; i++) bad = crk_elf_view_section(&e, i, &sh, why, sizeof why) != 0;
+  if (bad) {
+    snprintf(err, errlen, "ELF truncated or corrupt: %s", strncmp(why, "ELF ", 4) == 0 ? why + 4 : why);
+    return -1;
+  }
+  return 0;
 }

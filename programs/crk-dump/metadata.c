@@ -7,7 +7,7 @@
  * arguments are stored as they are read, so memory grows with the input's
  * real content, never with a count it claims, and stops at max_records of
  * them (content can be cheap: see CRK_CODEOBJ_MAX_RECORDS). */
-#include "codeobj.h"
+#include "metadata.h"
 #include "msgpack.h"
 
 #include <stdio.h>
