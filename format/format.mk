@@ -11,10 +11,11 @@ CPPFLAGS += -Iformat
 
 # Compressed bundles (COMPRESS=1, CCOB) are AMD's: in the AMD build blob2c
 # lists their archs and the loader opens them (decompressed, the hash
-# checked: zstd, zlib, libmd's MD5). The NVIDIA build reads none and links
-# none of those (CRK_CCOB undefined).
+# checked: zstd, zlib, libmd's MD5). The NVIDIA build knows one by its
+# header (ccob.c, to refuse it by name) but decompresses none and links
+# none of those libraries (CRK_CCOB undefined).
 ifeq ($(PLATFORM),amd)
-CCOB_SRCS   := format/ccob.c format/decompress.c
+CCOB_SRCS   := format/decompress.c
 CCOB_LDLIBS := -lzstd -lz -lmd
 CPPFLAGS    += -DCRK_CCOB=1
 else
@@ -24,7 +25,7 @@ endif
 
 # What the loader links of the format layer (the platform's part).
 FORMAT_SRCS := format/bundle.c format/target_pick.c format/processors.c format/elf_view.c \
-               format/blob_open.c format/escape.c $(CCOB_SRCS)
+               format/blob_open.c format/escape.c format/ccob.c $(CCOB_SRCS)
 # All of it, whatever the platform: what the tests and crk-dump link.
 FORMAT_ALL_SRCS := format/bundle.c format/target_pick.c format/processors.c format/elf_view.c \
                    format/blob_open.c format/escape.c format/ccob.c format/decompress.c

@@ -122,34 +122,30 @@ static int find_metadata(crk_codeobj *co, const crk_elf_view *e, size_t max_reco
   /* Note ranges may overlap or repeat in a hostile file: scanning stops
    * once the bytes scanned exceed the file's size twice over. */
   uint64_t budget = 2 * (uint64_t)e->len + 64, seen_notes = 0;
-  if (e->shnum > 0) {
-    for (uint32_t i = 1; i < e->shnum && rc == 0; i++) {
+  /* The notes are found through the section headers, or without them
+   * through the program headers: either gives (offset, size, align). */
+  const int by_section = e->shnum > 0;
+  const char *ranges = by_section ? "sections" : "segments";
+  for (uint32_t i = by_section ? 1 : 0; i < (by_section ? e->shnum : e->phnum) && rc == 0; i++) {
+    uint64_t off, size, align;
+    int note;
+    if (by_section) {
       crk_elf_view_shdr sh;
       if (crk_elf_view_section(e, i, &sh, err, errlen) != 0) return -1;
-      if (sh.type != CRK_SHT_NOTE) continue;
-      seen_notes++;
-      if (sh.size > budget) {
-        snprintf(err, errlen, "note sections overlap beyond the file's size");
-        return -1;
-      }
-      budget -= sh.size;
-      rc = scan_notes(co, e->data + sh.offset, sh.size, sh.align, max_records, &found, &v2, err,
-                      errlen);
-    }
-  } else {
-    for (uint32_t i = 0; i < e->phnum && rc == 0; i++) {
+      note = sh.type == CRK_SHT_NOTE, off = sh.offset, size = sh.size, align = sh.align;
+    } else {
       crk_elf_view_phdr ph;
       if (crk_elf_view_segment(e, i, &ph, err, errlen) != 0) return -1;
-      if (ph.type != CRK_PT_NOTE) continue;
-      seen_notes++;
-      if (ph.filesz > budget) {
-        snprintf(err, errlen, "note segments overlap beyond the file's size");
-        return -1;
-      }
-      budget -= ph.filesz;
-      rc = scan_notes(co, e->data + ph.offset, ph.filesz, ph.align, max_records, &found, &v2, err,
-                      errlen);
+      note = ph.type == CRK_PT_NOTE, off = ph.offset, size = ph.filesz, align = ph.align;
     }
+    if (!note) continue;
+    seen_notes++;
+    if (size > budget) {
+      snprintf(err, errlen, "note %s overlap beyond the file's size", ranges);
+      return -1;
+    }
+    budget -= size;
+    rc = scan_notes(co, e->data + off, size, align, max_records, &found, &v2, err, errlen);
   }
   if (rc < 0) return -1;
   if (found == 0) {
@@ -157,7 +153,7 @@ static int find_metadata(crk_codeobj *co, const crk_elf_view *e, size_t max_reco
       snprintf(err, errlen, "code object v2 (YAML metadata note) is not supported: rebuild with -mcode-object-version=4 or later");
     else
       snprintf(err, errlen, "no AMDGPU metadata note (NT_AMDGPU_METADATA) in %llu note %s",
-               (unsigned long long)seen_notes, e->shnum > 0 ? "sections" : "segments");
+               (unsigned long long)seen_notes, ranges);
     return -1;
   }
   co->md_notes = found;
