@@ -33,26 +33,38 @@ static void put_le(unsigned char *p, uint64_t v, int n) {
   for (int i = 0; i < n; i++) p[i] = (unsigned char)(v >> (8 * i));
 }
 
-/* The loader's verdict and crk-dump's on one blob: both refuse it. */
-static void both_refuse(const char *what, const unsigned char *blob, size_t len, const char *name) {
-  char check[256], args[1024];
+/* The loader's answer to crk_module_open(blob) (the module closed again). */
+static crk_status open_status(const unsigned char *blob, size_t len) {
   crk_module *m = NULL;
   crk_status s = crk_module_open(blob, len, &m);
-  snprintf(check, sizeof check, "loader: %s: CRK_ERR_BAD_BLOB", what);
-  CHECK(s == CRK_ERR_BAD_BLOB, check, "%s: %s", crk_status_string(s), crk_last_error());
   if (s == CRK_OK) crk_module_close(m);
+  return s;
+}
 
+/* Runs crk-dump OPTIONS FILE on the blob written to a scratch file. */
+static int dump_blob(const char *options, const unsigned char *blob, size_t len, const char *name, char **out,
+                     char **err) {
+  char args[1024];
   const char *path = tmp_path(name);
   dump_write_file(path, blob, len);
+  snprintf(args, sizeof args, "%s '%s'", options, path);
+  return run_dump(args, out, err);
+}
+
+/* The loader's verdict and crk-dump's on one blob: both refuse it. */
+static void both_refuse(const char *what, const unsigned char *blob, size_t len, const char *name) {
+  char check[256];
+  crk_status s = open_status(blob, len);
+  snprintf(check, sizeof check, "loader: %s: CRK_ERR_BAD_BLOB", what);
+  CHECK(s == CRK_ERR_BAD_BLOB, check, "%s: %s", crk_status_string(s), crk_last_error());
+
   char *out, *err;
-  snprintf(args, sizeof args, "--arch gfx1100 '%s'", path);
-  int rc = run_dump(args, &out, &err);
+  int rc = dump_blob("--arch gfx1100", blob, len, name, &out, &err);
   snprintf(check, sizeof check, "crk-dump --arch gfx1100: %s: exit 1, the loader refuses it", what);
   CHECK(rc == 1 && strstr(err, "the loader refuses this blob") && !strstr(out, "loads"), check,
         "exit %d; stdout %.300s; stderr %.400s", rc, out, err);
   free(out), free(err);
-  snprintf(args, sizeof args, "--json --arch gfx1100 '%s'", path);
-  rc = run_dump(args, &out, &err);
+  rc = dump_blob("--json --arch gfx1100", blob, len, name, &out, &err);
   snprintf(check, sizeof check, "crk-dump --json --arch gfx1100: %s: verdict refused", what);
   CHECK(rc == 1 && strstr(out, "\"verdict\": \"refused\"") && strstr(out, "\"loader_refuses\": \""), check,
         "exit %d; stdout %.300s", rc, out);
@@ -72,15 +84,10 @@ static void hostile_blobs(const unsigned char *co, size_t n) {
 
   /* The untouched code object: both take it (the baseline of the rest). */
   {
-    crk_module *m = NULL;
-    crk_status s = crk_module_open(co, n, &m);
+    crk_status s = open_status(co, n);
     CHECK(s == CRK_OK, "loader: the gfx1100 code object opens", "%s", crk_last_error());
-    if (s == CRK_OK) crk_module_close(m);
-    const char *path = tmp_path("good.hsaco");
-    dump_write_file(path, co, n);
-    char args[1024], *out, *err;
-    snprintf(args, sizeof args, "--arch gfx1100 '%s'", path);
-    int rc = run_dump(args, &out, &err);
+    char *out, *err;
+    int rc = dump_blob("--arch gfx1100", co, n, "good.hsaco", &out, &err);
     CHECK(rc == 0 && strstr(out, "gfx1100 loads gfx1100 (exact)"), "crk-dump --arch gfx1100: the code object loads",
           "exit %d; %.300s %.300s", rc, out, err);
     free(out), free(err);
@@ -207,17 +214,12 @@ static void inflate_cap(void) {
   /* The uncompressed size field: v2 at 12 (4 bytes), v3 at 16 (8 bytes). */
   if (version == 2) put_le(ccob + 12, CRK_BLOB_MAX_INFLATED + 1, 4);
   else put_le(ccob + 16, CRK_BLOB_MAX_INFLATED + 1, 8);
-  crk_module *m = NULL;
-  crk_status s = crk_module_open(ccob, n, &m);
+  crk_status s = open_status(ccob, n);
   CHECK(s == CRK_ERR_BAD_BLOB && strstr(crk_last_error(), "268435456-byte limit"),
         "loader: a compressed bundle claiming 256 MiB + 1 is refused (the cap)", "%s: %s", crk_status_string(s),
         crk_last_error());
-  if (s == CRK_OK) crk_module_close(m);
-  const char *path = tmp_path("big.ccob");
-  dump_write_file(path, ccob, n);
-  char args[1024], *out, *err;
-  snprintf(args, sizeof args, "'%s'", path);
-  int rc = run_dump(args, &out, &err);
+  char *out, *err;
+  int rc = dump_blob("", ccob, n, "big.ccob", &out, &err);
   CHECK(rc == 2 && strstr(err, "268435456-byte limit"), "crk-dump: the same compressed bundle is refused (the cap)",
         "exit %d; %.300s", rc, err);
   free(out), free(err);
