@@ -1,14 +1,10 @@
 /* bundle.c: see bundle.h. */
 #include "bundle.h"
 
+#include "rd.h"
+
 #include <stdio.h>
 #include <string.h>
-
-static uint64_t rd64(const unsigned char *p) {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; i--) v = (v << 8) | p[i];
-  return v;
-}
 
 int crk_is_bundle(const void *data, size_t len) {
   return data && len >= CRK_BUNDLE_MAGIC_LEN &&
@@ -26,7 +22,7 @@ int crk_bundle_parse(const void *data, size_t len, crk_bundle_entry *out,
     snprintf(err, errlen, "bundle truncated: %zu bytes, no entry count", len);
     return -1;
   }
-  uint64_t n = rd64(b + CRK_BUNDLE_MAGIC_LEN);
+  uint64_t n = rd_le(b + CRK_BUNDLE_MAGIC_LEN, 8);
   size_t pos = CRK_BUNDLE_MAGIC_LEN + 8;
   /* Each entry header is at least 24 bytes: bounds the count before looping. */
   if (n > (len - pos) / 24) {
@@ -39,7 +35,7 @@ int crk_bundle_parse(const void *data, size_t len, crk_bundle_entry *out,
       snprintf(err, errlen, "bundle entry %llu: header truncated", (unsigned long long)i);
       return -1;
     }
-    uint64_t off = rd64(b + pos), size = rd64(b + pos + 8), idlen = rd64(b + pos + 16);
+    uint64_t off = rd_le(b + pos, 8), size = rd_le(b + pos + 8, 8), idlen = rd_le(b + pos + 16, 8);
     pos += 24;
     if (idlen > len - pos) {
       snprintf(err, errlen, "bundle entry %llu: id length %llu runs past the end",
@@ -88,28 +84,4 @@ int crk_bundle_id_split(const char *id, size_t n, const char **kind,
     return 0;
   }
   return -1;
-}
-
-int crk_target_id_parse(const char *s, size_t n, crk_target_id *out) {
-  size_t i = 0;
-  while (i < n && s[i] != ':') i++;
-  if (i == 0 || i >= sizeof out->processor) return -1;
-  memcpy(out->processor, s, i);
-  out->processor[i] = '\0';
-  out->xnack = out->sramecc = CRK_FEATURE_ANY;
-  while (i < n) {
-    size_t start = ++i; /* skip ':' */
-    while (i < n && s[i] != ':') i++;
-    size_t flen = i - start;
-    if (flen < 2) return -1;
-    char sign = s[start + flen - 1];
-    if (sign != '+' && sign != '-') return -1;
-    int *slot;
-    if (flen - 1 == 5 && memcmp(s + start, "xnack", 5) == 0) slot = &out->xnack;
-    else if (flen - 1 == 7 && memcmp(s + start, "sramecc", 7) == 0) slot = &out->sramecc;
-    else return -1;
-    if (*slot != CRK_FEATURE_ANY) return -1;
-    *slot = sign == '+' ? CRK_FEATURE_ON : CRK_FEATURE_OFF;
-  }
-  return 0;
 }

@@ -1,8 +1,9 @@
-/* bundle.h: read clang offload bundles and AMDGPU target IDs on the host.
+/* bundle.h: read clang offload bundles on the host.
  *
  * Shared by the blob-to-C generator, the loader library and the dump tool, so
- * that there is exactly one parser of the bundle layout to get right
- * (compressed bundles: ccob.h, decompress.h). No
+ * that there is exactly one parser of the bundle layout to get right (target
+ * IDs, the tail of an entry id: target_pick.h
+ * ; compressed bundles: ccob.h, decompress.h). No
  * allocation, no I/O: everything points into the caller's buffer, and every
  * offset and size is checked against it before use.
  *
@@ -44,20 +45,6 @@ int crk_is_bundle(const void *data, size_t len) CRK_HIDDEN;
  * is truncated or any entry lies outside the buffer. */
 int crk_bundle_parse(const void *data, size_t len, crk_bundle_entry *out,
                      size_t max, size_t *count, char *err, size_t errlen) CRK_HIDDEN;
-
-/* A feature of a target ID: absent ("any"), on (+) or off (-). */
-enum { CRK_FEATURE_ANY = -1, CRK_FEATURE_OFF = 0, CRK_FEATURE_ON = 1 };
-
-typedef struct {
-  char processor[32]; /* "gfx90a" */
-  int xnack;          /* CRK_FEATURE_* */
-  int sramecc;        /* CRK_FEATURE_* */
-} crk_target_id;
-
-/* Parses "gfx90a:sramecc+:xnack-" (a gcnArchName or the tail of a bundle
- * id). Returns 0, or -1 for an empty processor, an unknown feature or a
- * repeated one. */
-int crk_target_id_parse(const char *s, size_t n, crk_target_id *out) CRK_HIDDEN;
 
 /* Splits a bundle entry id into its kind ("hipv4", "host", ...) and target ID
  * (the text after the fifth '-', empty for the host entry). Returns 0, or -1

@@ -2,6 +2,7 @@
 #include "decompress.h"
 
 #include "ccob.h"
+#include "rd.h"
 
 #include <md5.h> /* libmd */
 
@@ -149,8 +150,8 @@ int crk_decompress(unsigned method, const unsigned char *in, size_t in_len, uint
   return 0;
 }
 
-int crk_ccob_inflate(const unsigned char *data, size_t len, uint64_t limit, unsigned char **out,
-                     size_t *out_len, char *err, size_t errlen) {
+int crk_ccob_inflate(const unsigned char *data, size_t len, uint64_t limit, int check_hash,
+                     unsigned char **out, size_t *out_len, uint64_t *extent, char *err, size_t errlen) {
   crk_ccob_header h;
   char why[256];
   if (crk_ccob_parse(data, len, &h, why, sizeof why) != 0) {
@@ -164,13 +165,15 @@ int crk_ccob_inflate(const unsigned char *data, size_t len, uint64_t limit, unsi
     snprintf(err, errlen, "compressed bundle v%u (%s): %s", h.version, method, why);
     return -1;
   }
+  /* v1 has no total size: its compressed stream's end is its end. */
+  if (extent) *extent = h.version == 1 ? h.header_size + consumed : h.total_size;
+  if (!check_hash) return 0;
   unsigned char d[16];
   MD5_CTX md5;
   MD5Init(&md5);
   MD5Update(&md5, *out, *out_len);
   MD5Final(d, &md5);
-  uint64_t got = 0;
-  for (int i = 7; i >= 0; i--) got = got << 8 | d[i];
+  uint64_t got = rd_le(d, 8);
   if (got != h.hash) {
     snprintf(err, errlen, "compressed bundle v%u (%s): hash 0x%016llx in the header, but the data's is 0x%016llx: corrupted",
              h.version, method, (unsigned long long)h.hash, (unsigned long long)got);

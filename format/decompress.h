@@ -18,11 +18,14 @@ int crk_decompress(unsigned method, const unsigned char *in, size_t in_len, uint
                    uint64_t limit, unsigned char **out, size_t *out_len, size_t *consumed,
                    char *err, size_t errlen) CRK_HIDDEN;
 
-/* A whole compressed bundle (CCOB, see bundle.h) at data[0..len): its
- * header parsed, its payload decompressed (at most `limit` bytes) and
- * checked against the header's MD5 hash. On success *out is the malloc'd
- * uncompressed offload bundle, *out_len its size. 0, or -1 with err. */
-int crk_ccob_inflate(const unsigned char *data, size_t len, uint64_t limit, unsigned char **out,
-                     size_t *out_len, char *err, size_t errlen) CRK_HIDDEN;
+/* A whole compressed bundle (CCOB, see ccob.h) at data[0..len): its
+ * header parsed, its payload decompressed (at most `limit` bytes) and, when
+ * check_hash is set, checked against the header's MD5 hash (only a fuzzer
+ * skips it). On success *out is the malloc'd uncompressed offload bundle,
+ * *out_len its size and *extent (may be NULL) the bytes of data the
+ * compressed bundle spans. 0, or -1 with err. */
+int crk_ccob_inflate(const unsigned char *data, size_t len, uint64_t limit, int check_hash,
+                     unsigned char **out, size_t *out_len, uint64_t *extent, char *err,
+                     size_t errlen) CRK_HIDDEN;
 
 #endif

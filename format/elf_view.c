@@ -10,6 +10,11 @@ int crk_elf_view_is(const void *data, size_t len) {
   return data && len >= 4 && memcmp(data, "\177ELF", 4) == 0;
 }
 
+int crk_elf_view_is_amdgpu(const void *data, size_t len) {
+  const unsigned char *b = data;
+  return crk_elf_view_is(data, len) && len >= 20 && b[5] == 1 && rd_le(b + 18, 2) == CRK_EM_AMDGPU;
+}
+
 /* A table of count entries of entsize bytes at off lies inside len bytes. */
 static int table_fits(uint64_t off, uint64_t count, uint64_t entsize, size_t len) {
   if (count == 0) return 1;
@@ -48,26 +53,18 @@ int crk_elf_view_open(crk_elf_view *e, const void *data, size_t len, char *err, 
   e->abiversion = b[8];
   e->type = (uint16_t)rd_le(b + 16, 2);
   e->machine = (uint16_t)rd_le(b + 18, 2);
-  uint32_t e_shnum, e_phnum, e_shstrndx;
-  if (e->is64) {
-    e->phoff = rd_le(b + 32, 8);
-    e->shoff = rd_le(b + 40, 8);
-    e->flags = (uint32_t)rd_le(b + 48, 4);
-    e->phentsize = (uint16_t)rd_le(b + 54, 2);
-    e_phnum = (uint32_t)rd_le(b + 56, 2);
-    e->shentsize = (uint16_t)rd_le(b + 58, 2);
-    e_shnum = (uint32_t)rd_le(b + 60, 2);
-    e_shstrndx = (uint32_t)rd_le(b + 62, 2);
-  } else {
-    e->phoff = rd_le(b + 28, 4);
-    e->shoff = rd_le(b + 32, 4);
-    e->flags = (uint32_t)rd_le(b + 36, 4);
-    e->phentsize = (uint16_t)rd_le(b + 42, 2);
-    e_phnum = (uint32_t)rd_le(b + 44, 2);
-    e->shentsize = (uint16_t)rd_le(b + 46, 2);
-    e_shnum = (uint32_t)rd_le(b + 48, 2);
-    e_shstrndx = (uint32_t)rd_le(b + 50, 2);
-  }
+  /* The header's fields after e_machine, at ELF32's offsets or ELF64's
+   * (addresses and offsets are 4 or 8 bytes wide). */
+  static const struct { unsigned phoff, shoff, flags, phentsize, phnum, shentsize, shnum, shstrndx, word; }
+      at[2] = {{28, 32, 36, 42, 44, 46, 48, 50, 4}, {32, 40, 48, 54, 56, 58, 60, 62, 8}};
+  const int w = e->is64;
+  e->phoff = rd_le(b + at[w].phoff, (int)at[w].word);
+  e->shoff = rd_le(b + at[w].shoff, (int)at[w].word);
+  e->flags = (uint32_t)rd_le(b + at[w].flags, 4);
+  e->phentsize = (uint16_t)rd_le(b + at[w].phentsize, 2);
+  e->shentsize = (uint16_t)rd_le(b + at[w].shentsize, 2);
+  uint32_t e_phnum = (uint32_t)rd_le(b + at[w].phnum, 2), e_shnum = (uint32_t)rd_le(b + at[w].shnum, 2),
+           e_shstrndx = (uint32_t)rd_le(b + at[w].shstrndx, 2);
   unsigned min_sh = e->is64 ? 64 : 40, min_ph = e->is64 ? 56 : 32;
 
   /* Sections: with extended numbering the real count, string table index
@@ -125,25 +122,20 @@ int crk_elf_view_section(const crk_elf_view *e, uint32_t i, crk_elf_view_shdr *o
     return -1;
   }
   const unsigned char *s = e->data + e->shoff + (uint64_t)i * e->shentsize;
+  /* Fields after sh_type at ELF32's offsets or ELF64's (flags, addr,
+   * offset, size, align and entsize are 4 or 8 bytes wide). */
+  static const struct { unsigned flags, addr, offset, size, link, align, entsize, word; }
+      at[2] = {{8, 12, 16, 20, 24, 32, 36, 4}, {8, 16, 24, 32, 40, 48, 56, 8}};
+  const int w = e->is64, n = (int)at[w].word;
   out->name = (uint32_t)rd_le(s, 4);
   out->type = (uint32_t)rd_le(s + 4, 4);
-  if (e->is64) {
-    out->flags = rd_le(s + 8, 8);
-    out->addr = rd_le(s + 16, 8);
-    out->offset = rd_le(s + 24, 8);
-    out->size = rd_le(s + 32, 8);
-    out->link = (uint32_t)rd_le(s + 40, 4);
-    out->align = rd_le(s + 48, 8);
-    out->entsize = rd_le(s + 56, 8);
-  } else {
-    out->flags = rd_le(s + 8, 4);
-    out->addr = rd_le(s + 12, 4);
-    out->offset = rd_le(s + 16, 4);
-    out->size = rd_le(s + 20, 4);
-    out->link = (uint32_t)rd_le(s + 24, 4);
-    out->align = rd_le(s + 32, 4);
-    out->entsize = rd_le(s + 36, 4);
-  }
+  out->flags = rd_le(s + at[w].flags, n);
+  out->addr = rd_le(s + at[w].addr, n);
+  out->offset = rd_le(s + at[w].offset, n);
+  out->size = rd_le(s + at[w].size, n);
+  out->link = (uint32_t)rd_le(s + at[w].link, 4);
+  out->align = rd_le(s + at[w].align, n);
+  out->entsize = rd_le(s + at[w].entsize, n);
   /* Section 0 is the null section; its size field is reused by extended
    * numbering and describes no bytes. */
   if (i == 0) out->size = 0;
@@ -172,16 +164,13 @@ int crk_elf_view_segment(const crk_elf_view *e, uint32_t i, crk_elf_view_phdr *o
     return -1;
   }
   const unsigned char *p = e->data + e->phoff + (uint64_t)i * e->phentsize;
+  /* p_offset, p_filesz, p_align at ELF32's offsets or ELF64's. */
+  static const struct { unsigned offset, filesz, align, word; } at[2] = {{4, 16, 28, 4}, {8, 32, 48, 8}};
+  const int w = e->is64;
   out->type = (uint32_t)rd_le(p, 4);
-  if (e->is64) {
-    out->offset = rd_le(p + 8, 8);
-    out->filesz = rd_le(p + 32, 8);
-    out->align = rd_le(p + 48, 8);
-  } else {
-    out->offset = rd_le(p + 4, 4);
-    out->filesz = rd_le(p + 16, 4);
-    out->align = rd_le(p + 28, 4);
-  }
+  out->offset = rd_le(p + at[w].offset, (int)at[w].word);
+  out->filesz = rd_le(p + at[w].filesz, (int)at[w].word);
+  out->align = rd_le(p + at[w].align, (int)at[w].word);
   if (out->offset > e->len || out->filesz > e->len - out->offset) {
     snprintf(err, errlen, "ELF segment %u: bytes %llu+%llu lie outside the %zu-byte file", i,
              (unsigned long long)out->offset, (unsigned long long)out->filesz, e->len);
@@ -224,4 +213,42 @@ int crk_elf_view_note_next(crk_elf_view_note_iter *it, crk_elf_view_note *out, c
   uint64_t step = 12 + name_span + desc_span;
   it->p = step >= left ? it->end : it->p + step;
   return 1;
+}
+
+int crk_elf_view_vet(const void *data, size_t n, int machine, char *err, size_t errlen) {
+  const unsigned char *p = data;
+  /* The loader's own rules first, from the header's fields: code objects
+   * and cubins are ELF64, little-endian, of the platform's machine, with a
+   * whole header and no extended numbering. The first one broken is said. */
+  int whole = crk_elf_view_is(p, n) && n >= 64; /* 1: the header can be read */
+  unsigned mach = whole ? (unsigned)rd_le(p + 18, 2) : 0, ehsize = whole ? (unsigned)rd_le(p + 52, 2) : 0;
+  const char *want = machine == CRK_EM_AMDGPU ? "AMDGPU" : machine == CRK_EM_CUDA ? "CUDA" : "expected";
+  if (!crk_elf_view_is(p, n)) snprintf(err, errlen, "not an ELF file (no \\177ELF magic)");
+  else if (!whole) snprintf(err, errlen, "ELF truncated: %zu bytes, the header alone is 64", n);
+  else if (p[4] != 2 || p[5] != 1) snprintf(err, errlen, "ELF is not 64-bit little-endian (class %u, data %u)", p[4], p[5]);
+  else if ((int)mach != machine) snprintf(err, errlen, "ELF machine is %u, not %s (%d)", mach, want, machine);
+  else if (ehsize < 64) snprintf(err, errlen, "ELF header size %u is below 64", ehsize);
+  else if (rd_le(p + 60, 2) == 0 && rd_le(p + 40, 8) != 0)
+    snprintf(err, errlen, "ELF uses extended section numbering, which code objects never do");
+  else whole = 2; /* 2: whole, and every rule kept */
+  if (whole != 2) return -1;
+  /* Then the layout, through the format layer's one ELF reader: both
+   * header tables, every segment's and every section's bytes inside the
+   * buffer. Its messages start with "ELF ". */
+  crk_elf_view e;
+  crk_elf_view_shdr sh;
+  crk_elf_view_phdr ph;
+  char why[160];
+  int bad = crk_elf_view_open(&e, p, n, why, sizeof why) != 0;
+  if (!bad && e.shnum && e.shstrndx >= e.shnum) {
+    snprintf(err, errlen, "ELF section name table index %u is not below the %u sections", e.shstrndx, e.shnum);
+    return -1;
+  }
+  for (uint32_t i = 0; !bad && i < e.phnum; i++) bad = crk_elf_view_segment(&e, i, &ph, why, sizeof why) != 0;
+  for (uint32_t i = 0; !bad && i < e.shnum; i++) bad = crk_elf_view_section(&e, i, &sh, why, sizeof why) != 0;
+  if (bad) {
+    snprintf(err, errlen, "ELF truncated or corrupt: %s", strncmp(why, "ELF ", 4) == 0 ? why + 4 : why);
+    return -1;
+  }
+  return 0;
 }

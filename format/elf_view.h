@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #define CRK_EM_AMDGPU 224
+#define CRK_EM_CUDA 190
 #define CRK_ELFOSABI_AMDGPU_HSA 64
 #define CRK_SHT_STRTAB 3
 #define CRK_SHT_NOTE 7
@@ -61,9 +62,21 @@ typedef struct {
 /* Nonzero when the buffer starts with the ELF magic. */
 int crk_elf_view_is(const void *data, size_t len) CRK_HIDDEN;
 
+/* Nonzero when the buffer starts like a little-endian AMDGPU ELF (magic,
+ * data encoding, e_machine): a code object, whatever else is wrong with it. */
+int crk_elf_view_is_amdgpu(const void *data, size_t len) CRK_HIDDEN;
+
 /* Checks the header and that the section and program header tables lie
  * inside the buffer. Returns 0, or -1 with the reason in err. */
 int crk_elf_view_open(crk_elf_view *e, const void *data, size_t len, char *err, size_t errlen) CRK_HIDDEN;
+
+/* The loader's rules for an ELF it hands a runtime (a code object or a
+ * cubin), checked before anything reads it: 64-bit little-endian, of the
+ * given machine (CRK_EM_AMDGPU or CRK_EM_CUDA), a full header, no extended
+ * numbering, the section name table's index below the section count, and
+ * both header tables and every segment's and section's bytes inside the n
+ * bytes. crk-dump asks the same (format/blob_open.h). 0, or -1 with err. */
+int crk_elf_view_vet(const void *data, size_t n, int machine, char *err, size_t errlen) CRK_HIDDEN;
 
 /* Reads section header i (< e->shnum); checks that a section with file
  * bytes (not SHT_NOBITS) lies inside the buffer. 0, or -1 with err. */

@@ -1,4 +1,5 @@
-/* hidden.h: CRK_HIDDEN, on every function of the format layer.
+/* hidden.h: CRK_HIDDEN, on every function of the format layer and every
+ * internal function of the loader (lib/): the project's one name for it.
  *
  * The format layer is linked into the loader library for the library's own
  * use (and into blob2c and crk-dump, programs, where it changes nothing).

@@ -1,6 +1,7 @@
 /* processors.h: the one table of AMDGPU processors (amdgpu_processors.def),
  * for the loader, its code object pick and crk-dump alike: names <->
- * EF_AMDGPU_MACH values, generic targets, ISA groups, features, wave sizes. */
+ * EF_AMDGPU_MACH values, generic targets, ISA groups, features, wave sizes,
+ * int8 dot paths. */
 #ifndef CRK_PROCESSORS_H
 #define CRK_PROCESSORS_H
 
@@ -14,6 +15,13 @@ enum {
   CRK_F_SFLT = 4, /* SALU float instructions (gfx115x) */
 };
 
+/* The int8 dot product hip/common.h compiles to (the .def's dot column). */
+typedef enum {
+  CRK_DOT_SCALAR, /* four multiply-adds: the ISA has no dot instruction */
+  CRK_DOT_SDOT4,  /* v_dot4_i32_i8 */
+  CRK_DOT_SUDOT4, /* v_dot4_i32_iu8, both operands signed */
+} crk_dot_path;
+
 /* One row of the table (see amdgpu_processors.def for each column). */
 typedef struct {
   const char *name;    /* "gfx1103", "gfx11-generic" */
@@ -22,7 +30,16 @@ typedef struct {
   int isa_group;       /* 0: shares code with no other processor */
   unsigned features;   /* CRK_F_* bits */
   unsigned wave_size;  /* 32 or 64: the default its code is built for */
+  crk_dot_path dot;    /* its int8 dot product */
 } crk_processor;
+
+/* The VGPRs (AGPRs included) the mat-vec kernels may use on a processor
+ * (hip/common.h's CRK_MATVEC_VGPRS): 64, or 96 on the scalar dot path,
+ * whose byte products need more (64 spilled on gfx900 and gfx1010). */
+unsigned crk_matvec_vgprs(const crk_processor *p) CRK_HIDDEN;
+
+/* "scalar", "sdot4", "sudot4". */
+const char *crk_dot_path_name(crk_dot_path d) CRK_HIDDEN;
 
 /* The row named exactly name, or NULL. */
 const crk_processor *crk_processor_find(const char *name) CRK_HIDDEN;

@@ -138,7 +138,10 @@ typedef enum {
  * never gfx115x code on a gfx110x). A fallback code object is handed to the
  * runtime marked as the device's processor, what HSA_OVERRIDE_GFX_VERSION
  * does for a whole process.
- * Errors: CRK_ERR_INVALID_ARG (NULL, an unparsable arch, buf too small),
+ * Errors: CRK_ERR_INVALID_ARG (NULL, an unparsable arch: not "gfx" and a
+ * processor name of lowercase letters, digits and '-' with at most the
+ * features :sramecc+/- and :xnack+/-, as "bogus", "sm_90" or "gfx1100\n";
+ * buf too small),
  * CRK_ERR_ARCH_MISSING (nothing fits: the message names the device, the
  * blob's archs and the nearest compatible one with how to allow it),
  * CRK_ERR_BAD_BLOB (an NVIDIA blob). */
@@ -169,7 +172,8 @@ crk_status crk_module_check_device(const crk_module *m, int device);
 /* Writes the device's arch to buf: its full AMD target ID as the runtime's
  * gcnArchName gives it ("gfx90a:sramecc+:xnack-"), or "sm_90" on NVIDIA.
  * Errors: CRK_ERR_INVALID_ARG, CRK_ERR_NO_RUNTIME, CRK_ERR_NO_DEVICE,
- * CRK_ERR_RUNTIME. */
+ * CRK_ERR_RUNTIME (also when the runtime's name holds a byte that is not
+ * printable ASCII, such as ESC or a newline: the message shows it as \xNN). */
 crk_status crk_device_arch(int device, char *buf, size_t len);
 
 /* Stores the number of GPUs the runtime sees. With none, *count is 0 and the

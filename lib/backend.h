@@ -16,10 +16,9 @@
 #define CRK_BACKEND_H
 
 #include "candle_rocm_kernels.h"
+#include "hidden.h"
 
 #include <stddef.h>
-
-#define CRK_INTERNAL __attribute__((visibility("hidden")))
 
 /* Which blobs a backend loads. */
 typedef enum { CRK_PLATFORM_AMD, CRK_PLATFORM_NVIDIA } crk_platform;
@@ -45,22 +44,22 @@ typedef struct crk_backend {
   void (*module_unload)(int device, void *module);
 } crk_backend;
 
-extern const crk_backend crk_backend_hip CRK_INTERNAL;
-extern const crk_backend crk_backend_cuda CRK_INTERNAL;
+extern const crk_backend crk_backend_hip CRK_HIDDEN;
+extern const crk_backend crk_backend_cuda CRK_HIDDEN;
 
 /* The backend the library was built with (lib/builtin_{amd,nvidia}.c). */
-const crk_backend *crk_backend_builtin(void) CRK_INTERNAL;
+const crk_backend *crk_backend_builtin(void) CRK_HIDDEN;
 
 /* Tests only: replaces the backend (NULL: back to the built-in one) and
  * forgets that init succeeded. Call it while no other loader call runs and
  * no module is open. */
-void crk_backend_set(const crk_backend *b) CRK_INTERNAL;
+void crk_backend_set(const crk_backend *b) CRK_HIDDEN;
 
 /* The backend in use (needs no init). */
-const crk_backend *crk_backend_current(void) CRK_INTERNAL;
+const crk_backend *crk_backend_current(void) CRK_HIDDEN;
 
 /* Runs the backend's init once it succeeds; fails with its message until
  * then. Thread-safe. */
-crk_status crk_backend_ready(const crk_backend **b, char *err, size_t errlen) CRK_INTERNAL;
+crk_status crk_backend_ready(const crk_backend **b, char *err, size_t errlen) CRK_HIDDEN;
 
 #endif

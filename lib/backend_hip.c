@@ -13,7 +13,7 @@
  */
 #include "backend.h"
 
-#include "bundle.h"
+#include "target_pick.h"
 
 #include <dlfcn.h>
 #include <stdio.h>

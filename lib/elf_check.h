@@ -1,7 +1,8 @@
-/* elf_check.h: the loader's checks of a GPU code object (an ELF64 file)
- * before a runtime sees it, and what it reads from one: target, code object
- * version, dynamic symbols. The layout is read by the format layer's ELF
- * reader (format/elf_view.h).
+/* elf_check.h: what the loader reads from, and does to, a GPU code object
+ * (an ELF64 file) it has vetted (format/elf_view.h's crk_elf_view_vet, the
+ * same rules crk-dump applies): CUDA SM number, dynamic symbols, the
+ * processor rewritten for the ISA fallback. The target and code object
+ * version come from format/target_pick.h's e_flags decoder.
  *
  * No allocation: everything reads the caller's bytes, and every offset and
  * size is checked against them first, so a truncated or corrupt object is
@@ -11,28 +12,9 @@
 #define CRK_ELF_CHECK_H
 
 #include "backend.h"
-#include "elf_view.h" /* CRK_EM_AMDGPU */
+#include "elf_view.h" /* CRK_EM_AMDGPU, CRK_EM_CUDA, crk_elf_view_vet */
 
 #include <stddef.h>
-
-#define CRK_EM_CUDA 190
-
-/* Validates a 64-bit little-endian ELF for the given machine: the header, the
- * program and section header tables and every section's bytes lie inside the
- * n bytes. Returns 0, or -1 with a reason in err. */
-int crk_elf_check(const unsigned char *p, size_t n, int machine, char *err,
-                  size_t errlen) CRK_INTERNAL;
-
-/* The target ID an AMDGPU code object was built for, from e_flags:
- * "gfx90a:xnack-" (features given only where the object pins them). Returns
- * 0, or -1 for a processor this loader does not know. p must have passed
- * crk_elf_check. */
-int crk_elf_amdgpu_target(const unsigned char *p, size_t n, char *buf,
-                          size_t len) CRK_INTERNAL;
-
-/* The code object version (3 to 6) of an AMDGPU code object, from its ELF
- * ABI version, or -1 when that is not one of them. */
-int crk_elf_amdgpu_co_version(const unsigned char *p, size_t n) CRK_INTERNAL;
 
 /* Rewrites the processor (EF_AMDGPU_MACH) of an AMDGPU code object in
  * place, keeping its feature bits: how the loader hands an ISA-compatible
@@ -40,14 +22,14 @@ int crk_elf_amdgpu_co_version(const unsigned char *p, size_t n) CRK_INTERNAL;
  * HSA_OVERRIDE_GFX_VERSION does for a whole process. Only for specific
  * processors (not generic targets). Returns 0, or -1 for an unknown
  * processor or a header too short. */
-int crk_elf_amdgpu_set_processor(unsigned char *p, size_t n, const char *processor) CRK_INTERNAL;
+int crk_elf_amdgpu_set_processor(unsigned char *p, size_t n, const char *processor) CRK_HIDDEN;
 
 /* The SM number (90 for sm_90) a CUDA cubin was built for, or -1. */
-int crk_elf_cuda_sm(const unsigned char *p, size_t n) CRK_INTERNAL;
+int crk_elf_cuda_sm(const unsigned char *p, size_t n) CRK_HIDDEN;
 
 /* Looks name up among the dynamic symbols: 1 found, 0 absent, -1 when the
  * object has no dynamic symbol table (nothing can be said). p must have
- * passed crk_elf_check. */
-int crk_elf_has_dynsym(const unsigned char *p, size_t n, const char *name) CRK_INTERNAL;
+ * passed crk_elf_view_vet. */
+int crk_elf_has_dynsym(const unsigned char *p, size_t n, const char *name) CRK_HIDDEN;
 
 #endif

@@ -9,6 +9,6 @@
 
 /* Formats the calling thread's last error and returns s (never CRK_OK). */
 crk_status crk_fail(crk_status s, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3))) CRK_INTERNAL;
+    __attribute__((format(printf, 2, 3))) CRK_HIDDEN;
 
 #endif

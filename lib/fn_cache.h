@@ -36,20 +36,20 @@ typedef struct {
 } crk_fn_cache;
 
 /* FNV-1a of the name. */
-uint64_t crk_fn_hash(const char *name) CRK_INTERNAL;
+uint64_t crk_fn_hash(const char *name) CRK_HIDDEN;
 
 /* 0, or -1 when out of memory. */
-int crk_fn_cache_init(crk_fn_cache *c) CRK_INTERNAL;
+int crk_fn_cache_init(crk_fn_cache *c) CRK_HIDDEN;
 
 /* The entry for name (hash = crk_fn_hash(name)), or NULL. Lock-free. */
 const crk_fn_entry *crk_fn_cache_find(const crk_fn_cache *c, const char *name,
-                                      uint64_t hash) CRK_INTERNAL;
+                                      uint64_t hash) CRK_HIDDEN;
 
 /* Adds name -> fn (name not yet present). Writers must hold a lock.
  * 0, or -1 when out of memory (the cache is then unchanged). */
-int crk_fn_cache_insert(crk_fn_cache *c, const char *name, uint64_t hash, void *fn) CRK_INTERNAL;
+int crk_fn_cache_insert(crk_fn_cache *c, const char *name, uint64_t hash, void *fn) CRK_HIDDEN;
 
 /* Frees every entry and table. No reader may be left. */
-void crk_fn_cache_destroy(crk_fn_cache *c) CRK_INTERNAL;
+void crk_fn_cache_destroy(crk_fn_cache *c) CRK_HIDDEN;
 
 #endif

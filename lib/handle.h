@@ -27,13 +27,13 @@
 
 /* A new handle for target (not NULL) in *out. 0, or -1 when out of memory
  * or when CRK_HANDLE_MAX handles are open. */
-int crk_handle_new(void *target, crk_module **out) CRK_INTERNAL;
+int crk_handle_new(void *target, crk_module **out) CRK_HIDDEN;
 
 /* The target of an open handle, or NULL for one that is not open. */
-void *crk_handle_get(const crk_module *h) CRK_INTERNAL;
+void *crk_handle_get(const crk_module *h) CRK_HIDDEN;
 
 /* Closes an open handle and returns its target; NULL (and nothing
  * changes) for a handle that is not open, such as one closed already. */
-void *crk_handle_close(crk_module *h) CRK_INTERNAL;
+void *crk_handle_close(crk_module *h) CRK_HIDDEN;
 
 #endif

@@ -11,7 +11,7 @@ LIB_SO     := $(OUT)/lib$(LIBNAME).so
 # The loader: one library, one public API, the backend picked by PLATFORM.
 # Both backends find their runtime with dlopen, so the library links no GPU
 # package and a machine without one gets an error message, not a link error.
-LOADER_SRCS := lib/loader.c lib/handle.c lib/module_blob.c lib/elf_check.c lib/fn_cache.c lib/error.c lib/backend.c lib/version.c
+LOADER_SRCS := lib/loader.c lib/diagnose.c lib/handle.c lib/module_blob.c lib/elf_check.c lib/fn_cache.c lib/error.c lib/backend.c lib/version.c
 # The AMD build's loader decompresses compressed bundles at open (CCOB_SRCS in
 # format/format.mk's FORMAT_SRCS); the NVIDIA build's reads none.
 ifeq ($(PLATFORM),nvidia)

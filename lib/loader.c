@@ -18,9 +18,11 @@
 #include "candle_rocm_kernels.h"
 
 #include "backend.h"
+#include "diagnose.h"
 #include "module_blob.h"
 #include "elf_check.h"
 #include "error.h"
+#include "escape.h"
 #include "fn_cache.h"
 #include "handle.h"
 
@@ -239,12 +241,17 @@ static crk_status device_ready(int device, const char *what, const crk_backend *
   return CRK_OK;
 }
 
-/* The device's arch into arch; on AMD also parsed into tid. */
+/* The device's arch into arch; on AMD also parsed into tid. A name with a
+ * byte that is not printable ASCII is the runtime's fault, refused (and
+ * shown escaped): it would otherwise reach callers' logs and terminals. */
 static crk_status device_target(const crk_backend *b, int device, const char *what, char *arch,
                                 size_t archlen, crk_target_id *tid) {
-  char err[512];
+  char err[512], shown[CRK_TARGET_MAX * 4 * 4 + 1];
   crk_status s = b->device_arch(device, arch, archlen, err, sizeof err);
   if (s != CRK_OK) return crk_fail(s, "%s: %s", what, err);
+  if (crk_needs_escape(arch, strlen(arch)))
+    return crk_fail(CRK_ERR_RUNTIME, "%s: device %d reports arch '%s', which holds bytes that are not printable ASCII",
+                    what, device, crk_escape(shown, sizeof shown, arch, strlen(arch)));
   if (tid && crk_target_id_parse(arch, strlen(arch), tid))
     return crk_fail(CRK_ERR_RUNTIME, "%s: device %d reports arch '%s', which is not an AMD target ID",
                     what, device, arch);
@@ -277,32 +284,10 @@ crk_status crk_device_arch(int device, char *buf, size_t len) {
   return CRK_OK;
 }
 
-/* The message of a device (`who`: "device 2") whose arch the blob cannot
- * serve: the blob's archs, the nearest ISA-compatible one when the fallback
- * is off, and what to rebuild with. */
-static crk_status arch_missing(const module *m, const char *who, const char *arch) {
-  char archs[1024], hint[512] = "";
-  crk_ldr_blob_targets(&m->info, archs, sizeof archs);
-  crk_target_id tid;
-  int parsed = crk_target_id_parse(arch, strlen(arch), &tid) == 0;
-  const char *proc = parsed ? tid.processor : arch;
-  int amd = crk_ldr_blob_platform(m->info.kind) == CRK_PLATFORM_AMD;
-  int near = amd && parsed && !isa_fallback() ? crk_ldr_blob_pick(&m->info, &tid, 1, NULL) : -1;
-  if (near >= 0)
-    snprintf(hint, sizeof hint,
-             "; nearest compatible: %s (same family and instructions), which loads with "
-             "CRK_ISA_FALLBACK=1 or crk_set_isa_fallback(1)",
-             m->info.targets[near].target);
-  const char *generic = amd ? crk_generic_target_of(proc) : NULL;
-  return crk_fail(CRK_ERR_ARCH_MISSING, "%s is %s, but module %s holds code only for: %s%s (rebuild with ARCH including %s%s%s)",
-                  who, arch, m->name, archs, hint, proc, generic ? " or its family's generic target " : "",
-                  generic ? generic : "");
-}
-
 static crk_status device_arch_missing(const module *m, int device, const char *arch) {
   char who[32];
   snprintf(who, sizeof who, "device %d", device);
-  return arch_missing(m, who, arch);
+  return crk_diagnose_arch_missing(&m->info, m->name, who, arch, isa_fallback());
 }
 
 crk_status crk_module_pick(const crk_module *h, const char *device_arch, char *buf, size_t len,
@@ -317,12 +302,14 @@ crk_status crk_module_pick(const crk_module *h, const char *device_arch, char *b
     return crk_fail(CRK_ERR_BAD_BLOB, "crk_module_pick: module %s is a %s: the CUDA driver picks its code",
                     m->name, crk_ldr_blob_kind_name(m->info.kind));
   crk_target_id tid;
-  if (crk_target_id_parse(device_arch, strlen(device_arch), &tid))
+  if (crk_target_id_parse(device_arch, strlen(device_arch), &tid)) {
+    char shown[256];
     return crk_fail(CRK_ERR_INVALID_ARG, "crk_module_pick: '%s' is not an AMD target ID (like gfx1100 or "
-                    "gfx90a:sramecc+:xnack-)", device_arch);
+                    "gfx90a:sramecc+:xnack-)", crk_escape(shown, sizeof shown, device_arch, strnlen(device_arch, 60)));
+  }
   crk_pick_kind kind;
   int t = crk_ldr_blob_pick(&m->info, &tid, isa_fallback(), &kind);
-  if (t < 0) return arch_missing(m, "a device", device_arch);
+  if (t < 0) return crk_diagnose_arch_missing(&m->info, m->name, "a device", device_arch, isa_fallback());
   const char *target = m->info.targets[t].target;
   if (strlen(target) >= len)
     return crk_fail(CRK_ERR_INVALID_ARG, "crk_module_pick: '%s' needs %zu bytes, the buffer has %zu", target,
@@ -330,44 +317,6 @@ crk_status crk_module_pick(const crk_module *h, const char *device_arch, char *b
   memcpy(buf, target, strlen(target) + 1);
   if (how) *how = (crk_match)kind;
   return CRK_OK;
-}
-
-/* " where the device has xnack-" and the like: what a code object's e_flags
- * pin that the device's target ID says otherwise, or "" (appended to out). */
-static void feature_clash(char *out, size_t n, const char *name, int obj, int dev) {
-  if (obj == CRK_FEATURE_ANY || obj == dev) return;
-  size_t at = strlen(out);
-  snprintf(out + at, n - at, "%s %s%c where the device has %s%s", at ? "," : ":", name, obj == CRK_FEATURE_ON ? '+' : '-',
-           name, dev == CRK_FEATURE_ON ? "+" : dev == CRK_FEATURE_OFF ? "-" : " unspecified");
-}
-
-/* The message when the runtime answers "no binary for this GPU" for the
- * code object picked by target ID: the blob does list the device's arch,
- * so say what else differs (the features the object's e_flags pin, which
- * its bundle entry id may not name) or that the runtime refused it as is
- * (a code object version it does not load). */
-static crk_status amd_runtime_refused(const module *m, int device, const char *arch,
-                                      const crk_target_id *dev, const crk_ldr_blob_target *t,
-                                      const char *runtime_err) {
-  char flags_target[CRK_TARGET_MAX] = "unknown", diff[256] = "", version[32] = "unknown version";
-  crk_target_id obj;
-  int cov = crk_elf_amdgpu_co_version(t->image, t->size);
-  if (cov > 0) snprintf(version, sizeof version, "v%d", cov);
-  if (crk_elf_amdgpu_target(t->image, t->size, flags_target, sizeof flags_target) == 0 &&
-      crk_target_id_parse(flags_target, strlen(flags_target), &obj) == 0) {
-    feature_clash(diff, sizeof diff, "sramecc", obj.sramecc, dev->sramecc);
-    feature_clash(diff, sizeof diff, "xnack", obj.xnack, dev->xnack);
-  }
-  if (diff[0])
-    return crk_fail(CRK_ERR_ARCH_MISSING,
-                    "device %d is %s; module %s holds a %s code object (code object %s), but its e_flags pin "
-                    "%s%s; the runtime refused it (%s)",
-                    device, arch, m->name, t->target, version, flags_target, diff, runtime_err);
-  return crk_fail(CRK_ERR_ARCH_MISSING,
-                  "device %d is %s; module %s holds a %s code object (e_flags %s, code object %s) and neither "
-                  "processor nor features differ, yet the runtime refused it (%s): a runtime that does not load "
-                  "code object %s does that (the build's CODE_OBJECT_VERSION sets it)",
-                  device, arch, m->name, t->target, flags_target, version, runtime_err, version);
 }
 
 crk_status crk_module_check_device(const crk_module *h, int device) {
@@ -451,7 +400,7 @@ static crk_status load(module *m, int device, device_slot *s) {
   st = b->module_load(device, retargeted ? retargeted : t->image, t->size, &module, err, sizeof err);
   if (st != CRK_OK) free(retargeted);
   if (st == CRK_ERR_ARCH_MISSING && b->platform == CRK_PLATFORM_AMD)
-    return amd_runtime_refused(m, device, arch, &tid, t, err);
+    return crk_diagnose_runtime_refused(m->name, device, arch, &tid, t, err);
   if (st == CRK_ERR_ARCH_MISSING) {
     /* The CUDA driver found no cubin or PTX for the device. */
     if (b->device_arch(device, arch, sizeof arch, err, sizeof err) != CRK_OK) snprintf(arch, sizeof arch, "unknown");

@@ -1,13 +1,10 @@
-/* module_blob.c: see module_blob.h. The bundle layout and target IDs are read by
- * format/bundle.c (the one parser of them); ELF by elf_check.c. */
+/* module_blob.c: see module_blob.h. AMD blobs are opened and vetted by
+ * format/blob_open.c (the rules crk-dump applies too); NVIDIA ones here. */
 #include "module_blob.h"
 
-#if CRK_CCOB
-#include "ccob.h"
-#include "decompress.h"
-#include "elf_view.h"
-#endif
+#include "blob_open.h"
 #include "elf_check.h"
+#include "rd.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -16,11 +13,6 @@
 #include <string.h>
 
 #define FATBIN_MAGIC 0xBA55ED50u
-
-static uint32_t rd32(const unsigned char *p) {
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-static uint64_t rd64(const unsigned char *p) { return rd32(p) | (uint64_t)rd32(p + 4) << 32; }
 
 const char *crk_ldr_blob_kind_name(crk_ldr_blob_kind k) {
   switch (k) {
@@ -66,82 +58,45 @@ static crk_status alloc_targets(crk_ldr_blob *out, size_t n, char *err, size_t e
   return CRK_OK;
 }
 
-/* Checks one AMDGPU code object and fills t from it. `where` names it. */
-static crk_status amd_object(const unsigned char *p, size_t n, const char *where,
-                             crk_ldr_blob_target *t, char *err, size_t errlen) {
-  char why[256];
-  if (crk_elf_check(p, n, CRK_EM_AMDGPU, why, sizeof why))
-    return bad(err, errlen, "%s: %s", where, why);
-  char target[CRK_TARGET_MAX];
-  if (crk_elf_amdgpu_target(p, n, target, sizeof target))
-    return bad(err, errlen, "%s: code object for an unknown AMDGPU processor (EF_AMDGPU_MACH 0x%02x)",
-               where, p[48]);
-  crk_target_id tid;
-  if (crk_target_id_parse(target, strlen(target), &tid))
-    return bad(err, errlen, "%s: unparsable target ID %s", where, target);
-  if (t->target[0]) {
-    /* A bundle entry: its id must name the processor the object is for. */
-    if (strcmp(tid.processor, t->tid.processor) != 0)
-      return bad(err, errlen, "%s: the entry says %s but holds a code object for %s", where,
-                 t->target, target);
-  } else {
-    memcpy(t->target, target, sizeof target);
-    t->tid = tid;
-  }
-  t->image = p;
-  t->size = n;
-  return CRK_OK;
-}
-
-static crk_status inspect_bundle(const unsigned char *p, size_t len, crk_ldr_blob *out, char *err,
-                                 size_t errlen) {
-  char why[256];
-  size_t count;
-  if (crk_bundle_parse(p, len, NULL, 0, &count, why, sizeof why))
-    return bad(err, errlen, "offload bundle: %s", why);
-  crk_bundle_entry *e = calloc(count ? count : 1, sizeof *e);
-  if (!e) {
-    snprintf(err, errlen, "out of host memory reading %zu bundle entries", count);
-    return CRK_ERR_NO_MEMORY;
-  }
-  crk_status s = alloc_targets(out, count, err, errlen);
-  if (s != CRK_OK) {
-    free(e);
-    return s;
-  }
-  crk_bundle_parse(p, len, e, count, &count, why, sizeof why);
-  out->kind = CRK_LDR_BLOB_AMD_BUNDLE;
-  static const char triple[] = "amdgcn-amd-amdhsa-";
-  for (size_t i = 0; i < count && s == CRK_OK; i++) {
-    const char *kind, *target;
-    size_t kind_len, target_len;
-    int idlen = (int)(e[i].id_len > 80 ? 80 : e[i].id_len);
-    if (crk_bundle_id_split(e[i].id, e[i].id_len, &kind, &kind_len, &target, &target_len)) {
-      s = bad(err, errlen, "offload bundle entry %zu: malformed id '%.*s'", i, idlen, e[i].id);
-      break;
+/* An AMD blob (a bundle, compressed or not, or one code object), opened
+ * and every entry vetted by the format layer's rules. */
+static crk_status inspect_amd(const unsigned char *p, size_t len, crk_ldr_blob *out, char *err,
+                              size_t errlen) {
+  crk_blob_view v;
+  char why[384];
+  if (crk_blob_open(&v, p, len, CRK_BLOB_MAX_INFLATED, 0, why, sizeof why) != 0) {
+    if (crk_is_bundle(p, len)) return bad(err, errlen, "offload bundle: %s", why);
+    if (!strncmp(why, "out of memory", 13)) {
+      snprintf(err, errlen, "%s", why);
+      return CRK_ERR_NO_MEMORY;
     }
-    /* Only AMDGPU HSA code objects load here; the host entry and others
-     * (SPIR-V, other offload kinds) are skipped. */
-    const char *rest = kind + kind_len + 1;
-    if (kind_len < 3 || memcmp(kind, "hip", 3) != 0 ||
-        (size_t)(target - rest) < sizeof triple - 1 || memcmp(rest, triple, sizeof triple - 1) != 0)
-      continue;
-    crk_ldr_blob_target *t = &out->targets[out->count];
-    char where[128];
-    snprintf(where, sizeof where, "offload bundle entry %zu (%.*s)", i, idlen, e[i].id);
-    if (target_len == 0 || target_len >= CRK_TARGET_MAX ||
-        crk_target_id_parse(target, target_len, &t->tid)) {
-      s = bad(err, errlen, "%s: bad target ID", where);
-      break;
-    }
-    memcpy(t->target, target, target_len);
-    t->target[target_len] = '\0';
-    s = amd_object(p + e[i].offset, (size_t)e[i].size, where, t, err, errlen);
-    if (s == CRK_OK) out->count++;
+    return bad(err, errlen, "%s", why);
   }
-  free(e);
+  crk_status s = alloc_targets(out, v.count, err, errlen);
+  out->kind = v.kind == CRK_BLOB_AMDGPU_ELF ? CRK_LDR_BLOB_AMD_ELF : CRK_LDR_BLOB_AMD_BUNDLE;
+  for (size_t i = 0; i < v.count && s == CRK_OK; i++) {
+    crk_blob_vetted ok;
+    int r = crk_blob_vet(&v.entries[i], &ok, why, sizeof why);
+    char name[400];
+    crk_blob_entry_name(&v.entries[i], name, sizeof name);
+    if (r < 0 && v.kind == CRK_BLOB_AMDGPU_ELF) s = bad(err, errlen, "AMDGPU code object: %s", why);
+    else if (r < 0) s = bad(err, errlen, "offload bundle entry %zu (%s): %s", i, name, why);
+    if (r <= 0) continue;
+    crk_ldr_blob_target *t = &out->targets[out->count++];
+    memcpy(t->target, ok.target, sizeof t->target);
+    t->tid = ok.tid;
+    t->image = v.entries[i].bytes;
+    t->size = v.entries[i].size;
+  }
   if (s == CRK_OK && out->count == 0)
-    s = bad(err, errlen, "offload bundle holds no AMDGPU code object (%zu entries)", count);
+    s = bad(err, errlen, "offload bundle holds no AMDGPU code object (%zu entries)", v.count);
+  /* The targets point into the decompressed copy: the blob keeps it. */
+  if (s == CRK_OK && v.inflated) {
+    out->inflated = v.inflated;
+    out->inflated_len = v.bundle_len;
+    v.inflated = NULL;
+  }
+  crk_blob_close(&v);
   return s;
 }
 
@@ -149,8 +104,8 @@ static crk_status inspect_bundle(const unsigned char *p, size_t len, crk_ldr_blo
  * counts them (in *n) either way. */
 static crk_status walk_fatbin(const unsigned char *p, size_t len, crk_ldr_blob *out, size_t *n,
                               char *err, size_t errlen) {
-  unsigned hsize = p[6] | p[7] << 8;
-  uint64_t fat_size = rd64(p + 8);
+  unsigned hsize = (unsigned)rd_le(p + 6, 2);
+  uint64_t fat_size = rd_le(p + 8, 8);
   if (hsize < 16 || hsize > len || fat_size > len - hsize)
     return bad(err, errlen, "fatbin truncated or corrupt: header %u + %llu bytes of entries, but the blob has %zu",
                hsize, (unsigned long long)fat_size, len);
@@ -159,10 +114,10 @@ static crk_status walk_fatbin(const unsigned char *p, size_t len, crk_ldr_blob *
   while (pos < end) {
     if (end - pos < 32)
       return bad(err, errlen, "fatbin entry %zu: header truncated (%zu bytes left)", i, end - pos);
-    unsigned kind = p[pos] | p[pos + 1] << 8;
-    uint32_t ehs = rd32(p + pos + 4);
-    uint64_t size = rd64(p + pos + 8);
-    uint32_t arch = rd32(p + pos + 28);
+    unsigned kind = (unsigned)rd_le(p + pos, 2);
+    uint32_t ehs = (uint32_t)rd_le(p + pos + 4, 4);
+    uint64_t size = rd_le(p + pos + 8, 8);
+    uint32_t arch = (uint32_t)rd_le(p + pos + 28, 4);
     if (ehs < 32 || ehs > end - pos || size > end - pos - ehs)
       return bad(err, errlen, "fatbin entry %zu: header %u + %llu bytes run past the fatbin's end",
                  i, ehs, (unsigned long long)size);
@@ -225,26 +180,13 @@ static crk_status inspect_ptx(const unsigned char *p, size_t len, crk_ldr_blob *
 
 static crk_status inspect(const unsigned char *p, size_t len, crk_ldr_blob *out, char *err,
                           size_t errlen) {
-  if (crk_is_bundle(p, len)) return inspect_bundle(p, len, out, err, errlen);
-#if CRK_CCOB
-  if (crk_is_compressed_bundle(p, len)) {
-    /* Decompressed once, here: the code objects are picked from the copy. */
-    char why[384];
-    if (crk_ccob_inflate(p, len, CRK_CCOB_LIMIT, &out->inflated, &out->inflated_len, why, sizeof why) != 0)
-      return bad(err, errlen, "%s", why);
-    if (!crk_is_bundle(out->inflated, out->inflated_len))
-      return bad(err, errlen, "compressed bundle: the decompressed data is not an offload bundle");
-    return inspect_bundle(out->inflated, out->inflated_len, out, err, errlen);
-  }
-#else
-  if (len >= 4 && memcmp(p, "CCOB", 4) == 0)
-    return bad(err, errlen, "a compressed AMD offload bundle: this NVIDIA build of the loader reads none (PLATFORM=amd does)");
-#endif
+  crk_blob_kind kind = crk_blob_classify(p, len);
+  if (kind != CRK_BLOB_OTHER) return inspect_amd(p, len, out, err, errlen);
   if (crk_elf_view_is(p, len)) {
-    unsigned machine = len >= 20 ? (unsigned)(p[18] | p[19] << 8) : 0;
+    unsigned machine = len >= 20 ? (unsigned)rd_le(p + 18, 2) : 0;
     if (machine == CRK_EM_CUDA) {
       char why[256];
-      if (crk_elf_check(p, len, CRK_EM_CUDA, why, sizeof why)) return bad(err, errlen, "CUDA cubin: %s", why);
+      if (crk_elf_view_vet(p, len, CRK_EM_CUDA, why, sizeof why)) return bad(err, errlen, "CUDA cubin: %s", why);
       crk_status s = alloc_targets(out, 1, err, errlen);
       if (s != CRK_OK) return s;
       out->kind = CRK_LDR_BLOB_CUDA_ELF;
@@ -259,14 +201,12 @@ static crk_status inspect(const unsigned char *p, size_t len, crk_ldr_blob *out,
     if (machine != CRK_EM_AMDGPU && len >= 64)
       return bad(err, errlen, "ELF for machine %u is neither an AMDGPU code object (%d) nor a CUDA cubin (%d)",
                  machine, CRK_EM_AMDGPU, CRK_EM_CUDA);
-    crk_status s = alloc_targets(out, 1, err, errlen);
-    if (s != CRK_OK) return s;
-    out->kind = CRK_LDR_BLOB_AMD_ELF;
-    s = amd_object(p, len, "AMDGPU code object", &out->targets[0], err, errlen);
-    if (s == CRK_OK) out->count = 1;
-    return s;
+    /* An AMDGPU ELF crk_blob_classify did not take (truncated, big-endian). */
+    char why[256];
+    crk_elf_view_vet(p, len, CRK_EM_AMDGPU, why, sizeof why);
+    return bad(err, errlen, "AMDGPU code object: %s", why);
   }
-  if (len >= 4 && rd32(p) == FATBIN_MAGIC) return inspect_fatbin(p, len, out, err, errlen);
+  if (len >= 4 && rd_le(p, 4) == FATBIN_MAGIC) return inspect_fatbin(p, len, out, err, errlen);
   if (memchr(p, '.', len < 4096 ? len : 4096) && (p[0] == '/' || p[0] == '.' || p[0] == '\n' ||
                                                   p[0] == ' ' || p[0] == '\t' || p[0] == '\r'))
     return inspect_ptx(p, len, out, err, errlen);
@@ -285,20 +225,11 @@ crk_status crk_ldr_blob_inspect(const void *data, size_t len, crk_ldr_blob *out,
 
 int crk_ldr_blob_pick(const crk_ldr_blob *b, const crk_target_id *dev, int isa_ok,
                       crk_pick_kind *kind) {
-  int best = -1;
-  long best_score = 0;
-  crk_pick_kind best_kind = CRK_PICK_NONE;
-  for (size_t i = 0; i < b->count; i++) {
-    crk_pick_kind k;
-    long score = crk_pick_score(&b->targets[i].tid, dev, isa_ok, &k);
-    if (score > best_score) {
-      best = (int)i;
-      best_score = score;
-      best_kind = k;
-    }
+  if (b->count == 0) {
+    if (kind) *kind = CRK_PICK_NONE;
+    return -1;
   }
-  if (kind) *kind = best_kind;
-  return best;
+  return crk_pick_best(&b->targets[0].tid, b->count, sizeof b->targets[0], NULL, dev, isa_ok, 0, kind, NULL);
 }
 
 size_t crk_ldr_blob_targets(const crk_ldr_blob *b, char *buf, size_t len) {

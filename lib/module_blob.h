@@ -10,7 +10,6 @@
 #define CRK_LDR_BLOB_H
 
 #include "backend.h"
-#include "bundle.h"
 #include "target_pick.h"
 
 #include <stddef.h>
@@ -42,33 +41,30 @@ typedef struct {
   size_t inflated_len;
 } crk_ldr_blob;
 
-/* The most a compressed bundle may decompress to (a blob of every arch is
- * tens of megabytes). */
-#define CRK_CCOB_LIMIT ((uint64_t)1 << 30)
-
-/* Vets the blob and lists its targets. A compressed bundle is decompressed
- * (into b->inflated) and vetted as the bundle it holds. Returns CRK_OK, CRK_ERR_BAD_BLOB with
+/* Vets the blob and lists its targets. An AMD blob is opened and vetted
+ * by format/blob_open.h (a compressed bundle decompressed into b->inflated,
+ * at most CRK_BLOB_MAX_INFLATED bytes, and vetted as the bundle it holds). Returns CRK_OK, CRK_ERR_BAD_BLOB with
  * a reason in err, or CRK_ERR_NO_MEMORY. */
 crk_status crk_ldr_blob_inspect(const void *data, size_t len, crk_ldr_blob *out, char *err,
-                            size_t errlen) CRK_INTERNAL;
+                            size_t errlen) CRK_HIDDEN;
 
-void crk_ldr_blob_free(crk_ldr_blob *b) CRK_INTERNAL;
+void crk_ldr_blob_free(crk_ldr_blob *b) CRK_HIDDEN;
 
 /* "AMD offload bundle", "CUDA cubin", ... */
-const char *crk_ldr_blob_kind_name(crk_ldr_blob_kind k) CRK_INTERNAL;
+const char *crk_ldr_blob_kind_name(crk_ldr_blob_kind k) CRK_HIDDEN;
 
 /* The platform whose runtime loads this kind. */
-crk_platform crk_ldr_blob_platform(crk_ldr_blob_kind k) CRK_INTERNAL;
+crk_platform crk_ldr_blob_platform(crk_ldr_blob_kind k) CRK_HIDDEN;
 
 /* AMD: the index of the target to load on a device with target ID dev, or
  * -1 when none serves it, by the rules of format/target_pick.h: the exact
  * processor, else the family's generic target, else (only when isa_ok) an
  * ISA-compatible processor of the family. *kind (may be NULL) says which. */
 int crk_ldr_blob_pick(const crk_ldr_blob *b, const crk_target_id *dev, int isa_ok,
-                      crk_pick_kind *kind) CRK_INTERNAL;
+                      crk_pick_kind *kind) CRK_HIDDEN;
 
 /* Writes the targets, space-separated, deduplicated, NUL-terminated (as much
  * as fits). Returns the length the whole list needs, NUL excluded. */
-size_t crk_ldr_blob_targets(const crk_ldr_blob *b, char *buf, size_t len) CRK_INTERNAL;
+size_t crk_ldr_blob_targets(const crk_ldr_blob *b, char *buf, size_t len) CRK_HIDDEN;
 
 #endif

@@ -1,8 +1,7 @@
 # arch-list.mk: which AMD processors the default build covers, and why.
 #
-# One line per family: the processors, an example card, the int8 dot path
-# hip/common.h picks for them (sdot4 v_dot4_i32_i8, sudot4 v_dot4_i32_iu8,
-# scalar: four multiply-adds where the ISA has no dot instruction). The
+# One line per family: the processors and an example card (the int8 dot
+# path of each is the processor table's dot column). The
 # list is every processor of GFX9 (gfx900 on), CDNA and RDNA1-4 that a
 # current ROCm release, or ROCm's own TheRock builds, or the community
 # builds of its math libraries (Tensile/rocBLAS targets in Debian and
@@ -15,18 +14,18 @@
 # targets cover them, so does the loader's opt-in ISA fallback (README), and
 # ARCH= builds them.
 #
-#   gfx900                      Vega 56/64, MI25                 scalar
-#   gfx906                      Radeon VII, MI50/60              sdot4
-#   gfx908 gfx90a               MI100, MI210/250 (CDNA1/2)       sdot4
-#   gfx942 gfx950               MI300A/X, MI325X; MI350/355X     sdot4
-#   gfx1010                     RX 5700 / 5600 XT (RDNA1)        scalar
-#   gfx1011 gfx1012             Radeon Pro V520; RX 5500 XT      sdot4
-#   gfx1030 gfx1031 gfx1032     RX 6800/6900; 6700 XT; 6600      sdot4
-#   gfx1034 gfx1035 gfx1036     RX 6500 XT; Radeon 680M; Ryzen 7000 iGPU   sdot4
-#   gfx1100 gfx1101 gfx1102     RX 7900 XTX; 7800 XT; 7600       sudot4
-#   gfx1103                     Radeon 780M (Ryzen 7040/8040)    sudot4
-#   gfx1150 gfx1151 gfx1152 gfx1153   Strix Point 890M; Strix Halo 8060S; Krackan 860M; 820M   sudot4
-#   gfx1200 gfx1201             RX 9060 XT; RX 9070 XT (RDNA4)   sudot4
+#   gfx900                      Vega 56/64, MI25
+#   gfx906                      Radeon VII, MI50/60
+#   gfx908 gfx90a               MI100, MI210/250 (CDNA1/2)
+#   gfx942 gfx950               MI300A/X, MI325X; MI350/355X
+#   gfx1010                     RX 5700 / 5600 XT (RDNA1)
+#   gfx1011 gfx1012             Radeon Pro V520; RX 5500 XT
+#   gfx1030 gfx1031 gfx1032     RX 6800/6900; 6700 XT; 6600
+#   gfx1034 gfx1035 gfx1036     RX 6500 XT; Radeon 680M; Ryzen 7000 iGPU
+#   gfx1100 gfx1101 gfx1102     RX 7900 XTX; 7800 XT; 7600
+#   gfx1103                     Radeon 780M (Ryzen 7040/8040)
+#   gfx1150 gfx1151 gfx1152 gfx1153   Strix Point 890M; Strix Halo 8060S; Krackan 860M; 820M
+#   gfx1200 gfx1201             RX 9060 XT; RX 9070 XT (RDNA4)
 AMD_DEFAULT_ARCHS := gfx900 gfx906 gfx908 gfx90a gfx942 gfx950 \
                      gfx1010 gfx1011 gfx1012 \
                      gfx1030 gfx1031 gfx1032 gfx1034 gfx1035 gfx1036 \
@@ -41,11 +40,18 @@ AMD_LLVM_NEEDED := gfx950:20 gfx1153:20 gfx9-4-generic:20 gfx1250:21 gfx1251:22
 # Generic targets (code object v6): one code object per family that runs on
 # every processor of it, for GPUs not built specifically. `make GENERIC=1`
 # adds them to the list; ARCH= may also name them. They need a runtime that
-# loads generic code objects (README, "Generic targets"). Which processors
-# each covers is format/amdgpu_processors.def's generic-target column; the
-# int8 dot path each compiles to, hip/common.h. gfx9-4-generic is not built:
-# clang 19 does not know it.
-AMD_GENERIC_ARCHS := gfx9-generic gfx10-1-generic gfx10-3-generic gfx11-generic gfx12-generic
+# loads generic code objects (README, "Generic targets"). They are the
+# processor table's generic column (format/amdgpu_processors.def: which
+# processors each covers, and the int8 dot path each compiles to), in the
+# table's order, less those the compiler this build supports (clang 19)
+# cannot build, named here.
+AMD_GENERIC_UNBUILDABLE := gfx9-4-generic
+AMD_PROCESSOR_TABLE := format/amdgpu_processors.def
+AMD_GENERIC_ARCHS := $(filter-out $(AMD_GENERIC_UNBUILDABLE),$(shell \
+  sed -n 's/^CRK_PROCESSOR."[^"]*", *0x[0-9a-fA-F]*, *"\([a-z0-9-]*\)".*/\1/p' $(AMD_PROCESSOR_TABLE) | awk '!seen[$$0]++'))
+ifeq ($(strip $(AMD_GENERIC_ARCHS)),)
+$(error mk/arch-list.mk: no generic target read from $(AMD_PROCESSOR_TABLE))
+endif
 GENERIC ?= 0
 
 # Generic targets exist only in code object v6 and later.

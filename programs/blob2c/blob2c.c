@@ -21,11 +21,7 @@
  * The output is written to OUT.c.tmp and renamed, so a failed run never
  * leaves a half-written source for make to pick up.
  */
-#include "bundle.h"
-#if CRK_CCOB
-#include "ccob.h"
-#include "decompress.h"
-#endif
+#include "blob_open.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -120,36 +116,27 @@ int main(int argc, char **argv) {
 
   fprintf(f, "const crk_code_object QUANTIZED_ARCHS[] = {\n");
   size_t archs = 0;
-  unsigned char *bundle = blob, *inflated = NULL;
-  size_t bundle_len = len;
-#if CRK_CCOB
-  if (crk_is_compressed_bundle(blob, len)) {
-    char err[512];
-    if (crk_ccob_inflate(blob, len, (uint64_t)1 << 30, &inflated, &bundle_len, err, sizeof err))
-      die("%s: %s", in, err);
-    bundle = inflated;
-  }
-#endif
-  if (crk_is_bundle(bundle, bundle_len)) {
-    char err[256];
-    size_t count;
-    if (crk_bundle_parse(bundle, bundle_len, NULL, 0, &count, err, sizeof err)) die("%s: %s", in, err);
-    crk_bundle_entry *e = calloc(count ? count : 1, sizeof *e);
-    if (!e || crk_bundle_parse(bundle, bundle_len, e, count, &count, err, sizeof err)) die("%s: %s", in, err);
-    for (size_t k = 0; k < count; k++) {
-      const char *kind, *target;
+  crk_blob_view v;
+  char err[512];
+  crk_blob_kind kind = crk_blob_classify(blob, len);
+  if (kind == CRK_BLOB_BUNDLE || kind == CRK_BLOB_COMPRESSED) {
+    if (crk_blob_open(&v, blob, len, 0, 0, err, sizeof err) != 0) die("%s: %s", in, err);
+    for (size_t k = 0; k < v.count; k++) {
+      const crk_blob_entry *e = &v.entries[k];
+      const char *ekind, *target;
       size_t kind_len, target_len;
-      if (crk_bundle_id_split(e[k].id, e[k].id_len, &kind, &kind_len, &target, &target_len))
+      if (crk_bundle_id_split(e->id, e->id_len, &ekind, &kind_len, &target, &target_len))
         die("%s: malformed bundle entry id%s", in, "");
-      if (kind_len == 4 && memcmp(kind, "host", 4) == 0) continue;
-      if (inflated)
+      if (kind_len == 4 && memcmp(ekind, "host", 4) == 0) continue;
+      /* A compressed bundle's entries exist only once decompressed. */
+      if (v.inflated)
         fprintf(f, "  {\"%.*s\", 0, 0},\n", (int)target_len, target);
       else
         fprintf(f, "  {\"%.*s\", QUANTIZED + %llu, %llu},\n", (int)target_len, target,
-                (unsigned long long)e[k].offset, (unsigned long long)e[k].size);
+                (unsigned long long)(e->bytes - blob), (unsigned long long)e->size);
       archs++;
     }
-    free(e);
+    crk_blob_close(&v);
   } else {
     if (!arch) die("%s is not an offload bundle: name its arch with --arch%s", in, "");
     fprintf(f, "  {\"%s\", QUANTIZED, %zu},\n", arch, len);
@@ -160,7 +147,6 @@ int main(int argc, char **argv) {
 
   if (fclose(f) != 0) die("cannot write %s: %s", tmp, strerror(errno));
   if (rename(tmp, out) != 0) die("cannot rename to %s: %s", out, strerror(errno));
-  free(inflated);
   free(blob);
   return 0;
 }

@@ -12,7 +12,7 @@ $(OUT)/tools/blob2c.o: programs/blob2c/blob2c.c $(FORMAT_HDRS) $(HOST_FLAGS)
 $(OUT)/tools/format/%.o: format/%.c $(FORMAT_HDRS) $(HOST_FLAGS)
 	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c $< -o $@.tmp && mv $@.tmp $@
 
-$(BLOB2C): $(OUT)/tools/blob2c.o $(patsubst %.c,$(OUT)/tools/%.o,format/bundle.c $(CCOB_SRCS)) $(HOST_FLAGS)
+$(BLOB2C): $(OUT)/tools/blob2c.o $(patsubst %.c,$(OUT)/tools/%.o,$(FORMAT_SRCS)) $(HOST_FLAGS)
 	$(call say,LD,$@)$(CC) $(CFLAGS) $(LDFLAGS) $(filter %.o,$^) $(CCOB_LDLIBS) -o $@.tmp && mv $@.tmp $@
 
 # quantized_hsaco.c pulls the blob in by file name (.incbin): its compiles

@@ -6,10 +6,14 @@
  *   - a host ELF (program, shared or static object) or ar archive that
  *     embeds bundles, such as a HIP program's .hip_fatbin section or this
  *     project's library with QUANTIZED in .rodata
- * and parse each code object (see codeobj.h). */
+ * and parse each code object (see codeobj.h). Bundles are opened by the
+ * format layer (format/blob_open.h) as the loader opens them, and each code
+ * object carries the loader's verdict (--arch answers with it). Reading
+ * is blob.c; searching host files for bundles, scan.c. */
 #ifndef CRK_DUMP_BLOB_H
 #define CRK_DUMP_BLOB_H
 
+#include "blob_open.h"
 #include "codeobj.h"
 
 #include <stddef.h>
@@ -20,6 +24,8 @@ typedef struct {
   char *where;                /* where it was found: "bundle at .hip_fatbin+0x0, entry 2" */
   const unsigned char *bytes; /* the code object, in the input or a decompressed copy */
   size_t size;
+  int loader_takes;           /* the loader would hand it to a runtime (format/blob_open.h's
+                                 crk_blob_vet, and nothing else in its bundle refused) */
   crk_codeobj co;
 } crk_blob_obj;
 
@@ -30,6 +36,8 @@ typedef struct {
   size_t nobjs, cap;
   unsigned char **owned;      /* decompressed buffers the objs point into */
   size_t nowned, owncap;
+  char *loader_refusal;       /* why the loader refuses (CRK_ERR_BAD_BLOB) a bundle or code
+                                 object of this input, with its place; NULL when it takes all */
 } crk_blob;
 
 typedef struct {
@@ -40,7 +48,9 @@ typedef struct {
   size_t max_records_per_object; /* the same per code object; 0: CRK_CODEOBJ_MAX_RECORDS */
 } crk_blob_opts;
 
-#define CRK_BLOB_MAX_UNCOMPRESSED (UINT64_C(4) << 30)
+/* Decompressed bytes in all, the loader's cap per blob (blob_open.h): a
+ * small compressed bundle must not cost gigabytes. */
+#define CRK_BLOB_MAX_UNCOMPRESSED CRK_BLOB_MAX_INFLATED
 /* Records in all (see CRK_CODEOBJ_MAX_RECORDS): with one code object's cap
  * on top, the records cost at most about 1 GB of memory. */
 #define CRK_BLOB_MAX_RECORDS ((size_t)1 << 22)

@@ -3,7 +3,8 @@
 #include "codeobj.h"
 
 #include "elf_view.h"
-#include "processors.h"
+#include "metadata.h"
+#include "rd.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,16 +13,7 @@
 #define NT_AMDGPU_METADATA 32
 #define NT_AMD_HSA_METADATA 10  /* code object v2's YAML note, owner "AMD" */
 
-/* e_flags feature fields */
-#define EF_XNACK_V3 0x100u
-#define EF_SRAMECC_V3 0x200u
-#define EF_XNACK_V4 0x300u
-#define EF_SRAMECC_V4 0xc00u
-
-int crk_is_amdgpu_elf(const void *data, size_t len) {
-  const unsigned char *b = data;
-  return crk_elf_view_is(data, len) && len >= 20 && b[5] == 1 && (b[18] | b[19] << 8) == CRK_EM_AMDGPU;
-}
+int crk_is_amdgpu_elf(const void *data, size_t len) { return crk_elf_view_is_amdgpu(data, len); }
 
 const char *crk_feature_name(int f) {
   switch (f) {
@@ -32,32 +24,18 @@ const char *crk_feature_name(int f) {
   }
 }
 
-/* A v4+ two-bit feature field: 0 unsupported, 1 any, 2 off, 3 on. */
-static int feature_v4(uint32_t bits) {
-  static const int map[4] = {CRK_FEATURE_UNSUPPORTED, CRK_FEATURE_ANY, CRK_FEATURE_OFF,
-                             CRK_FEATURE_ON};
-  return map[bits & 3];
-}
-
-static void decode_flags(crk_codeobj *co, uint32_t flags) {
+/* The target e_flags name, decoded by the format layer (the loader's decoder). */
+static void decode_flags(crk_codeobj *co, uint32_t flags, unsigned abiversion) {
+  crk_flags_target t;
+  crk_flags_target_decode(flags, abiversion, &t); /* an unknown processor is listed by its value */
   co->e_flags = flags;
-  co->mach = flags & 0xff;
-  const char *name = crk_processor_name(co->mach);
-  if (name) snprintf(co->arch, sizeof co->arch, "%s", name);
-  else snprintf(co->arch, sizeof co->arch, "unknown-mach-0x%02x", co->mach);
-  if (co->co_version == 3) {
-    /* v3 has one bit per feature: set means on; clear cannot tell off from any. */
-    co->xnack = flags & EF_XNACK_V3 ? CRK_FEATURE_ON : CRK_FEATURE_ANY;
-    co->sramecc = flags & EF_SRAMECC_V3 ? CRK_FEATURE_ON : CRK_FEATURE_ANY;
-  } else {
-    co->xnack = feature_v4((flags & EF_XNACK_V4) >> 8);
-    co->sramecc = feature_v4((flags & EF_SRAMECC_V4) >> 10);
-  }
-  co->generic_version = co->co_version >= 6 ? flags >> 24 : 0;
-  /* Target ID features in the canonical (alphabetical) order. */
-  snprintf(co->target_id, sizeof co->target_id, "%s%s%s", co->arch,
-           co->sramecc == CRK_FEATURE_ON ? ":sramecc+" : co->sramecc == CRK_FEATURE_OFF ? ":sramecc-" : "",
-           co->xnack == CRK_FEATURE_ON ? ":xnack+" : co->xnack == CRK_FEATURE_OFF ? ":xnack-" : "");
+  co->mach = t.mach;
+  snprintf(co->arch, sizeof co->arch, "%s", t.tid.processor);
+  co->xnack = t.xnack;
+  co->sramecc = t.sramecc;
+  co->generic_version = t.generic_version;
+  snprintf(co->target_id, sizeof co->target_id, "%s", t.text);
+  co->tid = t.tid;
 }
 
 /* Adds the metadata of one more note to co. A code object linked from
@@ -144,34 +122,30 @@ static int find_metadata(crk_codeobj *co, const crk_elf_view *e, size_t max_reco
   /* Note ranges may overlap or repeat in a hostile file: scanning stops
    * once the bytes scanned exceed the file's size twice over. */
   uint64_t budget = 2 * (uint64_t)e->len + 64, seen_notes = 0;
-  if (e->shnum > 0) {
-    for (uint32_t i = 1; i < e->shnum && rc == 0; i++) {
+  /* The notes are found through the section headers, or without them
+   * through the program headers: either gives (offset, size, align). */
+  const int by_section = e->shnum > 0;
+  const char *ranges = by_section ? "sections" : "segments";
+  for (uint32_t i = by_section ? 1 : 0; i < (by_section ? e->shnum : e->phnum) && rc == 0; i++) {
+    uint64_t off, size, align;
+    int note;
+    if (by_section) {
       crk_elf_view_shdr sh;
       if (crk_elf_view_section(e, i, &sh, err, errlen) != 0) return -1;
-      if (sh.type != CRK_SHT_NOTE) continue;
-      seen_notes++;
-      if (sh.size > budget) {
-        snprintf(err, errlen, "note sections overlap beyond the file's size");
-        return -1;
-      }
-      budget -= sh.size;
-      rc = scan_notes(co, e->data + sh.offset, sh.size, sh.align, max_records, &found, &v2, err,
-                      errlen);
-    }
-  } else {
-    for (uint32_t i = 0; i < e->phnum && rc == 0; i++) {
+      note = sh.type == CRK_SHT_NOTE, off = sh.offset, size = sh.size, align = sh.align;
+    } else {
       crk_elf_view_phdr ph;
       if (crk_elf_view_segment(e, i, &ph, err, errlen) != 0) return -1;
-      if (ph.type != CRK_PT_NOTE) continue;
-      seen_notes++;
-      if (ph.filesz > budget) {
-        snprintf(err, errlen, "note segments overlap beyond the file's size");
-        return -1;
-      }
-      budget -= ph.filesz;
-      rc = scan_notes(co, e->data + ph.offset, ph.filesz, ph.align, max_records, &found, &v2, err,
-                      errlen);
+      note = ph.type == CRK_PT_NOTE, off = ph.offset, size = ph.filesz, align = ph.align;
     }
+    if (!note) continue;
+    seen_notes++;
+    if (size > budget) {
+      snprintf(err, errlen, "note %s overlap beyond the file's size", ranges);
+      return -1;
+    }
+    budget -= size;
+    rc = scan_notes(co, e->data + off, size, align, max_records, &found, &v2, err, errlen);
   }
   if (rc < 0) return -1;
   if (found == 0) {
@@ -179,7 +153,7 @@ static int find_metadata(crk_codeobj *co, const crk_elf_view *e, size_t max_reco
       snprintf(err, errlen, "code object v2 (YAML metadata note) is not supported: rebuild with -mcode-object-version=4 or later");
     else
       snprintf(err, errlen, "no AMDGPU metadata note (NT_AMDGPU_METADATA) in %llu note %s",
-               (unsigned long long)seen_notes, e->shnum > 0 ? "sections" : "segments");
+               (unsigned long long)seen_notes, ranges);
     return -1;
   }
   co->md_notes = found;
@@ -214,7 +188,7 @@ int crk_codeobj_parse(crk_codeobj *co, const void *data, size_t len, size_t max_
     snprintf(err, errlen, "code object v2 is not supported: rebuild with -mcode-object-version=4 or later");
     return -1;
   }
-  decode_flags(co, e.flags);
+  decode_flags(co, e.flags, e.abiversion);
   /* Every section's bytes must lie in the file, not only the notes'. */
   for (uint32_t i = 1; i < e.shnum; i++) {
     crk_elf_view_shdr sh;

@@ -5,14 +5,10 @@
 #ifndef CRK_DUMP_CODEOBJ_H
 #define CRK_DUMP_CODEOBJ_H
 
-#include "bundle.h"
+#include "target_pick.h" /* CRK_FEATURE_*, crk_target_id: e_flags decoded there */
 
 #include <stddef.h>
 #include <stdint.h>
-
-/* e_flags can also say a feature is not supported by the processor at all
- * (bundle.h has ANY, OFF and ON). */
-#define CRK_FEATURE_UNSUPPORTED (-2)
 
 /* Absent numeric metadata fields read as this. */
 #define CRK_ABSENT (-1)
@@ -51,6 +47,7 @@ typedef struct {
   char arch[32];              /* "gfx90a", or "unknown-mach-0x5e" */
   int xnack, sramecc;         /* CRK_FEATURE_ANY/ON/OFF/UNSUPPORTED, from e_flags */
   char target_id[64];         /* arch plus the features e_flags pins: "gfx90a:sramecc+:xnack-" */
+  crk_target_id tid;          /* the same, parsed: what the pick rules compare */
   int co_version;             /* code object version: 3, 4, 5, 6 */
   unsigned generic_version;   /* v6 generic targets, else 0 */
   uint32_t e_flags;
@@ -73,12 +70,6 @@ void crk_codeobj_free(crk_codeobj *co);
 
 /* Nonzero when data is an ELF file for EM_AMDGPU. */
 int crk_is_amdgpu_elf(const void *data, size_t len);
-
-/* Fills co's md_target, md_version, kernels and records from the metadata
- * note's MessagePack bytes (exposed for the fuzzer), reading at most
- * max_records kernels and arguments together. 0 or -1 with err. */
-int crk_metadata_parse(crk_codeobj *co, const void *md, size_t len, size_t max_records,
-                       char *err, size_t errlen);
 
 /* "any", "on", "off", "unsupported". */
 const char *crk_feature_name(int f);

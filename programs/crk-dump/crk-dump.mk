@@ -12,7 +12,7 @@ MANDIR ?= $(PREFIX)/share/man
 # crk-dump's own readers (code objects' notes and metadata) and printers;
 # then the program.
 DUMP_LIB_SRCS := $(FORMAT_ALL_SRCS) \
-                 $(addprefix programs/crk-dump/,msgpack.c metadata.c codeobj.c blob.c report.c checks.c)
+                 $(addprefix programs/crk-dump/,msgpack.c metadata.c codeobj.c blob.c scan.c report.c checks.c)
 DUMP_SRCS := $(DUMP_LIB_SRCS) programs/crk-dump/main.c
 # zlib and zstd: the two compressions of compressed offload bundles, and
 # libmd's MD5 for their hash (Debian: zlib1g-dev libzstd-dev libmd-dev).

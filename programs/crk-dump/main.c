@@ -27,7 +27,9 @@ static void usage(FILE *f) {
     "a compressed bundle, or a host ELF/archive that embeds bundles) and their kernels'\n"
     "resources: registers, LDS, scratch, spills, wavefront and workgroup sizes, arguments.\n"
     "\n"
-    "  --json            machine-readable output (stable keys)\n"
+    "  --json            machine-readable output (stable keys): one JSON document,\n"
+    "                    an array of one object per FILE (with --arch, each arch's\n"
+    "                    verdict in it; a FILE that cannot be read, its error)\n"
     "  --symbols         kernel names only, one per line ('# ARCH' lines between archs)\n"
     "  -q, --quiet       print no listing, only what the checks find\n"
     "  --arch=LIST       would GPUs of these target IDs (comma or space separated,\n"
@@ -60,9 +62,11 @@ static void usage(FILE *f) {
     (unsigned long long)(MAX_INPUT_DEFAULT >> 20), CRK_BLOB_MAX_RECORDS, CRK_CODEOBJ_MAX_RECORDS);
 }
 
+/* arg comes from the command line: escaped, like every name printed. */
 static int die_usage(const char *msg, const char *arg) {
-  fprintf(stderr, "crk-dump: %s%s\n", msg, arg ? arg : "");
-  fputs("try 'crk-dump --help'\n", stderr);
+  fprintf(stderr, "crk-dump: %s", msg);
+  if (arg) crk_print_escaped(stderr, arg);
+  fputs("\ntry 'crk-dump --help'\n", stderr);
   return 2;
 }
 
@@ -313,8 +317,11 @@ int main(int argc, char **argv) {
   if ((extract_arch != NULL) != (out_path != NULL))
     return die_usage("--extract ARCH and -o OUT go together", NULL);
   if (extract_arch && nfiles != 1) return die_usage("--extract takes one input file", NULL);
-
+  static crk_arch_list archs; /* static: some 6 KB */
+  crk_arch_verdict verdicts[CRK_ARCH_MAX];
   char err[1024];
+  if (arch_list && crk_arch_list_parse(arch_list, &archs, err, sizeof err) != 0) return die_usage(err, NULL);
+
   char **names = NULL;
   size_t nnames = 0;
   if (expect_path && !(names = read_names(expect_path, max_input, &nnames, err, sizeof err))) {
@@ -323,6 +330,9 @@ int main(int argc, char **argv) {
   }
 
   int status = 0;
+  /* --json: one document for all the files, an array of one object each. */
+  int json = mode == JSON && !quiet && !extract_arch, json_first = 1;
+  if (json) fputs("[\n", stdout);
   for (size_t fi = 0; fi < nfiles; fi++) {
     const char *file = files[fi];
     size_t len;
@@ -337,6 +347,7 @@ int main(int argc, char **argv) {
       fputs(": ", stderr);
       crk_print_escaped(stderr, err);
       fputc('\n', stderr);
+      if (json) crk_report_json_error(stdout, file, err, json_first), json_first = 0;
       free(data);
       status = 2;
       continue;
@@ -344,6 +355,7 @@ int main(int argc, char **argv) {
     unsigned char *sel = malloc(b.nobjs ? b.nobjs : 1);
     if (!sel) {
       fprintf(stderr, "crk-dump: out of memory\n");
+      if (json) crk_report_json_error(stdout, file, "out of memory", json_first), json_first = 0;
       crk_blob_free(&b);
       free(data);
       status = 2;
@@ -353,11 +365,12 @@ int main(int argc, char **argv) {
     int failed = 0;
     if (arch_list)
       failed += crk_check_archs(stderr, mode == TABLE && !quiet && !extract_arch ? stdout : NULL, file, &b,
-                                arch_list, isa_fallback, sel);
+                                &archs, isa_fallback, sel, verdicts);
     if (names) failed += crk_check_expect(stderr, file, &b, sel, names, nnames);
     if (no_spills) failed += crk_check_no_spills(stderr, file, &b, sel);
     if (!quiet && !extract_arch) {
-      if (mode == JSON) crk_report_json(stdout, file, &b, sel);
+      if (mode == JSON)
+        crk_report_json(stdout, file, &b, sel, arch_list ? &archs : NULL, verdicts, json_first), json_first = 0;
       else if (mode == SYMBOLS) crk_report_symbols(stdout, &b, sel);
       else crk_report_table(stdout, file, &b, sel);
     }
@@ -370,6 +383,7 @@ int main(int argc, char **argv) {
     crk_blob_free(&b);
     free(data);
   }
+  if (json) fputs(json_first ? "]\n" : "\n]\n", stdout);
   if (fflush(stdout) != 0 || ferror(stdout)) {
     fprintf(stderr, "crk-dump: cannot write the listing: %s\n", strerror(errno));
     status = 2;

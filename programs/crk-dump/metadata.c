@@ -7,7 +7,7 @@
  * arguments are stored as they are read, so memory grows with the input's
  * real content, never with a count it claims, and stops at max_records of
  * them (content can be cheap: see CRK_CODEOBJ_MAX_RECORDS). */
-#include "codeobj.h"
+#include "metadata.h"
 #include "msgpack.h"
 
 #include <stdio.h>
@@ -50,6 +50,17 @@ static int grow(void **arr, size_t *cap, size_t n, size_t sz) {
   *arr = p;
   *cap = nc;
   return 0;
+}
+
+/* The next slot of a growing array of records (*arr, n used, *cap
+ * allocated, sz bytes each), counted against the cap; NULL with err. */
+static void *next_record(md_ctx *c, void **arr, size_t *cap, size_t n, size_t sz) {
+  if (take_record(c) != 0) return NULL;
+  if (grow(arr, cap, n, sz) != 0) {
+    snprintf(c->err, c->errlen, "out of memory");
+    return NULL;
+  }
+  return (char *)*arr + n * sz;
 }
 
 /* Reads a non-negative integer value into *v; what names the field. */
@@ -119,13 +130,8 @@ static int read_args(md_ctx *c, crk_kernel *kn, size_t k) {
   kn->nargs = kn->explicit_args = 0;
   size_t cap = 0;
   for (uint64_t i = 0; i < o.u; i++) {
-    if (take_record(c) != 0) return -1;
-    if (grow((void **)&kn->args, &cap, kn->nargs, sizeof *kn->args) != 0) {
-      snprintf(c->err, c->errlen, "out of memory");
-      return -1;
-    }
-    crk_kernel_arg *a = &kn->args[kn->nargs];
-    if (read_arg(c, a, k, (size_t)i) != 0) return -1;
+    crk_kernel_arg *a = next_record(c, (void **)&kn->args, &cap, kn->nargs, sizeof *kn->args);
+    if (!a || read_arg(c, a, k, (size_t)i) != 0) return -1;
     kn->nargs++;
     if (!a->hidden) kn->explicit_args++;
   }
@@ -226,12 +232,8 @@ static int read_kernels(md_ctx *c, crk_codeobj *co) {
   }
   size_t cap = 0;
   for (uint64_t i = 0; i < o.u; i++) {
-    if (take_record(c) != 0) return -1;
-    if (grow((void **)&co->kernels, &cap, co->nkernels, sizeof *co->kernels) != 0) {
-      snprintf(c->err, c->errlen, "out of memory");
-      return -1;
-    }
-    crk_kernel *kn = &co->kernels[co->nkernels];
+    crk_kernel *kn = next_record(c, (void **)&co->kernels, &cap, co->nkernels, sizeof *co->kernels);
+    if (!kn) return -1;
     int rc = read_kernel(c, kn, (size_t)i);
     if (rc != 0 && kn->name) {
       /* Name the kernel at fault: prefix the reason with its name. */

@@ -150,11 +150,39 @@ static void json_num(FILE *f, int64_t v) {
   else fprintf(f, "%" PRId64, v);
 }
 
-void crk_report_json(FILE *f, const char *file, const crk_blob *b, const unsigned char *sel) {
-  fputs("{\n  \"file\": ", f);
+void crk_report_json_error(FILE *f, const char *file, const char *err, int first) {
+  fputs(first ? "{\n  \"file\": " : ",\n{\n  \"file\": ", f);
+  json_str(f, file);
+  fputs(",\n  \"error\": ", f);
+  json_str(f, err);
+  fputs("\n}", f);
+}
+
+void crk_report_json(FILE *f, const char *file, const crk_blob *b, const unsigned char *sel,
+                     const crk_arch_list *archs, const crk_arch_verdict *verdicts, int first_file) {
+  fputs(first_file ? "{\n  \"file\": " : ",\n{\n  \"file\": ", f);
   json_str(f, file);
   fputs(",\n  \"format\": ", f);
   json_str(f, b->format ? b->format : "");
+  fputs(",\n  \"loader_refuses\": ", f);
+  if (b->loader_refusal) json_str(f, b->loader_refusal);
+  else fputs("null", f);
+  if (archs) {
+    fputs(",\n  \"arch_check\": [", f);
+    for (size_t a = 0; a < archs->n; a++) {
+      fputs(a ? ",\n    {\"target_id\": " : "\n    {\"target_id\": ", f);
+      json_str(f, archs->text[a]);
+      fputs(", \"verdict\": ", f);
+      json_str(f, crk_verdict_name(&verdicts[a]));
+      fputs(", \"loads\": [", f);
+      for (size_t k = 0; k < verdicts[a].nloads; k++) {
+        if (k) fputs(", ", f);
+        json_str(f, b->objs[verdicts[a].loads[k]].co.target_id);
+      }
+      fputs("]}", f);
+    }
+    fputs(archs->n ? "\n  ]" : "]", f);
+  }
   fputs(",\n  \"code_objects\": [", f);
   int first = 1;
   for (size_t i = 0; i < b->nobjs; i++) {
@@ -208,7 +236,7 @@ void crk_report_json(FILE *f, const char *file, const crk_blob *b, const unsigne
     }
     fputs(co->nkernels ? "\n     ]}" : "]}", f);
   }
-  fputs(first ? "]\n}\n" : "\n  ]\n}\n", f);
+  fputs(first ? "]\n}" : "\n  ]\n}", f);
 }
 
 void crk_report_symbols(FILE *f, const crk_blob *b, const unsigned char *sel) {

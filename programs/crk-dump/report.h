@@ -5,11 +5,20 @@
 #define CRK_DUMP_REPORT_H
 
 #include "blob.h"
+#include "checks.h"
 
 #include <stdio.h>
 
 void crk_report_table(FILE *f, const char *file, const crk_blob *b, const unsigned char *sel);
-void crk_report_json(FILE *f, const char *file, const crk_blob *b, const unsigned char *sel);
+/* One JSON object of the --json array (first: no comma before it), with
+ * "loader_refuses" (why the loader would refuse the blob, or null). With
+ * archs (--arch; NULL without), an "arch_check" member: each target ID's verdict
+ * (exact, generic, ISA-compatible, none, refused) and the code objects it
+ * loads, from verdicts[i]. */
+void crk_report_json(FILE *f, const char *file, const crk_blob *b, const unsigned char *sel,
+                     const crk_arch_list *archs, const crk_arch_verdict *verdicts, int first);
+/* The object of a FILE that could not be read: {"file", "error"}. */
+void crk_report_json_error(FILE *f, const char *file, const char *err, int first);
 void crk_report_symbols(FILE *f, const crk_blob *b, const unsigned char *sel);
 
 /* Writes s with bytes that are not printable ASCII as \xNN (names come

@@ -6,6 +6,7 @@
  * program itself exits 2 naming the file and the fault. */
 #include "check.h"
 #include "crk-dump/blob.h"
+#include "crk-dump/metadata.h"
 #include "test_dump_util.h"
 
 static char last_err[1024];

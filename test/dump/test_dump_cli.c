@@ -105,7 +105,7 @@ int main(void) {
   snprintf(args, sizeof args, "-q --arch '%s gfx803' '%s'", a0, blob());
   run("cli: --arch with an absent arch exits 1 naming it", args, 1, NULL, "arch gfx803 missing");
   snprintf(args, sizeof args, "-q --arch 'gfx90a:frob+' '%s'", blob());
-  run("cli: --arch with a malformed target ID exits 1 saying so", args, 1, NULL, "not a target ID");
+  run("cli: --arch with a malformed target ID is a usage error (exit 2) saying so", args, 2, NULL, "not a target ID");
   snprintf(args, sizeof args, "--arch gfx90a:xnack+ '%s'", build_path("test/dump-fixtures/hip_host.elf", NULL));
   run("cli: --arch gfx90a:xnack+ matches the xnack+ code object only", args, 0, "gfx90a:xnack+", "");
   snprintf(args, sizeof args, "--arch gfx1100:xnack+ '%s'", build_path("test/dump-fixtures/hip_host.elf", NULL));

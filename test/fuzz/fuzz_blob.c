@@ -39,13 +39,18 @@ int FUZZ_BLOB_ENTRY(const uint8_t *data, size_t size) {
   if (!sel) abort();
   memset(sel, 1, b.nobjs);
   crk_report_table(sink, "fuzz", &b, sel);
-  crk_report_json(sink, "fuzz", &b, sel);
+  static crk_arch_list archs;
+  static crk_arch_verdict verdicts[CRK_ARCH_MAX];
+  if (crk_arch_list_parse("gfx90a,gfx1100:xnack-, gfx906:sramecc+:xnack+, gfx1031", &archs, err, sizeof err) != 0)
+    abort();
+  crk_check_archs(sink, sink, "fuzz", &b, &archs, 1, sel, verdicts);
+  memset(sel, 1, b.nobjs);
+  crk_report_json(sink, "fuzz", &b, sel, &archs, verdicts, 1);
   crk_report_symbols(sink, &b, sel);
   char name[] = "quantize_q8_1";
   char *names[] = {name};
   crk_check_no_spills(sink, "fuzz", &b, sel);
   crk_check_expect(sink, "fuzz", &b, sel, names, 1);
-  crk_check_archs(sink, sink, "fuzz", &b, "gfx90a,gfx1100:xnack-, gfx906:sramecc+:xnack+, gfx1031", 1, sel);
   free(sel);
   crk_blob_free(&b);
   return 0;

@@ -7,6 +7,7 @@
  * test_dump_corpus replays the corpus through this same function (renamed
  * with FUZZ_METADATA_ENTRY) in every `make test`. */
 #include "crk-dump/codeobj.h"
+#include "crk-dump/metadata.h"
 #include "crk-dump/msgpack.h"
 #include "crk-dump/report.h"
 
@@ -49,7 +50,7 @@ int FUZZ_METADATA_ENTRY(const uint8_t *data, size_t size) {
   b.nobjs = 1;
   unsigned char sel = 1;
   crk_report_table(sink, "fuzz", &b, &sel);
-  crk_report_json(sink, "fuzz", &b, &sel);
+  crk_report_json(sink, "fuzz", &b, &sel, NULL, NULL, 1);
   crk_report_symbols(sink, &b, &sel);
   crk_codeobj_free(&obj.co);
   return 0;

@@ -18,6 +18,11 @@
 #   test_loader_ccob     a compressed bundle opened, decompressed, vetted
 #   test_processors      every row of format/amdgpu_processors.def, named alike
 #                        by the loader and by crk-dump's parser (ASan+UBSan)
+#   test_dump_vet        hostile blobs refused alike by the loader and crk-dump
+#                        --arch; --arch usage errors; --json one document
+#   test_dot_path        hip/common.h's int8 dot #if chain and mat-vec register
+#                        cap agree with the table's dot column, per processor
+#                        the build's clang knows (clang -E -dM)
 # and builds examples/ (the README example and loader_bench) so they stay
 # correct.
 
@@ -122,4 +127,17 @@ PROCESSORS_TEST_OBJS := $(patsubst %.c,$(TEST_OUT)/obj/%.o,$(addprefix programs/
 TEST_PROGS += test_processors
 $(TEST_OUT)/test_processors: $(LOADER_TEST_OBJS) $(PROCESSORS_TEST_OBJS)
 $(TEST_OUT)/test_processors: TEST_LDLIBS += -ldl -lpthread -lzstd -lz -lmd
+
+# test_dump_vet: the loader and crk-dump --arch refuse the same hostile
+# blobs (one vetting function), crk-dump's --arch usage errors and its one
+# --json document, the loader's arch arguments, the decompression cap.
+TEST_PROGS += test_dump_vet
+$(TEST_OUT)/test_dump_vet: $(LOADER_TEST_OBJS) $(CRK_DUMP) $(DUMP_FIX)/quantized.ccob
+$(TEST_OUT)/test_dump_vet: TEST_LDLIBS += -ldl -lpthread -lzstd -lz -lmd
+
+# test_dot_path: the build's clang and device flags, compiled in.
+TEST_PROGS += test_dot_path
+$(TEST_OUT)/test_dot_path: $(TEST_OUT)/obj/format/processors.o
+$(TEST_OUT)/obj/test/test_dot_path.o: TEST_CFLAGS += -DCRK_CLANG='"$(CLANG)"' -DCRK_HIP_DEVFLAGS='"$(HIP_DEVFLAGS)"'
+$(TEST_OUT)/obj/test/test_dot_path.o: $(HIP_FLAGS_REC)
 endif

@@ -28,7 +28,8 @@ int main(void) {
   static const char *const absent[] = {
     "crk_ccob_parse", "crk_is_compressed_bundle", /* used inside, hidden (format/ccob.h) */
     "crk_bundle_parse", "crk_target_id_parse", "crk_pick_score", "crk_decompress", /* format/, hidden */
-    "crk_fail", "crk_handle_new", "crk_handle_get", "crk_ldr_blob_inspect", "crk_elf_check", /* internal */
+    "crk_blob_open", "crk_blob_vet", "crk_flags_target_decode", "crk_pick_best", "crk_elf_view_vet", "crk_escape",
+    "crk_fail", "crk_handle_new", "crk_handle_get", "crk_ldr_blob_inspect", "crk_diagnose_arch_missing", /* internal */
   };
   for (size_t i = 0; i < sizeof absent / sizeof absent[0]; i++) {
     char what[96];

@@ -5,11 +5,20 @@
 #include "fake_backend.h"
 
 #include "../lib/module_blob.h"
+#include "bundle.h"
 #include "../lib/elf_check.h"
 #include "candle_rocm_kernels.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+/* The target ID an ELF's e_flags name (format/target_pick.h's decoder). */
+static int elf_target(const unsigned char *p, size_t n, char *buf, size_t len) {
+  crk_flags_target t;
+  int rc = crk_flags_target_of_elf(p, n, &t);
+  snprintf(buf, len, "%s", t.text);
+  return rc;
+}
 
 /* EF_AMDGPU_MACH values and v4 feature bits used below. */
 #define MACH_GFX906 0x2f
@@ -61,7 +70,7 @@ static void test_quantized(void) {
   int agree = 1;
   for (size_t i = 0; agree && i < b.count; i++) {
     char t[64];
-    agree = crk_elf_amdgpu_target(b.targets[i].image, b.targets[i].size, t, sizeof t) == 0 &&
+    agree = elf_target(b.targets[i].image, b.targets[i].size, t, sizeof t) == 0 &&
             strncmp(t, b.targets[i].tid.processor, strlen(b.targets[i].tid.processor)) == 0;
   }
   CHECK(agree, "QUANTIZED: each code object's e_flags processor matches its bundle entry", "mismatch");
@@ -258,7 +267,7 @@ static void test_targets(void) {
     size_t n;
     unsigned char *e = fake_amd_elf(cases[i].mach, cases[i].feat, &n);
     char t[64] = "", name[96];
-    int r = crk_elf_amdgpu_target(e, n, t, sizeof t);
+    int r = elf_target(e, n, t, sizeof t);
     snprintf(name, sizeof name, "e_flags 0x%03x -> target ID %s", cases[i].mach | cases[i].feat, cases[i].want);
     CHECK(r == 0 && strcmp(t, cases[i].want) == 0, name, "got '%s'", t);
     free(e);

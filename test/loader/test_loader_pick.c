@@ -15,6 +15,7 @@
 #include "test_dump_util.h"
 
 #include "bundle.h"
+#include "target_pick.h"
 #include "candle_rocm_kernels.h"
 
 #include <stdlib.h>

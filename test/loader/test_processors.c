@@ -22,6 +22,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The target ID an ELF's e_flags name (format/target_pick.h's decoder). */
+static int elf_target(const unsigned char *p, size_t n, char *buf, size_t len) {
+  crk_flags_target t;
+  int rc = crk_flags_target_of_elf(p, n, &t);
+  snprintf(buf, len, "%s", t.text);
+  return rc;
+}
+
 static void wr16(unsigned char *p, unsigned v) { p[0] = (unsigned char)v, p[1] = (unsigned char)(v >> 8); }
 static void wr32(unsigned char *p, uint32_t v) { wr16(p, v & 0xffff), wr16(p + 2, v >> 16); }
 static void wr64(unsigned char *p, uint64_t v) { wr32(p, (uint32_t)v), wr32(p + 4, (uint32_t)(v >> 32)); }
@@ -79,7 +87,7 @@ static void through_loader(const char *name, const unsigned char *elf) {
 
   char target[64] = "";
   snprintf(check, sizeof check, "loader: e_flags name %s", name);
-  CHECK(crk_elf_amdgpu_target(elf, ELF_LEN, target, sizeof target) == 0 && strcmp(target, name) == 0,
+  CHECK(elf_target(elf, ELF_LEN, target, sizeof target) == 0 && strcmp(target, name) == 0,
         check, "got '%s'", target);
 }
 
@@ -107,7 +115,7 @@ static void retarget(const char *name, unsigned mach, int generic) {
     CHECK(rc == -1 && elf[48] == 0x41, check, "rc %d, mach 0x%02x", rc, elf[48]);
     return;
   }
-  CHECK(rc == 0 && elf[48] == mach && crk_elf_amdgpu_target(elf, ELF_LEN, target, sizeof target) == 0 &&
+  CHECK(rc == 0 && elf[48] == mach && elf_target(elf, ELF_LEN, target, sizeof target) == 0 &&
             strcmp(target, name) == 0,
         check, "rc %d, mach 0x%02x, target '%s'", rc, elf[48], target);
 }

@@ -170,7 +170,7 @@ pub fn describe(
 ///
 /// Every line must be blank, a `/* */` comment, or one whole row
 /// `CRK_PROCESSOR("name", 0xNNN, "generic" or NULL, isa_group, features,
-/// wave)`, each column as the .def's header describes it, and each generic
+/// wave, dot)`, each column as the .def's header describes it, and each generic
 /// target must be a row of its own without one. Anything else is an error
 /// naming the line: a row this reader skipped would silently drop a
 /// processor's generic target from the crate (the C build rejects such a
@@ -260,17 +260,28 @@ fn strip_comments(line: &str, in_comment: &mut bool) -> String {
 /// The feature names the features column may join with `|` (processors.h).
 const FEATURES: &[&str] = &["CRK_F_DOT", "CRK_F_BVH", "CRK_F_SFLT"];
 
+/// The int8 dot paths of the dot column (processors.h's crk_dot_path).
+const DOT_PATHS: &[&str] = &["CRK_DOT_SCALAR", "CRK_DOT_SDOT4", "CRK_DOT_SUDOT4"];
+
+/// A C decimal constant the C compiler reads as the same `int`: digits only
+/// (no sign, no suffix), no leading zero (C would read octal), at most
+/// `i32::MAX` (a larger one only warns in C, and changes value).
+fn c_int(s: &str) -> Option<i32> {
+    let plain = !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && (s == "0" || !s.starts_with('0'));
+    if plain { s.parse::<i32>().ok() } else { None }
+}
+
 /// One row's name, EF_AMDGPU_MACH value and generic target, every column
-/// checked.
+/// checked as strictly as the C compiler reads it (processors.c).
 fn parse_processor_row(code: &str) -> Result<(String, u32, Option<String>), String> {
     let inner = code
         .strip_prefix("CRK_PROCESSOR(")
         .and_then(|r| r.strip_suffix(')'))
         .ok_or("not a CRK_PROCESSOR(...) row alone on its line")?;
     let fields: Vec<&str> = inner.split(',').map(str::trim).collect();
-    let [name, mach, generic, group, features, wave] = fields[..] else {
+    let [name, mach, generic, group, features, wave, dot] = fields[..] else {
         return Err(format!(
-            "{} columns, want 6 (name, mach, generic, isa_group, features, wave)",
+            "{} columns, want 7 (name, mach, generic, isa_group, features, wave, dot)",
             fields.len()
         ));
     };
@@ -287,9 +298,10 @@ fn parse_processor_row(code: &str) -> Result<(String, u32, Option<String>), Stri
         }
     };
     let name = processor_name("name", name)?;
+    // Hex digits only: from_str_radix alone would take a sign (`0x+41`).
     let mach = mach
         .strip_prefix("0x")
-        .filter(|h| !h.is_empty() && h.len() <= 3)
+        .filter(|h| !h.is_empty() && h.len() <= 3 && h.bytes().all(|b| b.is_ascii_hexdigit()))
         .and_then(|h| u32::from_str_radix(h, 16).ok())
         .filter(|&v| v <= 0xff)
         .ok_or_else(|| format!("mach {mach} is not a hex EF_AMDGPU_MACH value like 0x041"))?;
@@ -297,14 +309,17 @@ fn parse_processor_row(code: &str) -> Result<(String, u32, Option<String>), Stri
     if generic.as_deref() == Some(name.as_str()) {
         return Err(format!("{name} is its own generic target"));
     }
-    if group.is_empty() || !group.chars().all(|c| c.is_ascii_digit()) {
-        return Err(format!("isa_group {group} is not a number"));
+    if c_int(group).is_none() {
+        return Err(format!("isa_group {group} is not a number from 0 to {} without leading zeros", i32::MAX));
     }
     if features != "0" && !features.split('|').map(str::trim).all(|f| FEATURES.contains(&f)) {
         return Err(format!("features {features} is neither 0 nor of {}, joined with |", FEATURES.join(" ")));
     }
     if wave != "32" && wave != "64" {
         return Err(format!("wave size {wave} is neither 32 nor 64"));
+    }
+    if !DOT_PATHS.contains(&dot) {
+        return Err(format!("dot path {dot} is not one of {}", DOT_PATHS.join(" ")));
     }
     Ok((name, mach, generic))
 }

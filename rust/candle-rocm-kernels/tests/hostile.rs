@@ -231,16 +231,16 @@ fn table(rows: &[&str]) -> String {
     format!("/* the processor table\n * (a comment) */\n{}\n", rows.join("\n"))
 }
 
-const GFX900: &str = r#"CRK_PROCESSOR("gfx900", 0x02c, "gfx9-generic", 1, 0, 64)"#;
-const GFX9_GENERIC: &str = r#"CRK_PROCESSOR("gfx9-generic", 0x051, NULL, 0, 0, 64)"#;
+const GFX900: &str = r#"CRK_PROCESSOR("gfx900", 0x02c, "gfx9-generic", 1, 0, 64, CRK_DOT_SCALAR)"#;
+const GFX9_GENERIC: &str = r#"CRK_PROCESSOR("gfx9-generic", 0x051, NULL, 0, 0, 64, CRK_DOT_SCALAR)"#;
 
 #[test]
 fn processor_table_reads_rows_comments_and_blank_lines() {
     let text = table(&[
         GFX900,
         "",
-        r#"  CRK_PROCESSOR("gfx906", 0x02f, "gfx9-generic", 2, CRK_F_DOT | CRK_F_BVH, 64) /* why */"#,
-        r#"CRK_PROCESSOR("gfx908", 0x030, NULL, 0, 0, 64)"#,
+        r#"  CRK_PROCESSOR("gfx906", 0x02f, "gfx9-generic", 2, CRK_F_DOT | CRK_F_BVH, 64, CRK_DOT_SDOT4) /* why */"#,
+        r#"CRK_PROCESSOR("gfx908", 0x030, NULL, 0, 0, 64, CRK_DOT_SCALAR)"#,
         GFX9_GENERIC,
     ]);
     assert_eq!(
@@ -253,29 +253,43 @@ fn processor_table_reads_rows_comments_and_blank_lines() {
 fn a_malformed_processor_row_is_an_error_naming_its_line() {
     // (row on line 4, after GFX900 on line 3; what the error must say)
     let cases: &[(&str, &str)] = &[
-        (r#"CRK_PROCESOR("gfx906", 0x02f, "gfx9-generic", 2, 0, 64)"#, "not a CRK_PROCESSOR(...) row"),
-        (r#"CRK_PROCESSOR("gfx906", 0x02f, "gfx9-generic", 2, 0)"#, "5 columns, want 6"),
-        (r#"CRK_PROCESSOR("gfx906", 0x02f, "gfx9-generic", 2, 0, 64, 1)"#, "7 columns"),
-        (r#"CRK_PROCESSOR("gfx906", 0x02f, "gfx9-generic", 2, 0, 64) x"#, "not a CRK_PROCESSOR(...) row"),
-        (r#"CRK_PROCESSOR("gfx906", 0x02f, "gfx9-generic", 2, 0, 64);"#, "not a CRK_PROCESSOR(...) row"),
-        (r#"CRK_PROCESSOR(gfx906, 0x02f, "gfx9-generic", 2, 0, 64)"#, "name gfx906 is not a quoted"),
-        (r#"CRK_PROCESSOR("", 0x02f, "gfx9-generic", 2, 0, 64)"#, "is not a quoted"),
-        (r#"CRK_PROCESSOR("gfx906", 47, "gfx9-generic", 2, 0, 64)"#, "mach 47 is not a hex"),
-        (r#"CRK_PROCESSOR("gfx906", 0x12f, "gfx9-generic", 2, 0, 64)"#, "mach 0x12f"),
+        (r#"CRK_PROCESOR("gfx906", 0x02f, "gfx9-generic", 2, 0, 64, CRK_DOT_SCALAR)"#, "not a CRK_PROCESSOR(...) row"),
+        (r#"CRK_PROCESSOR("gfx906", 0x02f, "gfx9-generic", 2, 0, 64)"#, "6 columns, want 7"),
+        (r#"CRK_PROCESSOR("gfx906", 0x02f, "gfx9-generic", 2, 0, 64, CRK_DOT_SDOT4, 1)"#, "8 columns"),
+        (r#"CRK_PROCESSOR("gfx906", 0x02f, "gfx9-generic", 2, 0, 64, CRK_DOT_SCALAR) x"#, "not a CRK_PROCESSOR(...) row"),
+        (r#"CRK_PROCESSOR("gfx906", 0x02f, "gfx9-generic", 2, 0, 64, CRK_DOT_SCALAR);"#, "not a CRK_PROCESSOR(...) row"),
+        (r#"CRK_PROCESSOR(gfx906, 0x02f, "gfx9-generic", 2, 0, 64, CRK_DOT_SCALAR)"#, "name gfx906 is not a quoted"),
+        (r#"CRK_PROCESSOR("", 0x02f, "gfx9-generic", 2, 0, 64, CRK_DOT_SCALAR)"#, "is not a quoted"),
+        (r#"CRK_PROCESSOR("gfx906", 47, "gfx9-generic", 2, 0, 64, CRK_DOT_SCALAR)"#, "mach 47 is not a hex"),
+        (r#"CRK_PROCESSOR("gfx906", 0x12f, "gfx9-generic", 2, 0, 64, CRK_DOT_SCALAR)"#, "mach 0x12f"),
         (
-            r#"CRK_PROCESSOR("gfx906", 0x02f, gfx9-generic, 2, 0, 64)"#,
+            r#"CRK_PROCESSOR("gfx906", 0x02f, gfx9-generic, 2, 0, 64, CRK_DOT_SCALAR)"#,
             "generic target gfx9-generic is not a quoted",
         ),
-        (r#"CRK_PROCESSOR("gfx906", 0x02f, "gfx9-generic", -2, 0, 64)"#, "isa_group -2"),
-        (r#"CRK_PROCESSOR("gfx906", 0x02f, "gfx9-generic", 2, DOT, 64)"#, "features DOT"),
-        (r#"CRK_PROCESSOR("gfx906", 0x02f, "gfx9-generic", 2, CRK_F_DOT|, 64)"#, "features CRK_F_DOT|"),
-        (r#"CRK_PROCESSOR("gfx906", 0x02f, "gfx9-generic", 2, 0, 48)"#, "wave size 48"),
-        (r#"CRK_PROCESSOR("gfx906", 0x02f, "gfx906", 2, 0, 64)"#, "its own generic target"),
-        (r#"CRK_PROCESSOR("gfx900", 0x02f, NULL, 0, 0, 64)"#, "gfx900 already has a row (line 3)"),
-        (r#"CRK_PROCESSOR("gfx906", 0x02c, NULL, 0, 0, 64)"#, "already gfx900's (line 3)"),
-        (r#"CRK_PROCESSOR("gfx906", 0x02f, "gfx9-generik", 2, 0, 64)"#, "gfx9-generik has no row"),
-        (r#"CRK_PROCESSOR("gfx906", 0x02f, "gfx900", 2, 0, 64)"#, "a processor with a generic target"),
+        (r#"CRK_PROCESSOR("gfx906", 0x02f, "gfx9-generic", -2, 0, 64, CRK_DOT_SCALAR)"#, "isa_group -2"),
+        (r#"CRK_PROCESSOR("gfx906", 0x02f, "gfx9-generic", 2, DOT, 64, CRK_DOT_SCALAR)"#, "features DOT"),
+        (r#"CRK_PROCESSOR("gfx906", 0x02f, "gfx9-generic", 2, CRK_F_DOT|, 64, CRK_DOT_SCALAR)"#, "features CRK_F_DOT|"),
+        (r#"CRK_PROCESSOR("gfx906", 0x02f, "gfx9-generic", 2, 0, 48, CRK_DOT_SCALAR)"#, "wave size 48"),
+        (r#"CRK_PROCESSOR("gfx906", 0x02f, "gfx906", 2, 0, 64, CRK_DOT_SCALAR)"#, "its own generic target"),
+        (r#"CRK_PROCESSOR("gfx900", 0x02f, NULL, 0, 0, 64, CRK_DOT_SCALAR)"#, "gfx900 already has a row (line 3)"),
+        (r#"CRK_PROCESSOR("gfx906", 0x02c, NULL, 0, 0, 64, CRK_DOT_SCALAR)"#, "already gfx900's (line 3)"),
+        (r#"CRK_PROCESSOR("gfx906", 0x02f, "gfx9-generik", 2, 0, 64, CRK_DOT_SCALAR)"#, "gfx9-generik has no row"),
+        (r#"CRK_PROCESSOR("gfx906", 0x02f, "gfx900", 2, 0, 64, CRK_DOT_SCALAR)"#, "a processor with a generic target"),
         ("// a C++ comment", "not a CRK_PROCESSOR(...) row"),
+        // What the C compiler refuses (or reads as another value) is refused
+        // here too: a sign after 0x, a group beyond an int, octal, a suffix.
+        (r#"CRK_PROCESSOR("gfx906", 0x+2f, "gfx9-generic", 2, 0, 64, CRK_DOT_SDOT4)"#, "mach 0x+2f"),
+        (r#"CRK_PROCESSOR("gfx906", 0x-2f, "gfx9-generic", 2, 0, 64, CRK_DOT_SDOT4)"#, "mach 0x-2f"),
+        (
+            r#"CRK_PROCESSOR("gfx906", 0x02f, "gfx9-generic", 99999999999999999999999, 0, 64, CRK_DOT_SDOT4)"#,
+            "isa_group 99999999999999999999999",
+        ),
+        (r#"CRK_PROCESSOR("gfx906", 0x02f, "gfx9-generic", 2147483648, 0, 64, CRK_DOT_SDOT4)"#, "isa_group 2147483648"),
+        (r#"CRK_PROCESSOR("gfx906", 0x02f, "gfx9-generic", +2, 0, 64, CRK_DOT_SDOT4)"#, "isa_group +2"),
+        (r#"CRK_PROCESSOR("gfx906", 0x02f, "gfx9-generic", 010, 0, 64, CRK_DOT_SDOT4)"#, "isa_group 010"),
+        (r#"CRK_PROCESSOR("gfx906", 0x02f, "gfx9-generic", 2u, 0, 64, CRK_DOT_SDOT4)"#, "isa_group 2u"),
+        (r#"CRK_PROCESSOR("gfx906", 0x02f, "gfx9-generic", 2, 0, 64, SDOT4)"#, "dot path SDOT4"),
+        (r#"CRK_PROCESSOR("gfx906", 0x02f, "gfx9-generic", 2, 0, 64, 1)"#, "dot path 1"),
     ];
     for (row, want) in cases {
         let err = build_inputs::generic_targets(&table(&[GFX900, row, GFX9_GENERIC])).unwrap_err();
