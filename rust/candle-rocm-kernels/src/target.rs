@@ -44,12 +44,19 @@ impl TargetId<'_> {
 }
 
 /// Parses a target ID (a bundle entry's tail, or a device's gcnArchName).
-/// Errors on an empty processor, an unknown feature or a repeated one.
+/// Errors on an empty processor, one with characters no processor name
+/// has, an unknown feature or a repeated one.
 pub fn parse_target_id(s: &str) -> Result<TargetId<'_>, String> {
     let mut parts = s.split(':');
     let processor = parts.next().unwrap_or("");
     if processor.is_empty() {
         return Err(format!("target ID '{s}' has no processor"));
+    }
+    // Processor names are lower-case letters, digits and '-' (gfx1100,
+    // gfx11-generic): anything else (a newline, an escape sequence) is no
+    // processor, and is shown escaped.
+    if !processor.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+        return Err(format!("target ID '{}': '{}' is not a processor name", s.escape_debug(), processor.escape_debug()));
     }
     let mut t = TargetId { processor, xnack: Feature::Any, sramecc: Feature::Any };
     for f in parts {
