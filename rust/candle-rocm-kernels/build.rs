@@ -218,9 +218,9 @@ impl Choice {
     fn because(&self) -> String {
         match &self.why {
             Why::Asked => "CANDLE_ROCM_ARCH".into(),
-            Why::AskedDefault => "CANDLE_ROCM_ARCH=default: the default list".into(),
+            Why::AskedDefault => "CANDLE_ROCM_ARCH=default".into(),
             Why::Found(tool) => format!("the AMD GPU(s) {tool} found here"),
-            Why::NoGpu => "the default list: no AMD GPU found here".into(),
+            Why::NoGpu => "no AMD GPU found here".into(),
         }
     }
 
@@ -347,7 +347,7 @@ fn build_with_make(csrc: &Path, out_dir: &Path, choice: &Choice) -> (PathBuf, Ve
     let what = match &planned {
         Some(a) if a.len() == 1 => a[0].clone(),
         Some(a) => format!("{} archs ({})", a.len(), a.join(" ")),
-        None if choice.arch == "default" => "the default arch list".to_owned(),
+        None if choice.arch == "default" => "every default arch".to_owned(),
         None => choice.arch.clone(),
     };
     // About 10 s of one core per arch (README's table: 23 archs, 3 min 45 s of CPU).
