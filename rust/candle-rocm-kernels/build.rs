@@ -7,7 +7,7 @@
 //!   `make -C csrc PLATFORM=amd BUILD=$OUT_DIR/make ARCH=... kernels`, with
 //!   ARCH=$CANDLE_ROCM_ARCH when set ("default": the Makefile's default
 //!   list); else the archs of the AMD GPUs of this machine, when amdgpu-arch
-//!   or rocminfo finds any (src/../build/detect below); else the default
+//!   or rocminfo finds any (`detect` below); else the default
 //!   list; ROCM_PATH passed on. When the toolchain is missing, make's own
 //!   message (what to install, as Debian packages) is the build error.
 //!
@@ -36,8 +36,8 @@
 //! extension .manifest (quantized.manifest beside quantized.hsaco, as make
 //! writes it), or the file CANDLE_ROCM_KERNELS_MANIFEST names. Any fault in
 //! either file fails the build with a message naming the file and what is
-//! wrong, never a panic (src/build_inputs.rs, which tests/hostile.rs feeds
-//! hostile input).
+//! wrong, never a panic (build/build_inputs.rs, which build/test_hostile.rs
+//! feeds hostile input).
 //!
 //! Why this design, not a manifest alone: the offsets of the code objects
 //! are the bundler's choice, which only the bundle records; reading its
@@ -49,7 +49,7 @@
 //! each processor from the project's one processor table
 //! (format/amdgpu_processors.def, which the C loader's pick reads too),
 //! read here and generated into quantized.rs; a row it cannot read fails
-//! the build naming the line (src/build_inputs.rs).
+//! the build naming the line (build/build_inputs.rs).
 //!
 //! What it writes to OUT_DIR: quantized.hsaco (the bundle the crate embeds)
 //! and quantized.rs (its length, archs, code object table, kernel names and
@@ -63,11 +63,16 @@
 //! Cargo.toml's version must be the VERSION file's (the project's one
 //! copy, which Cargo.toml cannot read): a mismatch fails the build.
 
-#[path = "src/build_inputs.rs"]
+// What this script reads with lives in build/, beside the tests that feed
+// it (build/test_*.rs, crate roots there, which reach these modules by a
+// plain `mod`).
+#[path = "build/build_inputs.rs"]
 mod build_inputs;
-#[path = "src/offload.rs"]
+#[path = "build/offload.rs"]
 mod offload;
-// The library's matching rule is not used here, only its target-ID parser.
+// The library's device-matching rule, of which only the target-ID parser is
+// used here: the one file both compile (the library is not a dependency of
+// its own build script).
 #[allow(dead_code)]
 #[path = "src/target.rs"]
 mod target;
@@ -166,8 +171,14 @@ fn non_empty(var: &str) -> Option<String> {
 /// noise around it).
 fn fail(msg: &str) -> ! {
     // Control characters escaped (a path or file may hold them), lines kept.
-    let shown: Vec<String> =
-        msg.lines().map(|l| l.chars().map(|c| if c.is_control() { c.escape_debug().to_string() } else { c.to_string() }).collect()).collect();
+    let shown: Vec<String> = msg
+        .lines()
+        .map(|l| {
+            l.chars()
+                .map(|c| if c.is_control() { c.escape_debug().to_string() } else { c.to_string() })
+                .collect()
+        })
+        .collect();
     eprintln!("error: {}", shown.join("\n"));
     std::process::exit(1);
 }
@@ -353,7 +364,11 @@ fn build_with_make(csrc: &Path, out_dir: &Path, choice: &Choice) -> (PathBuf, Ve
     // About 10 s of one core per arch (README's table: 23 archs, 3 min 45 s of CPU).
     let minutes = planned.as_ref().map_or(0, |a| a.len()) * 10 / 60;
     let long = if minutes >= 1 { format!(", some {minutes} min of CPU") } else { String::new() };
-    progress.say(&format!("compiling the QUANTIZED kernels for {what} ({}){long}{}", choice.because(), choice.hint()));
+    progress.say(&format!(
+        "compiling the QUANTIZED kernels for {what} ({}){long}{}",
+        choice.because(),
+        choice.hint()
+    ));
 
     let mut make = make_command(csrc, &build, choice, "kernels");
     // Share cargo's jobserver: make runs as many jobs as cargo allows us.
@@ -528,7 +543,8 @@ mod detect {
     /// no tool could tell.
     pub fn local_gpu_archs() -> Option<(Vec<String>, String)> {
         let rocm = super::non_empty("ROCM_PATH").unwrap_or_else(|| "/opt/rocm".into());
-        let mut amdgpu_arch: Vec<PathBuf> = vec!["amdgpu-arch".into(), format!("{rocm}/llvm/bin/amdgpu-arch").into()];
+        let mut amdgpu_arch: Vec<PathBuf> =
+            vec!["amdgpu-arch".into(), format!("{rocm}/llvm/bin/amdgpu-arch").into()];
         amdgpu_arch.extend(["amdgpu-arch-20", "amdgpu-arch-19", "amdgpu-arch-18"].map(PathBuf::from));
         for tool in &amdgpu_arch {
             if let Some(out) = run(tool) {
@@ -552,7 +568,8 @@ mod detect {
         let mut out: Vec<String> = Vec::new();
         for name in names {
             let p = name.split(':').next().unwrap_or("");
-            let is_gfx = p.len() > 3 && p.starts_with("gfx") && p[3..].bytes().all(|b| b.is_ascii_alphanumeric());
+            let is_gfx =
+                p.len() > 3 && p.starts_with("gfx") && p[3..].bytes().all(|b| b.is_ascii_alphanumeric());
             if is_gfx && !out.iter().any(|o| o == p) {
                 out.push(p.to_owned());
             }

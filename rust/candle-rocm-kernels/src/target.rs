@@ -18,7 +18,8 @@
 //! passes it in.
 //!
 //! Shared by the library and build.rs (which checks the manifest's target
-//! IDs with [`parse_target_id`]).
+//! IDs with [`parse_target_id`]); public, hidden from the docs, for the
+//! tests in build/.
 
 /// A target feature (xnack, sramecc): unspecified (any), on or off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,7 +57,11 @@ pub fn parse_target_id(s: &str) -> Result<TargetId<'_>, String> {
     // gfx11-generic): anything else (a newline, an escape sequence) is no
     // processor, and is shown escaped.
     if !processor.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
-        return Err(format!("target ID '{}': '{}' is not a processor name", s.escape_debug(), processor.escape_debug()));
+        return Err(format!(
+            "target ID '{}': '{}' is not a processor name",
+            s.escape_debug(),
+            processor.escape_debug()
+        ));
     }
     let mut t = TargetId { processor, xnack: Feature::Any, sramecc: Feature::Any };
     for f in parts {

@@ -253,7 +253,11 @@ pub fn decode(t: QType, row: &[u8], ncols: usize) -> Vec<Term> {
                     let (sc, m) = q4_k_scale_min(&p[4..16], j);
                     let (a, b) = (d * f32::from(sc), dmin * f32::from(m));
                     let qs = &p[16 + 32 * (j / 2)..][..32];
-                    terms.extend(qs.iter().map(|&q| Term { a, v: f32::from(if j % 2 == 0 { q & 15 } else { q >> 4 }), b }));
+                    terms.extend(qs.iter().map(|&q| Term {
+                        a,
+                        v: f32::from(if j % 2 == 0 { q & 15 } else { q >> 4 }),
+                        b,
+                    }));
                 }
             }
         }

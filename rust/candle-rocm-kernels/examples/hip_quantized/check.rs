@@ -46,7 +46,8 @@ pub fn within(t: &mut Tally, what: &str, got: &[u8], want: &[f64], tol: &[f64]) 
     let (mut bad, mut first_bad, mut worst_ratio) = (0usize, None, 0f64);
     for (i, ((&g, &w), &b)) in values.iter().zip(want).zip(tol).enumerate() {
         let err = (f64::from(g) - w).abs();
-        if !(err <= b) {
+        // NaN (a poisoned output left unwritten) fails too.
+        if err.is_nan() || err > b {
             bad += 1;
             first_bad.get_or_insert((i, g, w, b));
         } else if b > 0.0 {
@@ -55,7 +56,10 @@ pub fn within(t: &mut Tally, what: &str, got: &[u8], want: &[f64], tol: &[f64]) 
     }
     let detail = match first_bad {
         Some((i, g, w, b)) => {
-            format!("{bad} of {} values out of bound; first [{i}]: got {g:e}, want {w:e}, bound {b:.3e}", want.len())
+            format!(
+                "{bad} of {} values out of bound; first [{i}]: got {g:e}, want {w:e}, bound {b:.3e}",
+                want.len()
+            )
         }
         None if !guard_intact => "a kernel wrote past the output".to_owned(),
         None => format!("{} values, worst error {worst_ratio:.2e} of its bound", want.len()),

@@ -107,6 +107,15 @@ pub struct Module(*mut c_void);
 #[derive(Clone, Copy)]
 pub struct Function(*mut c_void);
 
+/// A symbol's address as the function pointer type `F`.
+///
+/// # Safety
+/// `F` must be the `unsafe extern "C" fn` type of the symbol's C signature.
+unsafe fn as_fn<F: Copy>(p: *mut c_void) -> F {
+    assert_eq!(std::mem::size_of::<F>(), std::mem::size_of::<*mut c_void>(), "a function pointer");
+    std::mem::transmute_copy(&p)
+}
+
 impl Hip {
     /// Opens libamdhip64: the dynamic linker's search first (LD_LIBRARY_PATH,
     /// the ld.so cache), newest soname first, then $ROCM_PATH/lib (default
@@ -114,7 +123,9 @@ impl Hip {
     pub fn open() -> Result<Hip, String> {
         let rocm = std::env::var("ROCM_PATH").ok().filter(|p| !p.is_empty()).unwrap_or("/opt/rocm".into());
         let mut names: Vec<String> =
-            ["libamdhip64.so", "libamdhip64.so.7", "libamdhip64.so.6", "libamdhip64.so.5"].map(String::from).into();
+            ["libamdhip64.so", "libamdhip64.so.7", "libamdhip64.so.6", "libamdhip64.so.5"]
+                .map(String::from)
+                .into();
         names.push(format!("{rocm}/lib/libamdhip64.so"));
         for name in &names {
             let c = CString::new(name.as_str()).map_err(|_| format!("bad library path {name:?}"))?;
@@ -124,7 +135,10 @@ impl Hip {
                 return Self::resolve(lib, name);
             }
         }
-        Err(format!("no HIP runtime: cannot load libamdhip64 (tried {}); install ROCm or libamdhip64", names.join(", ")))
+        Err(format!(
+            "no HIP runtime: cannot load libamdhip64 (tried {}); install ROCm or libamdhip64",
+            names.join(", ")
+        ))
     }
 
     fn resolve(lib: *mut c_void, lib_name: &str) -> Result<Hip, String> {
@@ -148,17 +162,17 @@ impl Hip {
             Ok(Hip {
                 lib_name: lib_name.to_owned(),
                 arch_offset,
-                init: std::mem::transmute::<*mut c_void, _>(sym("hipInit")?),
-                get_device: std::mem::transmute::<*mut c_void, _>(sym("hipGetDevice")?),
-                get_device_properties: std::mem::transmute::<*mut c_void, _>(props),
-                malloc: std::mem::transmute::<*mut c_void, _>(sym("hipMalloc")?),
-                free: std::mem::transmute::<*mut c_void, _>(sym("hipFree")?),
-                memcpy: std::mem::transmute::<*mut c_void, _>(sym("hipMemcpy")?),
-                module_load_data: std::mem::transmute::<*mut c_void, _>(sym("hipModuleLoadData")?),
-                module_get_function: std::mem::transmute::<*mut c_void, _>(sym("hipModuleGetFunction")?),
-                module_launch_kernel: std::mem::transmute::<*mut c_void, _>(sym("hipModuleLaunchKernel")?),
-                device_synchronize: std::mem::transmute::<*mut c_void, _>(sym("hipDeviceSynchronize")?),
-                get_error_string: std::mem::transmute::<*mut c_void, _>(sym("hipGetErrorString")?),
+                init: as_fn(sym("hipInit")?),
+                get_device: as_fn(sym("hipGetDevice")?),
+                get_device_properties: as_fn(props),
+                malloc: as_fn(sym("hipMalloc")?),
+                free: as_fn(sym("hipFree")?),
+                memcpy: as_fn(sym("hipMemcpy")?),
+                module_load_data: as_fn(sym("hipModuleLoadData")?),
+                module_get_function: as_fn(sym("hipModuleGetFunction")?),
+                module_launch_kernel: as_fn(sym("hipModuleLaunchKernel")?),
+                device_synchronize: as_fn(sym("hipDeviceSynchronize")?),
+                get_error_string: as_fn(sym("hipGetErrorString")?),
             })
         }
     }
@@ -218,7 +232,8 @@ impl Hip {
         host.resize(data.len() + extra, fill);
         let buf = self.alloc(host.len())?;
         // SAFETY: buf holds host.len() bytes.
-        let e = unsafe { (self.memcpy)(buf.ptr, host.as_ptr().cast(), host.len(), HIP_MEMCPY_HOST_TO_DEVICE) };
+        let e =
+            unsafe { (self.memcpy)(buf.ptr, host.as_ptr().cast(), host.len(), HIP_MEMCPY_HOST_TO_DEVICE) };
         self.check(e, "hipMemcpy (host to device)")?;
         Ok(buf)
     }
@@ -227,7 +242,8 @@ impl Hip {
     pub fn download(&self, buf: &DeviceBuffer<'_>) -> Result<Vec<u8>, String> {
         let mut host = vec![0u8; buf.bytes];
         // SAFETY: host holds buf.bytes bytes.
-        let e = unsafe { (self.memcpy)(host.as_mut_ptr().cast(), buf.ptr, buf.bytes, HIP_MEMCPY_DEVICE_TO_HOST) };
+        let e =
+            unsafe { (self.memcpy)(host.as_mut_ptr().cast(), buf.ptr, buf.bytes, HIP_MEMCPY_DEVICE_TO_HOST) };
         self.check(e, "hipMemcpy (device to host)")?;
         Ok(host)
     }

@@ -82,7 +82,9 @@ fn main() {
     // Before hipModuleLoadData: does the bundle hold code for this device?
     // The runtime would only say hipErrorNoBinaryForGpu; this names the arch.
     match QUANTIZED.pick(&arch) {
-        Some((target, how)) => println!("# device {device}: {arch} ({}), code object {target} ({how:?})", hip.lib_name()),
+        Some((target, how)) => {
+            println!("# device {device}: {arch} ({}), code object {target} ({how:?})", hip.lib_name())
+        }
         None => die(&format!(
             "device {device} is {arch}, but QUANTIZED holds code only for {}: rebuild the crate with \
              CANDLE_ROCM_ARCH naming {}",
@@ -144,7 +146,8 @@ fn run_shape(gpu: &Gpu<'_>, s: &Shape, rng: &mut Rng, tally: &mut Tally, what: &
         let dy = hip.upload(&bytes_of(&y), 0, 0)?;
         let dst = output(gpu, rows)?;
         ops::dequantize_mul_mat_vec(gpu, t, &w, &dy, &dst, k, rows)?;
-        let (want, tol): (Vec<f64>, Vec<f64>) = terms.iter().map(|r| blocks::dot_with_bound(t, r, &y, None)).unzip();
+        let (want, tol): (Vec<f64>, Vec<f64>) =
+            terms.iter().map(|r| blocks::dot_with_bound(t, r, &y, None)).unzip();
         within(tally, &format!("{what}: dequantize_mul_mat_vec"), &hip.download(&dst)?, &want, &tol);
     }
 
@@ -161,7 +164,11 @@ fn run_shape(gpu: &Gpu<'_>, s: &Shape, rng: &mut Rng, tally: &mut Tally, what: &
         tally.line(
             differ == 0,
             &format!("{what}: quantize_q8_1 {b}x{k} (rows padded to {})", pad(k)),
-            &if differ == 0 { format!("{q8_bytes} bytes, exact") } else { format!("{differ} of {q8_bytes} bytes differ") },
+            &if differ == 0 {
+                format!("{q8_bytes} bytes, exact")
+            } else {
+                format!("{differ} of {q8_bytes} bytes differ")
+            },
         );
 
         let dst = output(gpu, rows * b)?;
@@ -191,7 +198,11 @@ fn block_ulps(want: &[f64], block: usize) -> Vec<f64> {
     let mut tol = Vec::with_capacity(want.len());
     for b in want.chunks(block) {
         let max = b.iter().fold(0f64, |m, v| m.max(v.abs())) as f32;
-        let ulp = if max == 0.0 { 2f64.powi(-149) } else { f64::from(f32::from_bits(max.to_bits() & 0x7f80_0000)) * 2f64.powi(-23) };
+        let ulp = if max == 0.0 {
+            2f64.powi(-149)
+        } else {
+            f64::from(f32::from_bits(max.to_bits() & 0x7f80_0000)) * 2f64.powi(-23)
+        };
         tol.extend(std::iter::repeat_n(4.0 * ulp.max(2f64.powi(-149)), b.len()));
     }
     tol

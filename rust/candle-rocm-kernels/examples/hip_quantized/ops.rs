@@ -46,14 +46,25 @@ fn dims(grid: (usize, usize, usize), block: (usize, usize, usize)) -> Dims {
 
 /// cuda.rs `quantize_q8_1`: `rows` rows of `k` floats in `x` to q8_1 rows of
 /// pad(k)/32 blocks in `y`, at most 65535 rows per launch.
-pub fn quantize_q8_1(gpu: &Gpu<'_>, x: &DeviceBuffer<'_>, y: &DeviceBuffer<'_>, k: usize, rows: usize) -> Result<(), String> {
+pub fn quantize_q8_1(
+    gpu: &Gpu<'_>,
+    x: &DeviceBuffer<'_>,
+    y: &DeviceBuffer<'_>,
+    k: usize,
+    rows: usize,
+) -> Result<(), String> {
     let kx_padded = pad(k);
     let row_bytes = kx_padded / 32 * Q8_1_BYTES;
     let mut done = 0;
     while done < rows {
         let chunk = QUANTIZE_MAX_ROWS.min(rows - done);
         let launch = dims((kx_padded.div_ceil(QUANTIZE_BLOCK_SIZE), chunk, 1), (QUANTIZE_BLOCK_SIZE, 1, 1));
-        let args = [offset(x, done * k * 4), offset(y, done * row_bytes), Arg::I32(k as i32), Arg::I32(kx_padded as i32)];
+        let args = [
+            offset(x, done * k * 4),
+            offset(y, done * row_bytes),
+            Arg::I32(k as i32),
+            Arg::I32(kx_padded as i32),
+        ];
         gpu.launch("quantize_q8_1", launch, &args)?;
         done += chunk;
     }
@@ -69,7 +80,13 @@ fn offset(buf: &DeviceBuffer<'_>, bytes: usize) -> Arg {
 }
 
 /// cuda.rs `dequantize_f32`: `elems` values of `w` to floats in `y`.
-pub fn dequantize_f32(gpu: &Gpu<'_>, t: QType, w: &DeviceBuffer<'_>, y: &DeviceBuffer<'_>, elems: usize) -> Result<(), String> {
+pub fn dequantize_f32(
+    gpu: &Gpu<'_>,
+    t: QType,
+    w: &DeviceBuffer<'_>,
+    y: &DeviceBuffer<'_>,
+    elems: usize,
+) -> Result<(), String> {
     let nb = elems.div_ceil(256);
     // (kernel, workgroup, grid, the count argument the non-K types take).
     // The other types: q4_1 q8_0 as q4_0; q5_0 q5_1 ceil(elems/512)
@@ -160,11 +177,11 @@ pub fn mul_mat_q8_1(
         w.arg(),
         vy.arg(),
         dst.arg(),
-        Arg::I32(k as i32),       // ncols_x
-        Arg::I32(x_rows as i32),  // nrows_x
-        Arg::I32(y_cols as i32),  // ncols_y
-        Arg::I32(pad(k) as i32),  // nrows_y
-        Arg::I32(x_rows as i32),  // nrows_dst
+        Arg::I32(k as i32),      // ncols_x
+        Arg::I32(x_rows as i32), // nrows_x
+        Arg::I32(y_cols as i32), // ncols_y
+        Arg::I32(pad(k) as i32), // nrows_y
+        Arg::I32(x_rows as i32), // nrows_dst
     ];
     gpu.launch(name, launch, &args)
 }

@@ -1,4 +1,4 @@
-//! pick.rs: the crate's device-matching rule (src/target.rs) gives the C
+//! test_pick.rs: the crate's device-matching rule (src/target.rs) gives the C
 //! loader's answers, on the cases of the C test (test/test_loader_pick.c):
 //! its three fixture bundles' target lists, with the generic targets read
 //! from format/amdgpu_processors.def as build.rs reads them. The loader's opt-in ISA
@@ -6,14 +6,10 @@
 //! answer None, as the loader does without it.
 
 #[allow(dead_code)]
-#[path = "../src/build_inputs.rs"]
 mod build_inputs;
 #[allow(dead_code)]
-#[path = "../src/offload.rs"]
 mod offload;
-#[allow(dead_code)]
-#[path = "../src/target.rs"]
-mod target;
+use candle_rocm_kernels::target;
 
 use target::{Feature, Match};
 

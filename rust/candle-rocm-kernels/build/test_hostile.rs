@@ -1,18 +1,14 @@
-//! hostile.rs: what build.rs reads (src/build_inputs.rs: the manifest,
+//! test_hostile.rs: what build.rs reads (build/build_inputs.rs: the manifest,
 //! checked against the bundle's index) on malformed and hostile input gives
 //! an error naming the file at fault, never a panic. Tests run in a debug
 //! build, so an overflowing addition would panic here.
 
-// MANIFEST_MAX_BYTES is build.rs's, for its read of the file.
+// Not every item is used here (build.rs uses the rest).
 #[allow(dead_code)]
-#[path = "../src/build_inputs.rs"]
 mod build_inputs;
 #[allow(dead_code)]
-#[path = "../src/offload.rs"]
 mod offload;
-#[allow(dead_code)]
-#[path = "../src/target.rs"]
-mod target;
+use candle_rocm_kernels::target;
 
 use build_inputs::{describe, posix_cksum};
 
@@ -243,9 +239,14 @@ fn errors_show_control_characters_escaped() {
         assert!(!raw(&e), "control characters in: {e:?}");
         assert!(e.contains("\\u{1b}") || e.contains("\\r"), "not shown escaped: {e}");
     }
-    for id in ["hipv4-amdgcn-amd-amdhsa--gfx\u{1b}[2J1100", "hipv4\u{1b}[2J", "hipv4-amdgcn-amd-amdhsa--gfx1100:\rxnack+"] {
+    for id in [
+        "hipv4-amdgcn-amd-amdhsa--gfx\u{1b}[2J1100",
+        "hipv4\u{1b}[2J",
+        "hipv4-amdgcn-amd-amdhsa--gfx1100:\rxnack+",
+    ] {
         let bad = bundle_of(&[(id, b"A")]);
-        let e = run(&bad, &manifest_for(&bad, &["gfx1100"], &["k"])).expect_err("a hostile bundle is refused");
+        let e =
+            run(&bad, &manifest_for(&bad, &["gfx1100"], &["k"])).expect_err("a hostile bundle is refused");
         assert!(e.starts_with("B.hsaco: ") && !raw(&e), "control characters in: {e:?}");
     }
 }

@@ -6,8 +6,8 @@
 //!   picks code objects with), for the generic targets of the crate's copy
 //!   of that rule.
 //!
-//! A separate file (not inside build.rs) so that the tests can feed it
-//! hostile input: tests/hostile.rs includes it, as build.rs does.
+//! A module of its own so that the tests can feed it hostile input:
+//! build/test_hostile.rs declares it, as build.rs does.
 //!
 //! Manifest format: text, one `KEY VALUE` per line; `#` lines and blank
 //! lines are skipped.
