@@ -58,7 +58,8 @@
 //! Rerun triggers are exact: the kernel sources (hip/), the makefiles the
 //! `kernels` target reads (Makefile, mk/), spec/kernels.txt, VERSION,
 //! amdgpu_processors.def, the prebuilt bundle and its manifest, and the environment
-//! variables below. Nothing else reruns it.
+//! variables below. Nothing else reruns it: not a GPU added to the machine
+//! (`cargo clean -p candle-rocm-kernels`, or CANDLE_ROCM_ARCH, decides anew).
 //!
 //! Cargo.toml's version must be the VERSION file's (the project's one
 //! copy, which Cargo.toml cannot read): a mismatch fails the build.
