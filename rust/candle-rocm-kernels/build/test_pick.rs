@@ -141,6 +141,13 @@ fn malformed_target_ids_fit_nothing() {
     for bad in ["", ":xnack+", "gfx90a:frob+", "gfx1100:xnack", "gfx90a:xnack+:xnack-"] {
         assert_eq!(pick(MIXED, bad), None, "device '{bad}'");
     }
+    // A runtime's name with a newline or an escape sequence is no processor
+    // (and an error shows it escaped), not a near miss of gfx1100.
+    for bad in ["gfx1100\n", "gfx1100\u{1b}[2J", "GFX1100", "gfx 1100", "gfx1100\0"] {
+        assert_eq!(pick(&["gfx1100"], bad), None, "device {bad:?}");
+        let e = target::parse_target_id(bad).expect_err("not a target ID");
+        assert!(e.contains("is not a processor name") && !e.chars().any(char::is_control), "{e:?}");
+    }
     // A malformed entry in the list is skipped, not a match and not a panic.
     assert_eq!(pick(&["gfx1100:bogus+", "gfx1100"], "gfx1100"), Some(("gfx1100", Match::Exact)));
     assert_eq!(
