@@ -41,7 +41,28 @@ export LD_LIBRARY_PATH="$EMU_OUT${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" TINYGRAD 
 first_built=$(echo "$BUILD_ARCHS" | awk '{print $1}')
 second_built=$(echo "$BUILD_ARCHS" | awk '{print $2}')
 
-# One unit of work: ARCH SHARD. Shard 0 also runs the loader checks.
+# The crate's HIP example (candle's launches, from Rust), run by shard 0 of
+# each arch; when it cannot be built here, a SKIP line says why.
+rust_example=$("$here/rust-example.sh" "$EMU_OUT/.." 2>&1)
+rust_rc=$?
+
+# run_rust_example ARCH: its lines; a run that fails without a FAIL line
+# (it could not start, or crashed) is a failure too.
+run_rust_example() {
+  case $rust_rc in
+    0) ;;
+    2) echo "SKIP - rust example: $rust_example"; return ;;
+    *) echo "FAIL - rust example: $rust_example" | head -1; printf '%s\n' "$rust_example" | sed 's/^/# /'; return ;;
+  esac
+  out=$(CRK_EMU_ARCH=$1 "$rust_example" --small 2>&1)
+  rc=$?
+  printf '%s\n' "$out"
+  [ "$rc" -eq 0 ] || printf '%s\n' "$out" | grep -q '^FAIL - ' ||
+    echo "FAIL - rust example: exited with status $rc"
+}
+
+# One unit of work: ARCH SHARD. Shard 0 also runs the loader checks and the
+# Rust example.
 unit() {
   a=$1 s=$2 log=$logs/$1.$2.log
   start=$(date +%s)
@@ -50,6 +71,7 @@ unit() {
       other=$first_built
       [ "$other" = "$a" ] && other=$second_built
       CRK_EMU_ARCH=$a "$EMU_LOADER" ${other:+"$EMU_OUT/one/$other.hsaco"} 2>&1
+      run_rust_example "$a"
     fi
     CRK_EMU_ARCH=$a "$GPU_TEST" --small --shard "$s/$shards" 2>&1
   } > "$log"

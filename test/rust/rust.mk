@@ -7,5 +7,9 @@
 #          (`all` makes it), then lets build.rs run make itself;
 #   crate  test/rust/test_crate.sh: `cargo package`, unpacked outside the
 #          repository, builds and passes its tests there, offline.
+#
+# The crate's HIP example (examples/hip_quantized) needs a GPU or the
+# emulator: test/emu/rust-example.sh builds it for `make emu-test` and the
+# emulator smoke test of `make test` (with TINYGRAD), which run it.
 
 TEST_PROGS += rust crate

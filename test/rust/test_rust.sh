@@ -10,11 +10,15 @@
 #   rust/make      lets build.rs run the Makefile itself, as a fresh checkout
 #                  does, for one arch ($CRK_RUST_ARCH; default gfx1100 when
 #                  the make build has it, else its first arch);
-# then four checks of build.rs: an unchanged tree reruns no build script,
-# a missing compiler fails with the Makefile's message of what to install,
-# a hostile prebuilt bundle fails with an error, not a panic, and one
-# without its manifest (quantized.manifest, which make writes beside it)
-# fails naming the file.
+# then checks of build.rs: an unchanged tree reruns no build script,
+# a missing compiler fails with the Makefile's message of what to install
+# (Debian packages, not the repository's install script), a hostile
+# prebuilt bundle fails with an error, not a panic, and one without its
+# manifest (quantized.manifest, which make writes beside it) fails naming
+# the file; which archs it builds without CANDLE_ROCM_ARCH (those of the
+# GPUs a fake amdgpu-arch on PATH reports; none: the default list) and
+# that it says so before building; a CANDLE_ROCM_ARCH make refuses is
+# named as CANDLE_ROCM_ARCH.
 # Cargo's outputs go under $CRK_BUILD/rust/. SKIP lines when cargo is absent
 # or the build is not the AMD one.
 #
@@ -116,9 +120,9 @@ missing=crk-no-such-clang
 env -u CANDLE_ROCM_KERNELS_BUNDLE CARGO_TARGET_DIR="$targets/notools" CANDLE_ROCM_ARCH="$arch" \
   CLANG=$missing "$cargo" build --offline --locked --manifest-path "$crate/Cargo.toml" > "$log" 2>&1
 rc=$?
-if [ "$rc" -ne 0 ] && grep -q "missing tool(s): $missing\. To fix: " "$log" &&
-   grep -q 'CANDLE_ROCM_KERNELS_BUNDLE' "$log"; then
-  echo "ok - rust/notools: a missing compiler fails the build with the Makefile's install hint"
+if [ "$rc" -ne 0 ] && grep -q "missing tool(s): $missing\. To fix: install the Debian packages clang-[0-9]* " "$log" &&
+   grep -q 'CANDLE_ROCM_KERNELS_BUNDLE' "$log" && ! grep -q 'install-deps' "$log"; then
+  echo "ok - rust/notools: a missing compiler fails the build with the Makefile's install hint (Debian packages)"
 else
   echo "FAIL - rust/notools: CLANG=$missing gave status $rc without the Makefile's 'missing tool(s)' hint"
   sed 's/^/# /' "$log" | tail -20
@@ -164,6 +168,44 @@ if [ "$rc" -ne 0 ] && grep -q "cannot read the manifest $targets/no-such.manifes
 else
   echo "FAIL - rust/nomanifest: a missing manifest gave status $rc without an error naming it"
   sed 's/^/# /' "$log" | tail -20
+  fails=$((fails + 1))
+fi
+
+# 7. Which archs without CANDLE_ROCM_ARCH: a fake amdgpu-arch first on PATH
+# stands for the machine's GPUs. The compiler is missing, so each build
+# stops at once, after build.rs said what it was about to compile.
+fake=$targets/fake-bin
+mkdir -p "$fake"
+# detect LABEL WANT [VAR=VALUE...]: build.rs's line before building must hold WANT.
+detect() {
+  label=$1 want=$2
+  shift 2
+  env -u CANDLE_ROCM_KERNELS_BUNDLE -u CANDLE_ROCM_ARCH CARGO_TARGET_DIR="$targets/detect" PATH="$fake:$PATH" \
+    CLANG=crk-no-such-clang "$@" "$cargo" build --offline --locked --manifest-path "$crate/Cargo.toml" > "$log" 2>&1
+  if grep -qF "candle-rocm-kernels: compiling the QUANTIZED kernels for $want" "$log"; then
+    echo "ok - rust/detect: $label: compiling the QUANTIZED kernels for $want"
+  else
+    echo "FAIL - rust/detect: $label: no line 'compiling the QUANTIZED kernels for $want'"
+    sed 's/^/# /' "$log" | grep 'candle-rocm-kernels:\|error' | tail -5
+    fails=$((fails + 1))
+  fi
+}
+printf '#!/bin/sh\nprintf "gfx1100\\ngfx90a:xnack+\\ngfx1100\\n"\n' > "$fake/amdgpu-arch"
+chmod +x "$fake/amdgpu-arch"
+detect "two GPUs found" "gfx1100 gfx90a (the AMD GPU(s) amdgpu-arch found here); for GPUs other than this machine's"
+detect "CANDLE_ROCM_ARCH wins" "gfx942 (CANDLE_ROCM_ARCH)" CANDLE_ROCM_ARCH=gfx942
+detect "CANDLE_ROCM_ARCH=default" "every default arch (CANDLE_ROCM_ARCH=default)" CANDLE_ROCM_ARCH=default
+printf '#!/bin/sh\nexit 0\n' > "$fake/amdgpu-arch"
+detect "no GPU" "every default arch (no AMD GPU found here); to build only your GPU's, set CANDLE_ROCM_ARCH"
+
+# 8. make's complaint about the archs names CANDLE_ROCM_ARCH, not ARCH=.
+env -u CANDLE_ROCM_KERNELS_BUNDLE CARGO_TARGET_DIR="$targets/detect" CANDLE_ROCM_ARCH="gfx1100,gfx90a" \
+  "$cargo" build --offline --locked --manifest-path "$crate/Cargo.toml" > "$log" 2>&1
+if grep -q "CANDLE_ROCM_ARCH='gfx1100,gfx90a': separate archs with spaces, not commas: CANDLE_ROCM_ARCH=\"gfx1100 gfx90a\"" "$log"; then
+  echo "ok - rust/archerror: a comma in CANDLE_ROCM_ARCH is an error naming CANDLE_ROCM_ARCH"
+else
+  echo "FAIL - rust/archerror: CANDLE_ROCM_ARCH=gfx1100,gfx90a: no error naming CANDLE_ROCM_ARCH"
+  sed 's/^/# /' "$log" | tail -8
   fails=$((fails + 1))
 fi
 

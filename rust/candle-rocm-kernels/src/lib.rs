@@ -21,7 +21,10 @@
 //! beforehand whether the bundle has one for a device (by the C loader's
 //! rule), for an error that names the arch.
 
-mod target;
+// Public for build.rs's readers and their tests (build/), not part of the
+// crate's API: use QUANTIZED.pick.
+#[doc(hidden)]
+pub mod target;
 
 pub use target::Match;
 

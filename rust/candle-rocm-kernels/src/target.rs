@@ -18,7 +18,8 @@
 //! passes it in.
 //!
 //! Shared by the library and build.rs (which checks the manifest's target
-//! IDs with [`parse_target_id`]).
+//! IDs with [`parse_target_id`]); public, hidden from the docs, for the
+//! tests in build/.
 
 /// A target feature (xnack, sramecc): unspecified (any), on or off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,12 +45,23 @@ impl TargetId<'_> {
 }
 
 /// Parses a target ID (a bundle entry's tail, or a device's gcnArchName).
-/// Errors on an empty processor, an unknown feature or a repeated one.
+/// Errors on an empty processor, one with characters no processor name
+/// has, an unknown feature or a repeated one.
 pub fn parse_target_id(s: &str) -> Result<TargetId<'_>, String> {
     let mut parts = s.split(':');
     let processor = parts.next().unwrap_or("");
     if processor.is_empty() {
         return Err(format!("target ID '{s}' has no processor"));
+    }
+    // Processor names are lower-case letters, digits and '-' (gfx1100,
+    // gfx11-generic): anything else (a newline, an escape sequence) is no
+    // processor, and is shown escaped.
+    if !processor.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+        return Err(format!(
+            "target ID '{}': '{}' is not a processor name",
+            s.escape_debug(),
+            processor.escape_debug()
+        ));
     }
     let mut t = TargetId { processor, xnack: Feature::Any, sramecc: Feature::Any };
     for f in parts {

@@ -3,7 +3,8 @@
 //! code object holds comes from the manifest make writes beside the bundle
 //! (see build.rs).
 //!
-//! Used by build.rs (the code object table it generates) and the tests; the
+//! Used by build.rs (the code object table it generates) and the tests
+//! beside it in build/; the
 //! library itself gets that table as generated constants.
 //!
 //! Bundle layout (uncompressed; all integers little-endian u64):

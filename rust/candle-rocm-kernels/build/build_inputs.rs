@@ -6,8 +6,8 @@
 //!   picks code objects with), for the generic targets of the crate's copy
 //!   of that rule.
 //!
-//! A separate file (not inside build.rs) so that the tests can feed it
-//! hostile input: tests/hostile.rs includes it, as build.rs does.
+//! A module of its own so that the tests can feed it hostile input:
+//! build/test_hostile.rs declares it, as build.rs does.
 //!
 //! Manifest format: text, one `KEY VALUE` per line; `#` lines and blank
 //! lines are skipped.
@@ -25,6 +25,38 @@ use std::collections::BTreeSet;
 /// The most bytes a manifest may have: one of 142 kernels and 30 archs is
 /// about 5 KiB. More is not a manifest (or /dev/zero).
 pub const MANIFEST_MAX_BYTES: u64 = 1 << 20;
+
+/// The most bytes a bundle may have: every default arch and generic
+/// target is about 18 MB today; 256 MiB leaves room for many more archs
+/// and kernels while a wrong file (a disk image, a device) is refused
+/// before it fills the memory.
+pub const BUNDLE_MAX_BYTES: u64 = 256 << 20;
+
+/// The bytes of the regular file `path`, at most `cap` of them; `what`
+/// names it in errors ("the bundle"). Anything else (a FIFO, which would
+/// block the build until a writer came, /dev/zero, a folder) is refused
+/// before it is read, and a file larger than `cap` (or growing past it
+/// while read) is refused too.
+pub fn read_regular(path: &std::path::Path, cap: u64, what: &str) -> Result<Vec<u8>, String> {
+    use std::io::Read as _;
+    let at = control_escaped(&path.display().to_string());
+    let regular = |m: std::io::Result<std::fs::Metadata>| match m {
+        Ok(m) if m.is_file() && m.len() <= cap => Ok(()),
+        Ok(m) if m.is_file() => Err(format!("{at}: {} bytes, more than {cap}: not {what}", m.len())),
+        Ok(_) => Err(format!("{at}: not a regular file (a FIFO, a device or a folder): not {what}")),
+        Err(e) => Err(format!("cannot read {what} {at} ({e})")),
+    };
+    // Checked by path first: opening a FIFO for reading would wait for a writer.
+    regular(std::fs::metadata(path))?;
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read {what} {at} ({e})"))?;
+    regular(file.metadata())?;
+    let mut bytes = Vec::new();
+    file.take(cap + 1).read_to_end(&mut bytes).map_err(|e| format!("cannot read {what} {at} ({e})"))?;
+    if bytes.len() as u64 > cap {
+        return Err(format!("{at}: more than {cap} bytes: not {what}"));
+    }
+    Ok(bytes)
+}
 
 /// What the generated quantized.rs says about the bundle.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,7 +151,19 @@ pub fn posix_cksum(data: &[u8]) -> u32 {
 /// the crate embeds: the bundle's own index of code objects, the kernel
 /// names from the manifest. Errors start with `bundle_name` or
 /// `manifest_name`, whichever file is wrong (both for a mismatch).
+///
+/// Errors show control characters escaped: the files may be hostile, and
+/// what they hold must not drive the terminal the message reaches.
 pub fn describe(
+    bundle: &[u8],
+    bundle_name: &str,
+    manifest_text: &str,
+    manifest_name: &str,
+) -> Result<Description, String> {
+    describe_unescaped(bundle, bundle_name, manifest_text, manifest_name).map_err(|e| control_escaped(&e))
+}
+
+fn describe_unescaped(
     bundle: &[u8],
     bundle_name: &str,
     manifest_text: &str,

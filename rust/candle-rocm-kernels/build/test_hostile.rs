@@ -1,18 +1,14 @@
-//! hostile.rs: what build.rs reads (src/build_inputs.rs: the manifest,
+//! test_hostile.rs: what build.rs reads (build/build_inputs.rs: the manifest,
 //! checked against the bundle's index) on malformed and hostile input gives
 //! an error naming the file at fault, never a panic. Tests run in a debug
 //! build, so an overflowing addition would panic here.
 
-// MANIFEST_MAX_BYTES is build.rs's, for its read of the file.
+// Not every item is used here (build.rs uses the rest).
 #[allow(dead_code)]
-#[path = "../src/build_inputs.rs"]
 mod build_inputs;
 #[allow(dead_code)]
-#[path = "../src/offload.rs"]
 mod offload;
-#[allow(dead_code)]
-#[path = "../src/target.rs"]
-mod target;
+use candle_rocm_kernels::target;
 
 use build_inputs::{describe, posix_cksum};
 
@@ -223,6 +219,78 @@ fn every_prefix_and_every_flipped_byte_is_an_answer_not_a_panic() {
             let _ = run(&bad, &manifest_for(&bad, &["gfx90a:xnack-", "gfx1100"], &["k"]));
         }
     }
+}
+
+#[test]
+fn errors_show_control_characters_escaped() {
+    // A hostile manifest or bundle must not reach the terminal with escape
+    // sequences (ESC [2J clears the screen) or carriage returns.
+    let b = two_arch_bundle();
+    let good = manifest_for(&b, &["gfx90a:xnack-", "gfx1100"], &["k"]);
+    let raw = |e: &str| e.chars().any(|c| c.is_control());
+    for bad in [
+        format!("{good}arch gfx\u{1b}[2J1100\n"),
+        format!("{good}arch gfx1100:xnack\u{1b}[2J+\n"),
+        format!("{good}arch gfx90a\rgfx1201\n"),
+        good.replacen("bytes ", "bytes \u{1b}]0;title\u{7}", 1),
+        format!("{good}\u{1b}[2J 1\n"),
+    ] {
+        let e = run(&b, &bad).expect_err("a hostile manifest is refused");
+        assert!(!raw(&e), "control characters in: {e:?}");
+        assert!(e.contains("\\u{1b}") || e.contains("\\r"), "not shown escaped: {e}");
+    }
+    for id in [
+        "hipv4-amdgcn-amd-amdhsa--gfx\u{1b}[2J1100",
+        "hipv4\u{1b}[2J",
+        "hipv4-amdgcn-amd-amdhsa--gfx1100:\rxnack+",
+    ] {
+        let bad = bundle_of(&[(id, b"A")]);
+        let e =
+            run(&bad, &manifest_for(&bad, &["gfx1100"], &["k"])).expect_err("a hostile bundle is refused");
+        assert!(e.starts_with("B.hsaco: ") && !raw(&e), "control characters in: {e:?}");
+    }
+}
+
+/// read_regular on `path`, which must give an error containing `what`
+/// within 10 s (a FIFO opened for reading would block forever).
+fn refused_in_time(path: std::path::PathBuf, cap: u64, what: &'static str) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let shown = path.display().to_string();
+    std::thread::spawn(move || tx.send(build_inputs::read_regular(&path, cap, "the bundle")));
+    match rx.recv_timeout(std::time::Duration::from_secs(10)) {
+        Ok(Err(e)) => assert!(e.contains(what), "{shown}: want '{what}', got: {e}"),
+        Ok(Ok(b)) => panic!("{shown}: read {} bytes, want a refusal ({what})", b.len()),
+        Err(_) => panic!("{shown}: read_regular still blocked after 10 s"),
+    }
+}
+
+#[test]
+fn only_regular_files_within_the_cap_are_read() {
+    use build_inputs::{read_regular, BUNDLE_MAX_BYTES, MANIFEST_MAX_BYTES};
+    let dir = std::env::temp_dir().join(format!("crk-hostile-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    // A FIFO, as CANDLE_ROCM_KERNELS_MANIFEST or _BUNDLE: refused, not waited on.
+    let fifo = dir.join("fifo");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success());
+    assert!(made, "mkfifo {} failed", fifo.display());
+    refused_in_time(fifo, MANIFEST_MAX_BYTES, "not a regular file");
+    // A device that never ends, and a folder.
+    refused_in_time("/dev/zero".into(), BUNDLE_MAX_BYTES, "not a regular file");
+    refused_in_time(dir.clone(), BUNDLE_MAX_BYTES, "not a regular file");
+    // One byte past the cap (a sparse file: nothing is written or read).
+    let big = dir.join("big.hsaco");
+    std::fs::File::create(&big).unwrap().set_len(BUNDLE_MAX_BYTES + 1).unwrap();
+    refused_in_time(big.clone(), BUNDLE_MAX_BYTES, "more than 268435456");
+    std::fs::File::create(&big).unwrap().set_len(MANIFEST_MAX_BYTES + 1).unwrap();
+    refused_in_time(big.clone(), MANIFEST_MAX_BYTES, "more than 1048576");
+    // A link to a regular file is read; a missing file is named.
+    std::fs::write(dir.join("ok"), b"bytes").unwrap();
+    std::os::unix::fs::symlink(dir.join("ok"), dir.join("link")).unwrap();
+    assert_eq!(read_regular(&dir.join("link"), 5, "the bundle").unwrap(), b"bytes");
+    refused_in_time(dir.join("ok"), 4, "more than 4");
+    refused_in_time(dir.join("missing"), 4, "cannot read the bundle");
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// A processor table of the given lines, after a header comment as the

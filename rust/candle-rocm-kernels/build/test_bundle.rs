@@ -1,13 +1,11 @@
-//! bundle.rs: QUANTIZED is a valid offload bundle with the archs asked for,
+//! test_bundle.rs: QUANTIZED is a valid offload bundle with the archs asked for,
 //! its kernel list (from the manifest) is what every code object defines,
 //! and a device finds its code object. Read on the host, from the bundle's
 //! index: no GPU, no runtime, no external tool.
 
-#[path = "../src/offload.rs"]
-mod offload;
 #[allow(dead_code)]
-#[path = "../src/target.rs"]
-mod target;
+mod offload;
+use candle_rocm_kernels::target;
 
 use candle_rocm_kernels::{Id, Match, ALL_IDS, ARCHS, KERNELS, QUANTIZED};
 use offload::Entry;

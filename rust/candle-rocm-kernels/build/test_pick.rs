@@ -1,4 +1,4 @@
-//! pick.rs: the crate's device-matching rule (src/target.rs) gives the C
+//! test_pick.rs: the crate's device-matching rule (src/target.rs) gives the C
 //! loader's answers, on the cases of the C test (test/loader/test_loader_pick.c):
 //! its three fixture bundles' target lists, with the generic targets read
 //! from format/amdgpu_processors.def as build.rs reads them. The loader's opt-in ISA
@@ -6,14 +6,10 @@
 //! answer None, as the loader does without it.
 
 #[allow(dead_code)]
-#[path = "../src/build_inputs.rs"]
 mod build_inputs;
 #[allow(dead_code)]
-#[path = "../src/offload.rs"]
 mod offload;
-#[allow(dead_code)]
-#[path = "../src/target.rs"]
-mod target;
+use candle_rocm_kernels::target;
 
 use target::{Feature, Match};
 
@@ -144,6 +140,13 @@ fn exact_beats_generic() {
 fn malformed_target_ids_fit_nothing() {
     for bad in ["", ":xnack+", "gfx90a:frob+", "gfx1100:xnack", "gfx90a:xnack+:xnack-"] {
         assert_eq!(pick(MIXED, bad), None, "device '{bad}'");
+    }
+    // A runtime's name with a newline or an escape sequence is no processor
+    // (and an error shows it escaped), not a near miss of gfx1100.
+    for bad in ["gfx1100\n", "gfx1100\u{1b}[2J", "GFX1100", "gfx 1100", "gfx1100\0"] {
+        assert_eq!(pick(&["gfx1100"], bad), None, "device {bad:?}");
+        let e = target::parse_target_id(bad).expect_err("not a target ID");
+        assert!(e.contains("is not a processor name") && !e.chars().any(char::is_control), "{e:?}");
     }
     // A malformed entry in the list is skipped, not a match and not a panic.
     assert_eq!(pick(&["gfx1100:bogus+", "gfx1100"], "gfx1100"), Some(("gfx1100", Match::Exact)));
