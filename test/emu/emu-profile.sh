@@ -18,8 +18,18 @@ fi
 "$here/apply-patches.sh" "$TINYGRAD" || exit 2
 for a in $PROFILE_ARCH; do
   case " $BUILD_ARCHS " in *" $a "*) ;; *) echo "emu-profile: $a is not in this build (ARCH=\"$BUILD_ARCHS\")" >&2; exit 2 ;; esac
-  case $a in *generic*|gfx10*) echo "emu-profile: the emulator cannot run $a" >&2; exit 2 ;; esac
+  case $a in gfx9*|gfx11*|gfx12*) ;; *) echo "emu-profile: the emulator cannot run $a (GFX9, RDNA3 and RDNA4 only)" >&2; exit 2 ;; esac
 done
+
+# An arch without a GPU in the model would fail only after the runs: say so now.
+python3 - $PROFILE_ARCH <<PY || exit 2
+import sys
+sys.dont_write_bytecode = True
+sys.path.insert(0, "$here")
+from amd_gpus import GPUS
+bad = [a for a in sys.argv[1:] if a not in GPUS]
+if bad: sys.exit(f"emu-profile: no GPU in the model for {' '.join(bad)} (test/emu/amd_gpus.py has {' '.join(GPUS)})")
+PY
 
 runs=$EMU_OUT/profile
 rm -rf "$runs" && mkdir -p "$runs"

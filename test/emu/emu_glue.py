@@ -34,6 +34,8 @@ _profile = None
 if os.environ.get("CRK_EMU_PROFILE"):
   if os.environ.get("CRK_EMU_TRACE"):
     raise RuntimeError("CRK_EMU_PROFILE and CRK_EMU_TRACE both need the emulator's hook: set one of them")
+  import sys
+  sys.dont_write_bytecode = True  # no __pycache__ in the source tree
   import emu_profile as _profile
   _profile.install(emu, os.environ["CRK_EMU_PROFILE"])
 
