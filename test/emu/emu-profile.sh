@@ -7,7 +7,8 @@
 # every run finished and no kernel grew past the baseline's tolerance.
 #
 # Set by make: EMU_OUT BUILD_ARCHS PROFILE_ARCH EMU_JOBS TINYGRAD PROFILE_DRIVER
-# CRK_DATA UPDATE PROFILE_BASELINE PROFILE_MD. TINYGRAD unset: nothing is run (exit 0).
+# CRK_DATA UPDATE PROFILE_BASELINE PROFILE_MD PROFILE_TOOLCHAIN (the kernel
+# compiler's version line: the counts are of its code). TINYGRAD unset: nothing is run (exit 0).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 
@@ -73,6 +74,6 @@ for t in "$runs"/*.time; do cpu=$((cpu + $(cat "$t"))); done
 load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
 python3 "$here/profile_report.py" --runs "$runs" --archs "$PROFILE_ARCH" \
   --commit "$(git -C "$here" describe --always --dirty 2>/dev/null || echo unknown)" \
-  --baseline "$PROFILE_BASELINE" --out "$PROFILE_MD" ${UPDATE:+--update} \
+  --baseline "$PROFILE_BASELINE" --out "$PROFILE_MD" ${UPDATE:+--update} --toolchain "${PROFILE_TOOLCHAIN:-unknown}" \
   --host "$(nproc) cores, EMU_JOBS=$EMU_JOBS, load average at the end $load; $wall s wall, $cpu s of runs" \
   --emulator "tinygrad $(cd "$TINYGRAD" && git rev-parse --short HEAD 2>/dev/null || echo '(no git history)'), patches: $(cd "$here/patches" && ls *.patch | tr '\n' ' ')"

@@ -25,7 +25,8 @@ emu-build: $(PROFILE_DRIVER)
 emu-profile: emu-build
 	$(Q)EMU_OUT=$(EMU_OUT) BUILD_ARCHS="$(BUILD_ARCHS)" PROFILE_ARCH="$(PROFILE_ARCH)" EMU_JOBS=$(EMU_JOBS) \
 	  TINYGRAD="$(TINYGRAD)" PROFILE_DRIVER=$(PROFILE_DRIVER) CRK_DATA=$(CRK_DATA) UPDATE="$(UPDATE)" \
-	  PROFILE_BASELINE=$(PROFILE_BASELINE) PROFILE_MD=$(PROFILE_MD) test/emu/emu-profile.sh
+	  PROFILE_BASELINE=$(PROFILE_BASELINE) PROFILE_MD=$(PROFILE_MD) \
+	  PROFILE_TOOLCHAIN="$(shell $(CLANG) --version 2>/dev/null | head -1)" test/emu/emu-profile.sh
 
 # `make test`: one kernel on one arch against the baseline (test/emu/profile-smoke.sh),
 # or one SKIP line saying why.

@@ -196,12 +196,14 @@ def read_baseline(path):
   return base
 
 
-def write_baseline(path, runs, commit):
+def write_baseline(path, runs, commit, toolchain):
   tmp = path + ".tmp"
   with open(tmp, "w") as f:
-    f.write(f"# make emu-profile's baseline (UPDATE=1 rewrites it), commit {commit}: per arch and kernel,\n"
-            "# the unit of work and the VALU (all kinds) and memory (vector, scalar, LDS) wave instructions\n"
-            f"# per unit at size L. The check fails on either growing more than {TOLERANCE:.0%}.\n")
+    f.write(f"# make emu-profile's baseline (UPDATE=1 rewrites it), commit {commit}, code objects of\n"
+            f"# {toolchain} (another compiler gives other code: rewrite it with the one the project uses).\n"
+            "# Per arch and kernel,"
+            " the unit of work and the VALU (all kinds) and memory (vector, scalar, LDS)\n"
+            f"# wave instructions per unit at size L. The check fails on either growing more than {TOLERANCE:.0%}.\n")
     for arch in sorted(runs):
       for name, k in runs[arch].items():
         f.write(f"{arch}\t{name}\t{k['unit']}\t{k['valu']:.4f}\t{k['mem']:.4f}\n")
@@ -258,6 +260,7 @@ def write_doc(path, a, runs, small, bad, deltas, bench, bench_commit):
   w("| | |\n|---|---|")
   w(f"| date | {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} |")
   w(f"| commit | {a.commit} |")
+  w(f"| kernel compiler | {a.toolchain} |")
   w(f"| emulator | {a.emulator} |")
   w(f"| host | {a.host} |")
   w(f"| archs | {' '.join(runs)} |")
@@ -405,7 +408,8 @@ def write_doc(path, a, runs, small, bad, deltas, bench, bench_commit):
     w(f"The method applied to the NVIDIA proxy (H200: {H200['sms']} SMs x {H200['schedulers']} schedulers at "
       f"{H200['ghz']:.2f} GHz, {H200['bw_gbs']:.0f} GB/s), with gfx1100's wave32 instruction counts standing in "
       "for warp instructions (same source, same 32-wide groups; the AMD-only wait kind dropped; every instruction "
-      "one issue clock), against the rates that `make bench` measured on 16384x14336 "
+      "one issue clock; so for mul_mat it stands for NVIDIA's dot4 code only while gfx1100's mul_mat is dot4 "
+      "too, not once it uses WMMA), against the rates that `make bench` measured on 16384x14336 "
       f"({a.bench}, commit {bench_commit}; ratios there are to the measured copy bandwidth). "
       "measured / model is how much of the model's bound the real kernel reaches.")
     w("")
@@ -480,6 +484,7 @@ def main():
   ap.add_argument("--commit", default="unknown")
   ap.add_argument("--host", default="")
   ap.add_argument("--emulator", default="")
+  ap.add_argument("--toolchain", default="unknown")
   ap.add_argument("--bench", default="docs/BENCHMARKS.md")
   ap.add_argument("--notes", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "amd-model-notes.md"))
   a = ap.parse_args()
@@ -507,7 +512,7 @@ def main():
   if not a.out: die("--out is needed unless --check-only")
   bench, bench_commit = bench_figures(a.bench)
   if a.update:
-    write_baseline(a.baseline, runs, a.commit)
+    write_baseline(a.baseline, runs, a.commit, a.toolchain)
     base = read_baseline(a.baseline)
   bad, deltas = compare(runs, base)
   write_doc(a.out, a, runs, small, bad, deltas, bench, bench_commit)
