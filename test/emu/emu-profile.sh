@@ -72,8 +72,14 @@ done
 cpu=0
 for t in "$runs"/*.time; do cpu=$((cpu + $(cat "$t"))); done
 load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
+# The commit measured; "-dirty" when the tree differs from it, but not for
+# the two files this target writes (a rerun over its own output is clean).
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [ "$commit" != unknown ] && ! git diff --quiet HEAD -- . ":(exclude)$PROFILE_MD" ":(exclude)$PROFILE_BASELINE"; then
+  commit=$commit-dirty
+fi
 python3 "$here/profile_report.py" --runs "$runs" --archs "$PROFILE_ARCH" \
-  --commit "$(git -C "$here" describe --always --dirty 2>/dev/null || echo unknown)" \
+  --commit "$commit" \
   --baseline "$PROFILE_BASELINE" --out "$PROFILE_MD" ${UPDATE:+--update} --toolchain "${PROFILE_TOOLCHAIN:-unknown}" \
   --host "$(nproc) cores, EMU_JOBS=$EMU_JOBS, load average at the end $load; $wall s wall, $cpu s of runs" \
   --emulator "tinygrad $(cd "$TINYGRAD" && git rev-parse --short HEAD 2>/dev/null || echo '(no git history)'), patches: $(cd "$here/patches" && ls *.patch | tr '\n' ' ')"
