@@ -247,6 +247,16 @@ def fmt(x, nd=1):
   return f"{x:.{nd}f}"
 
 
+def shapes_text(ks):
+  """Each family's shapes in words, once each (one run's kernels)."""
+  fams = {}
+  for name, k in ks.items():
+    shape = re.sub(r" \([^)]*\)$", "", k["shape"])
+    fams.setdefault(family(name)[0], [])
+    if shape not in fams[family(name)[0]]: fams[family(name)[0]].append(shape)
+  return "; ".join(f"{f} {' or '.join(v)}" for f, v in fams.items())
+
+
 def write_doc(path, a, runs, small, bad, deltas, bench, bench_commit):
   L = []
   w = L.append
@@ -285,9 +295,7 @@ def write_doc(path, a, runs, small, bad, deltas, bench, bench_commit):
   w("")
   w("Units: per KiB of weights for mul_mat_vec, dmmv, moe (weights multiplied) and dequantize (weights read); per "
     "KiB of rows read for get_rows; per KiB of input floats for quantize_q8_1; per 1000 int8 multiply-adds (kMAC) "
-    "for mul_mat. Shapes (size L; size S halves it): " + "; ".join(sorted({
-      f"{family(n)[0]} {k['shape']}" for n, k in next(iter(runs.values())).items()
-      if not n.endswith("_f16") and family(n)[0] not in ("get_rows",) or n == "get_rows_q4_0"})) + ".")
+    "for mul_mat. Shapes (size L; size S halves it): " + shapes_text(next(iter(runs.values()))) + ".")
   w("")
   w("## The model")
   w("")
@@ -305,7 +313,9 @@ def write_doc(path, a, runs, small, bad, deltas, bench, bench_commit):
     "counted once; WMMA runs on the VALU at the spec sheet's int8 rate;")
   w("- int8 dot4 and byte conversions are full-rate VALU instructions on all three; vector memory also passes its "
     "lane bytes through the CU's vector L1 (64 B/clock on CDNA3, 128 on RDNA), LDS data at 128 B/clock per CU;")
-  w("- clocks are the spec sheets' peak (boost) clocks; bandwidths their peak DRAM bandwidths.")
+  w("- clocks are the spec sheets' peak (boost) clocks; bandwidths their peak DRAM bandwidths;")
+  w("- mul_mat runs one whole tile, whose operands no other tile shares; its memory time is that of the "
+    "bench's product (16384x14336 weights by 512 columns, each operand read once) per multiply-add.")
   w("")
   w("| arch | GPU | CUs | SIMDs/CU | wave | clock GHz | DRAM GB/s | int8 TOPS (matrix) | clocks per VALU / SALU / VMEM / LDS instruction |")
   w("|---|---|---|---|---|---|---|---|---|")
