@@ -116,7 +116,7 @@ def model(k, g):
     "SMEM": p["smem"] * cyc["smem"] / simd_clk,
     "VMEM issue": (p["vmem_load"] + p["vmem_store"]) * cyc["vmem"] / simd_clk,
     "VMEM data": k["vmem_bytes"] / (g["l1_bytes_clk"] * cu_clk),
-    "LDS": p["lds"] * cyc["lds"] / simd_clk + 0 * k["lds_bytes"],
+    "LDS": p["lds"] * cyc["lds"] / simd_clk,
     "LDS data": k["lds_bytes"] / (g["lds_bytes_clk"] * cu_clk),
   }
   pipe = max(pipes, key=pipes.get)
