@@ -75,8 +75,10 @@ emu-test: emu-build $(GPU_TEST_BIN)
 	  TINYGRAD="$(TINYGRAD)" GPU_TEST=$(GPU_TEST_BIN) EMU_LOADER=$(EMU_LOADER) \
 	  CRK_DATA=$(CRK_DATA) test/emu/emu-test.sh
 
+include test/emu/profile.mk
+
 endif
 else
-emu-test:
-	@echo "emu-test: the emulator runs AMD code objects: nothing to run in the $(PLATFORM) build"
+emu-test emu-profile:
+	@echo "$@: the emulator runs AMD code objects: nothing to run in the $(PLATFORM) build"
 endif

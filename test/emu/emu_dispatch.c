@@ -163,8 +163,9 @@ int emu_dispatch(const emu_kernel *k, const char *processor, const unsigned grid
   PyObject *usr = PyList_New(want);
   for (int i = 0; i < want; i++) PyList_SetItem(usr, i, PyLong_FromUnsignedLongLong(i < n ? sg[i] : 0));
   PyObject *res = PyObject_CallFunction(
-      glue_dispatch, "K(III)(III)KIIIsOi", (unsigned long long)k->entry, grid[0], grid[1], grid[2], block[0],
-      block[1], block[2], (unsigned long long)(uintptr_t)ka, k->rsrc1, rsrc2, k->scratch, isa, usr, unpacked);
+      glue_dispatch, "K(III)(III)KIIIsOis", (unsigned long long)k->entry, grid[0], grid[1], grid[2], block[0],
+      block[1], block[2], (unsigned long long)(uintptr_t)ka, k->rsrc1, rsrc2, k->scratch, isa, usr, unpacked,
+      k->md->name);
   Py_DECREF(usr);
   if (!res) {
     PyErr_Print();

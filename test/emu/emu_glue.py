@@ -7,6 +7,9 @@
 # work-item ids unpacked, x, y and z in v0, v1 and v2 (gfx90a and later, and
 # RDNA, pack them into v0 as x | y << 10 | z << 20, which the emulator writes).
 # rsrc1 carries the kernel's denormal mode (test/emu/patches/0001-denorm-mode.patch).
+# CRK_EMU_PROFILE=FILE counts each dispatch's executed instructions by class
+# into FILE (emu_profile.py; make emu-profile).
+import os
 from test.mockgpu.amd import emu
 
 _unpacked_ids = False
@@ -27,11 +30,24 @@ def _init_wave_for_arch(lib, wave_start, total_threads, lx, ly, lz, *rest, **kw)
 emu._init_wave = _init_wave_for_arch
 
 
-def dispatch(entry, grid, block, kernarg, rsrc1, rsrc2, scratch, isa, user_sgprs, unpacked_ids):
+_profile = None
+if os.environ.get("CRK_EMU_PROFILE"):
+  if os.environ.get("CRK_EMU_TRACE"):
+    raise RuntimeError("CRK_EMU_PROFILE and CRK_EMU_TRACE both need the emulator's hook: set one of them")
+  import sys
+  sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+  import emu_profile as _profile
+  _profile.install(emu, os.environ["CRK_EMU_PROFILE"])
+
+
+def dispatch(entry, grid, block, kernarg, rsrc1, rsrc2, scratch, isa, user_sgprs, unpacked_ids, name):
   global _unpacked_ids
   _unpacked_ids = bool(unpacked_ids)
+  wave = emu._wave_size(isa)
+  if _profile: _profile.begin(emu, wave)
   emu.run_asm(entry, 0, grid[0], grid[1], grid[2], block[0], block[1], block[2], kernarg,
               rsrc2=rsrc2, scratch_size=scratch, arch=isa, user_data=list(user_sgprs), rsrc1=rsrc1)
+  if _profile: _profile.end(emu, name, isa, wave, grid, block)
   return 0
 
 
