@@ -138,6 +138,6 @@ $(TEST_OUT)/test_dump_vet: TEST_LDLIBS += -ldl -lpthread -lzstd -lz -lmd
 # test_dot_path: the build's clang and device flags, compiled in.
 TEST_PROGS += test_dot_path
 $(TEST_OUT)/test_dot_path: $(TEST_OUT)/obj/format/processors.o
-$(TEST_OUT)/obj/test/test_dot_path.o: TEST_CFLAGS += -DCRK_CLANG='"$(CLANG)"' -DCRK_HIP_DEVFLAGS='"$(HIP_DEVFLAGS)"'
-$(TEST_OUT)/obj/test/test_dot_path.o: $(HIP_FLAGS_REC)
+$(TEST_OUT)/obj/test/loader/test_dot_path.o: TEST_CFLAGS += -DCRK_CLANG='"$(CLANG)"' -DCRK_HIP_DEVFLAGS='"$(HIP_DEVFLAGS)"'
+$(TEST_OUT)/obj/test/loader/test_dot_path.o: $(HIP_FLAGS_REC)
 endif

@@ -9,7 +9,7 @@
  * CRK_DOT4_SCALAR, and CRK_MATVEC_VGPRS). A processor the compiler does not
  * know (clang 19: gfx950, gfx1153, gfx125x, gfx9-4-generic) is listed as
  * not checked. The clang and its device flags are the build's (compiled in
- * by test/mk/loader.mk).
+ * by test/loader/loader.mk).
  */
 #include "check.h"
 #include "data_dir.h"
