@@ -317,21 +317,13 @@ struct mmq_q3_K {
   }
 };
 
-// The 6-bit scale and min of sub-block i (0..7) of q4_K/q5_K (GGML's
-// get_scale_min_k4) from the 12 scale bytes s held as 3 words w: i < 4:
-// sc = s[i]&63, mn = s[i+4]&63; else sc = (s[i+4]&15) | (s[i-4]>>6)<<4,
-// mn = (s[i+4]>>4) | (s[i]>>6)<<4. With k = i%4, s[k], s[k+4], s[k+8] are
-// byte k of w[0], w[1], w[2] (shifts and selects: no indexed array).
+// The 6-bit scale and min of sub-block i (0..7) of q4_K/q5_K
+// (crk_scale_min_k4) from the 12 scale bytes held as 3 words w: with
+// k = i%4, scales[k], scales[k+4], scales[k+8] are byte k of w[0], w[1], w[2]
+// (shifts and selects: no indexed array).
 CRK_DEV void mmq_scale_min_k4(const uint32_t (&w)[3], int i, int *d, int *m) {
   const int k8 = 8 * (i & 3);
-  const int b0 = (int)((w[0] >> k8) & 0xFFu), b1 = (int)((w[1] >> k8) & 0xFFu), b2 = (int)((w[2] >> k8) & 0xFFu);
-  if (i < 4) {
-    *d = b0 & 63;
-    *m = b1 & 63;
-  } else {
-    *d = (b2 & 15) | ((b0 >> 6) << 4);
-    *m = (b2 >> 4) | ((b1 >> 6) << 4);
-  }
+  crk_scale_min_k4<int>((int)((w[0] >> k8) & 0xFFu), (int)((w[1] >> k8) & 0xFFu), (int)((w[2] >> k8) & 0xFFu), i, *d, *m);
 }
 
 // q4_K (144 B: d@0 dmin@2 scales[12]@4 qs[128]@16). Value v = 64c + 32h + l
