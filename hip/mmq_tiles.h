@@ -45,7 +45,9 @@ typedef int4 mmq_int4;
 // 16 bytes fill the 32 banks once, and rows r and r+2 would hit the same
 // banks. So chunk k of weight row r is stored at chunk position
 // k ^ ((r >> 1) & 3): 8 consecutive rows then use 8 distinct bank groups.
-// (The activation tile needs no swizzle: its reads are broadcasts.)
+// (The dot4 path's activation reads are broadcasts: its activation tile is
+// not swizzled. The matrix path reads 16 columns at once and swizzles it
+// the same way: mmq_store_y.)
 CRK_DEV int mmq_chunk(int r, int k) { return r * MMQ_KI + ((k ^ ((r >> 1) & 3)) << 2); }
 
 // Byte-wise x - c for bytes x in [0,127] with x - c in [-128,127]: the 0x80
@@ -62,7 +64,7 @@ CRK_DEV int mmq_load_a4(const void *p) { return *(const int *)p; }
 template <int MODE, int MX, int MY> struct alignas(16) mmq_smem {
   static constexpr bool PER32 = MODE == MMQ_D || MODE == MMQ_DM;
   int w_qs[MY * MMQ_KI];                  // int8 weights, chunks at mmq_chunk(r, k)
-  int y_qs[MX * MMQ_KI];                  // int8 activations, column c at c*MMQ_KI
+  int y_qs[MX * MMQ_KI];                  // int8 activations, column c at c*MMQ_KI (matrix path: mmq_chunk(c, k))
   float w_d[MY][MODE == MMQ_SC16 ? 1 : 2]; // D/DM: d of each 32-block; SC16: block d; SC16M: d, dmin
   float w_m[MODE == MMQ_DM ? MY : 1][2];  // MMQ_DM: min of each 32-block
   float y_d[MX][2];                       // d of each q8_1 block

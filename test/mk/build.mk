@@ -11,5 +11,8 @@
 #             crk-dump and Cargo.toml
 #   readme    test/test_readme.sh: README's C blocks compile and link with
 #             README's command
+#   matrix_insn  test/test_matrix_insn.sh: mul_mat kernels use the matrix
+#             instruction on gfx942/gfx11/gfx12 only; no scratch, no spills,
+#             >= 2 waves per SIMD (AMD build)
 
-TEST_PROGS += makefile repro install readme
+TEST_PROGS += makefile repro install readme matrix_insn
