@@ -19,12 +19,14 @@
 //                  two per 32 k (both operands signed).
 //   CRK_MMA_WMMA12 gfx12 (RDNA4, wave32): v_wmma_i32_16x16x16_iu8_w32_gfx12.
 //   CRK_MMA_PTX    NVIDIA sm_80 and later (the proxy build):
-//                  mma.sync m16n8k32 s8, two per 32 k (columns 0-7, 8-15).
+//                  mma.sync m16n8k32 s8, two per 32 k (columns 0-7, 8-15);
+//                  a 16-value half is m16n8k16 on the same registers.
 // gfx908/gfx90a have int8 MFMA too (v_mfma_i32_16x16x16i8) but stay on dot4:
 // the emulator cannot execute their MFMA opcodes (test/emu/README.md).
 //
 // mma_mul_half multiplies only k in [16h, 16h+16): the K types with a scale
-// per 16 values (q2_K q3_K q6_K) need the two halves apart.
+// per 16 values (q2_K q3_K q6_K) need the two halves apart. gfx942's
+// instruction has no 16-k form: there the other half's A is zeroed.
 #pragma once
 #include "common.h"
 
@@ -143,6 +145,12 @@ CRK_DEV void mma_ptx(int *d, const int *a, int b0, int b1) {
       : "+r"(d[0]), "+r"(d[1]), "+r"(d[2]), "+r"(d[3])
       : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
 }
+// The same over 16 k (a0: row g, a1: row g+8, b0: column g; ints t).
+CRK_DEV void mma_ptx_k16(int *d, int a0, int a1, int b0) {
+  asm("mma.sync.aligned.m16n8k16.row.col.s32.s8.s8.s32 {%0,%1,%2,%3}, {%4,%5}, {%6}, {%0,%1,%2,%3};"
+      : "+r"(d[0]), "+r"(d[1]), "+r"(d[2]), "+r"(d[3])
+      : "r"(a0), "r"(a1), "r"(b0));
+}
 #endif
 
 // D += A * B over all 32 k.
@@ -179,10 +187,10 @@ CRK_DEV void mma_mul_half(mma_acc &d, const mma_frag &a, const mma_frag &b, int 
   d.v = __builtin_amdgcn_wmma_i32_16x16x16_iu8_w32_gfx12(true, a.v[h], true, b.v[h], d.v, false);
 #else
   (void)L;
-  // ints 0..3 (a0, a1; b0) are k 0..15, ints 4..7 (a2, a3; b1) k 16..31
-  const int ah[4] = {h == 0 ? a.v[0] : 0, h == 0 ? a.v[1] : 0, h == 1 ? a.v[2] : 0, h == 1 ? a.v[3] : 0};
-  mma_ptx(d.v, ah, b.v[0], b.v[2]);
-  mma_ptx(d.v + 4, ah, b.v[1], b.v[3]);
+  // k 16h .. 16h+15 are v[2h] (rows g, columns g) and v[2h+1] (rows g+8,
+  // columns 8+g): one m16n8k16 per 8 columns, in the k32 registers' order
+  mma_ptx_k16(d.v, a.v[2 * h], a.v[2 * h + 1], b.v[2 * h]);
+  mma_ptx_k16(d.v + 4, a.v[2 * h], a.v[2 * h + 1], b.v[2 * h + 1]);
 #endif
 }
 
