@@ -396,6 +396,9 @@ CRK_DEV void mmq_tile(const void *__restrict__ vx, const void *__restrict__ vy, 
                       int ncols_x, int nrows_x, int ncols_y, int nrows_y, int nrows_dst) {
   constexpr int MODE = TR::MODE, MX = TR::MX, MY = TR::MY;
   constexpr int PASSES = MX * MY > 64 * 128 ? 2 : 1, MXP = MX / PASSES;  // columns per pass
+#if !CRK_MMA
+  constexpr int RL = MY / 4, CL = 32 / RL, NR = 4, NC = MXP / (4 * CL);
+#endif
   static_assert(MY == 64 || MY == 128, "4 rows per thread, RL a multiple of 8");
   static_assert(MXP == 64 || MXP == 128, "1 or 2 threads copy an activation column");
   __shared__ mmq_smem<MODE, MXP, MY> sm;
@@ -408,6 +411,9 @@ CRK_DEV void mmq_tile(const void *__restrict__ vx, const void *__restrict__ vy, 
   // The weight row this thread copies, clamped to a real row.
   const int wr = min(row0 + t / (MMQ_NT / MY), nrows_x - 1);
   const char *wrow = (const char *)vx + (int64_t)wr * nb * TR::BYTES;
+#if !CRK_MMA
+  const int rl = tx % RL, cb = ty * CL + tx / RL;           // see mmq_multiply
+#endif
 
   // Who copies what: tile row t / TPR, its halves e < WH (half TPR == 1 ? e :
   // t % 2); activation column t / TPC, its blocks e < YB (block TPC == 1 ? e :
@@ -432,8 +438,6 @@ CRK_DEV void mmq_tile(const void *__restrict__ vx, const void *__restrict__ vy, 
 #if CRK_MMA
     mmq_mma<MODE, MXP, MY> mm(t);
 #else
-    constexpr int RL = MY / 4, CL = 32 / RL, NR = 4, NC = MXP / (4 * CL);
-    const int rl = tx % RL, cb = ty * CL + tx / RL;  // see mmq_multiply
     float acc[NC][NR];
 #pragma unroll
     for (int j = 0; j < NC; ++j)
