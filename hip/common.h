@@ -1,13 +1,19 @@
 // common.h: the one device header every kernel family builds on.
 //
-// It holds three things and nothing else:
-//   1. portability: the same .hip source compiles with clang -x hip for AMD
-//      and with nvcc for the NVIDIA proxy build (HIP's own NVIDIA headers do
-//      not build with CUDA 13, so we map the few names we use ourselves);
-//   2. the GGML block formats of spec/kernel-abi.md section 1;
-//   3. the primitives every family shares: half loads, the logical 32-lane
-//      warp reductions, the per-arch int8 dot product, wide loads of dword
-//      runs, and the register budget of the mat-vec kernels.
+// Its sections, each numbered below:
+//   1. the constants of the ABI (logical warp, block sizes);
+//   2. the GGML block formats of spec/kernel-abi.md section 1, and the one
+//      decoder of the q4_K/q5_K packed scales (GGML's get_scale_min_k4);
+//   3. half <-> float conversions;
+//   4. the logical 32-lane warp reductions;
+//   5. the per-arch int8 dot product;
+//   6. unaligned 32-bit loads;
+//   7. wide loads of dword runs, and re-alignment;
+//   8. the register budget of the mat-vec kernels.
+// Portability comes first, before section 1: the same .hip source compiles
+// with clang -x hip for AMD and with nvcc for the NVIDIA proxy build (HIP's
+// own NVIDIA headers do not build with CUDA 13, so we map the few names we
+// use ourselves).
 //
 // Launch shapes are chosen by the host with 32-wide x dimensions. gfx9
 // (GCN/CDNA) runs 64-wide wavefronts and RDNA 32-wide, so every kernel here
@@ -38,7 +44,6 @@
 // 1. Constants of the ABI
 // ---------------------------------------------------------------------------
 #define CRK_WARP 32                /* logical warp: host x dimension */
-#define CRK_ROW_PADDING 512        /* MATRIX_ROW_PADDING */
 #define QK4_0 32
 #define QK4_1 32
 #define QK5_0 32
@@ -79,6 +84,20 @@ static_assert(sizeof(block_q4_K) == 144, "q4_K size");
 static_assert(sizeof(block_q5_K) == 176, "q5_K size");
 static_assert(sizeof(block_q6_K) == 210, "q6_K size");
 static_assert(sizeof(block_q8_K) == 292, "q8_K size");
+
+// q4_K and q5_K pack eight 6-bit (scale, min) pairs, one per 32-value
+// sub-block s (0..7), into scales[12] (GGML's get_scale_min_k4):
+//   s < 4:  scale = scales[s] & 63,   min = scales[s + 4] & 63
+//   s >= 4: scale = (scales[s + 4] & 15) | (scales[s - 4] >> 6) << 4
+//           min   = (scales[s + 4] >> 4) | (scales[s]     >> 6) << 4
+// With t = s % 4 every case reads only b0 = scales[t], b1 = scales[t + 4]
+// and b2 = scales[t + 8] (each 0..255), which the caller fetches as suits
+// its loads. T: the caller's integer type.
+template <class T>
+CRK_DEV void crk_scale_min_k4(T b0, T b1, T b2, int s, T &sc, T &mn) {
+  sc = s < 4 ? b0 & 63 : (b2 & 15) | ((b0 >> 6) << 4);
+  mn = s < 4 ? b1 & 63 : (b2 >> 4) | ((b1 >> 6) << 4);
+}
 
 // ---------------------------------------------------------------------------
 // 3. Half <-> float
@@ -169,10 +188,6 @@ CRK_DEV int dot4_i8(int a, int b, int c) {
 CRK_DEV int load_i32_a2(const void *p) {
   const uint16_t *h = (const uint16_t *)p;
   return (int)((uint32_t)h[0] | ((uint32_t)h[1] << 16));
-}
-CRK_DEV int load_i32_a1(const void *p) {
-  const uint8_t *b = (const uint8_t *)p;
-  return (int)((uint32_t)b[0] | ((uint32_t)b[1] << 8) | ((uint32_t)b[2] << 16) | ((uint32_t)b[3] << 24));
 }
 
 // ---------------------------------------------------------------------------

@@ -167,19 +167,10 @@ CRK_DEV void dq_q3_K_run(const block_q3_K *b, int e0, float *v) {
   }
 }
 
-// q4_K and q5_K share the 12-byte packing of eight 6-bit (scale, min) pairs,
-// one per 32-value sub-block s (GGML's get_scale_min_k4):
-//   s < 4:  scale = scales[s] & 63,   min = scales[s + 4] & 63
-//   s >= 4: scale = (scales[s + 4] & 15) | (scales[s - 4] >> 6) << 4
-//           min   = (scales[s + 4] >> 4) | (scales[s]     >> 6) << 4
+// q4_K and q5_K: scale and min of sub-block s (crk_scale_min_k4, common.h).
 CRK_DEV void dq_scale_min_k4(const uint8_t *scales, int s, int &sc, int &m) {
-  if (s < 4) {
-    sc = scales[s] & 63;
-    m = scales[s + 4] & 63;
-  } else {
-    sc = (scales[s + 4] & 15) | ((scales[s - 4] >> 6) << 4);
-    m = (scales[s + 4] >> 4) | ((scales[s] >> 6) << 4);
-  }
+  const int t = s & 3;
+  crk_scale_min_k4<int>(scales[t], scales[t + 4], scales[t + 8], s, sc, m);
 }
 
 // q4_K (144 B: d@0, dmin@2, scales[12]@4, qs[128]@16).

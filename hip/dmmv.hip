@@ -288,17 +288,13 @@ struct dmmv_q3_K {
   }
 };
 
-// q4_K and q5_K: the (scale, min) of sub-block s from the 12 scale bytes as
-// words W0, W1, W2 (GGML's get_scale_min_k4), t = s % 4:
-//   s < 4:  scale = W0.byte[t] & 63,  min = W1.byte[t] & 63
-//   s >= 4: scale = (W2.byte[t] & 15) | (W0.byte[t] >> 6) << 4
-//           min   = (W2.byte[t] >> 4) | (W1.byte[t] >> 6) << 4
-// hdr[0] = d | dmin << 16. v = a * q + b, a = d * scale, b = -dmin * min.
+// q4_K and q5_K: the (scale, min) of sub-block s (crk_scale_min_k4) from
+// byte s % 4 of the scale words hdr[1..3]; hdr[0] = d | dmin << 16.
+// v = a * q + b, a = d * scale, b = -dmin * min.
 CRK_DEV void dmmv_k4_ab(const uint32_t *hdr, uint32_t s, float &a, float &b) {
   const int t = (int)(s & 3);
-  const uint32_t w0 = dq_byte(hdr[1], t), w1 = dq_byte(hdr[2], t), w2 = dq_byte(hdr[3], t);
-  const uint32_t sc = s < 4 ? w0 & 63u : (w2 & 15u) | ((w0 >> 6) << 4);
-  const uint32_t mn = s < 4 ? w1 & 63u : (w2 >> 4) | ((w1 >> 6) << 4);
+  uint32_t sc, mn;
+  crk_scale_min_k4<uint32_t>(dq_byte(hdr[1], t), dq_byte(hdr[2], t), dq_byte(hdr[3], t), (int)s, sc, mn);
   a = h2f((crk_half)hdr[0]) * (float)sc;
   b = -(h2f((crk_half)(hdr[0] >> 16)) * (float)mn);
 }

@@ -25,11 +25,18 @@
 //
 // Per 32 values of K each output adds, in integers, sum of dot4_i8 over 8
 // ints, then turns it into a float once with the scales of its mode.
+//
+// Matrix path (CRK_MMA, hip/mma.h: gfx942 MFMA, gfx11/gfx12 WMMA, NVIDIA
+// mma.sync): the same slices, LDS tiles and fills; the multiply is
+// mmq_mma's instead (each wave a block of 16x16 output tiles, the int32 sum
+// of each 32-value block from the matrix unit, scaled as above). Every
+// other arch takes the dot4 multiply below, unchanged.
 // Edges: weight rows past nrows_x are read as the last real row and activation
 // columns past ncols_y as the last real column (so nothing is read outside the
 // buffers); neither is written. Weight blocks past the end of a row (ncols_x %
 // 64 == 32) are zeros in LDS, never read, so no result depends on slack.
 #include "mmq_tiles.h"
+#include "mma.h"
 
 // Prefetch: the global loads of slice s+1 are issued before slice s is
 // multiplied, so their latency hides behind the multiply, for ~20-30 more
@@ -60,6 +67,7 @@ CRK_DEV int mmq_mad24(int a, int b, int c) {
 #endif
 }
 
+#if !CRK_MMA
 // dot4_i8(a, b, 0), the first product of a chain. Where the compiler picks
 // the accumulate-in-place v_dot4c_i32_i8 (gfx908 gfx90a gfx94x gfx103x), a
 // chain start costs it a v_mov of the zero; the three-operand v_dot4_i32_i8
@@ -73,6 +81,8 @@ CRK_DEV int mmq_dot4_first(int a, int b) {
   return dot4_i8(a, b, 0);
 #endif
 }
+
+#endif  // !CRK_MMA
 
 // Integer sums become floats by a plain conversion (full rate on AMD). The
 // NVIDIA proxy build runs this same path on purpose, with no NVIDIA-only
@@ -96,8 +106,16 @@ CRK_DEV mmq_yraw mmq_fetch_y(const block_q8_1 *__restrict__ ycol, int s, int b) 
 template <int MODE, int MX, int MY>
 CRK_DEV void mmq_store_y(mmq_smem<MODE, MX, MY> &sm, int c, int b, const mmq_yraw &x) {
   const mmq_int4 lo = {x.q[0], x.q[1], x.q[2], x.q[3]}, hi = {x.q[4], x.q[5], x.q[6], x.q[7]};
+#if CRK_MMA
+  // The matrix path reads 16 columns at one offset (mma_load), like the
+  // weight rows: swizzled the same way (mmq_chunk), else columns c and c+2
+  // share banks.
+  *(mmq_int4 *)&sm.y_qs[mmq_chunk(c, 2 * b)] = lo;
+  *(mmq_int4 *)&sm.y_qs[mmq_chunk(c, 2 * b + 1)] = hi;
+#else
   *(mmq_int4 *)&sm.y_qs[c * MMQ_KI + 8 * b] = lo;
   *(mmq_int4 *)&sm.y_qs[c * MMQ_KI + 8 * b + 4] = hi;
+#endif
   const float d = h2f((crk_half)(x.ds & 0xFFFFu));  // d in the low half, s in the high
   sm.y_d[c][b] = d;
   if (MODE == MMQ_DM) sm.y_s[c][b] = h2f((crk_half)(x.ds >> 16));
@@ -114,6 +132,7 @@ CRK_DEV void mmq_store_y(mmq_smem<MODE, MX, MY> &sm, int c, int b, const mmq_yra
   }
 }
 
+#if !CRK_MMA
 // The thread's NR x NC products for the slice in LDS, added to acc.
 template <int MODE, int MX, int MY>
 CRK_DEV void mmq_multiply(const mmq_smem<MODE, MX, MY> &sm, float (&acc)[MX * MY / 512][4], int tx, int ty) {
@@ -232,13 +251,154 @@ CRK_DEV void mmq_multiply(const mmq_smem<MODE, MX, MY> &sm, float (&acc)[MX * MY
   }
 }
 
+#endif  // !CRK_MMA
+
+#if CRK_MMA
+// The matrix-instruction path (mma.h): the same slices, LDS tiles and scales
+// as mmq_multiply, with each wave multiplying 16x16 tiles of the output.
+// The workgroup's MY x MXP tile is a grid of (MY/16) x (MXP/16) such tiles,
+// split over its NW waves (2 of 64 lanes on gfx942, 4 of 32 on RDNA and
+// NVIDIA) as WR x WC blocks of NR x NC tiles: a wave loads NR + NC fragments
+// per 32 values of K for NR*NC products. Each 32-value block's int32 tile is
+// turned into floats with exactly the operations and order of mmq_multiply
+// (d_w * ((float)sum * d_y), then the min terms), so the results equal the
+// dot4 path's bit for bit: the integer sums are the same exact integers.
+
+// Views of the LDS tiles for mma_load: int k4 of 32-value block b of weight
+// row r and of activation column c (both in swizzled chunks, mmq_chunk).
+struct mmq_wview {
+  const int *p;
+  int b;
+  CRK_MEMBER const int *at(int r, int k4) const { return p + mmq_chunk(r, 2 * b + (k4 >> 2)) + (k4 & 3); }
+};
+struct mmq_yview {
+  const int *p;
+  int b;
+  CRK_MEMBER const int *at(int c, int k4) const { return p + mmq_chunk(c, 2 * b + (k4 >> 2)) + (k4 & 3); }
+};
+
+template <int MODE, int MXP, int MY> struct mmq_mma {
+  static constexpr int NW = MMQ_NT / MMA_WAVE, NRT = MY / 16, NCT = MXP / 16;
+  static constexpr int WR = NW == 2 ? (NRT > NCT ? 2 : 1) : 2, WC = NW / WR;
+  static constexpr int NR = NRT / WR, NC = NCT / WC;
+  static_assert(NW == 2 || NW == 4, "128 threads: 2 waves of 64 or 4 of 32");
+  static_assert(NR * WR == NRT && NC * WC == NCT, "the tile grid splits evenly over the waves");
+  static constexpr bool PER32 = MODE == MMQ_D || MODE == MMQ_DM;
+  float acc[NR][NC][MMA_E];
+  int lane, r0, c0;  // the lane; the wave's first tile row and column
+
+  CRK_MEMBER explicit mmq_mma(int t) {
+    lane = t % MMA_WAVE;
+    int w = t / MMA_WAVE;
+#if CRK_AMD
+    w = __builtin_amdgcn_readfirstlane(w);
+#endif
+    r0 = 16 * NR * (w % WR);
+    c0 = 16 * NC * (w / WR);
+#pragma unroll
+    for (int i = 0; i < NR; ++i)
+#pragma unroll
+      for (int j = 0; j < NC; ++j)
+#pragma unroll
+        for (int e = 0; e < MMA_E; ++e) acc[i][j][e] = 0.0f;
+  }
+
+  // The int32 sums of product tile (i, j) for 32-value block b: the whole
+  // block (d[0]), or its values 0..15 (d[0]) and 16..31 (d[1]) for the
+  // scale-per-16 modes.
+  struct sums { mma_acc d[2]; };
+  CRK_MEMBER sums product(const mma_frag &a, const mma_frag &y) const {
+    sums s;
+    s.d[0] = mma_zero();
+    s.d[1] = mma_zero();
+    if (PER32) {
+      mma_mul(s.d[0], a, y);
+    } else {
+      mma_mul_half(s.d[0], a, y, 0, lane);
+      mma_mul_half(s.d[1], a, y, 1, lane);
+    }
+    return s;
+  }
+
+  // acc of tile (i, j) += the sums of block b, scaled as mmq_multiply does.
+  CRK_MEMBER void scale_add(const mmq_smem<MODE, MXP, MY> &sm, const sums &s, int i, int j, int b) {
+#pragma unroll
+    for (int e = 0; e < MMA_E; ++e) {
+      const int r = r0 + 16 * i + mma_row(lane, e), c = c0 + 16 * j + mma_col(lane, e);
+      const float yd = sm.y_d[c][b];
+      float v = acc[i][j][e];
+      if (PER32) {
+        v = fmaf(sm.w_d[r][b], (float)mma_get(s.d[0], e) * yd, v);
+        if (MODE == MMQ_DM) v = fmaf(sm.w_m[r][b], sm.y_s[c][b], v);
+      } else {
+        const int sum = mmq_mad24(mma_get(s.d[1], e), sm.w_sc[r][2 * b + 1],
+                                  mmq_mad24(mma_get(s.d[0], e), sm.w_sc[r][2 * b], 0));
+        v = fmaf(sm.w_d[r][0], (float)sum * yd, v);
+        if (MODE == MMQ_SC16M) {
+          const float ndmin = -sm.w_d[r][1];
+          v = fmaf(ndmin * (float)sm.w_mn[r][2 * b], sm.y_m16[c][2 * b], v);
+          v = fmaf(ndmin * (float)sm.w_mn[r][2 * b + 1], sm.y_m16[c][2 * b + 1], v);
+        }
+      }
+      acc[i][j][e] = v;
+    }
+  }
+
+  // The slice in LDS, added to acc. The products of tile k+1 are issued
+  // before tile k is scaled, so the matrix unit's latency hides behind the
+  // float work; each tile is scheduled on its own (MMQ_SCHED_FENCE), else
+  // the scheduler issues every product first and keeps all their sums live
+  // (spilling on RDNA, AGPR copies on gfx942).
+  CRK_MEMBER void multiply(const mmq_smem<MODE, MXP, MY> &sm) {
+    constexpr int T = NR * NC;
+#pragma unroll
+    for (int b = 0; b < 2; ++b) {  // the two 32-value blocks of the slice
+      const mmq_wview wv = {sm.w_qs, b};
+      const mmq_yview yv = {sm.y_qs, b};
+      mma_frag a[NR], y[NC];
+#pragma unroll
+      for (int i = 0; i < NR; ++i) a[i] = mma_load(wv, r0 + 16 * i, lane);
+#pragma unroll
+      for (int j = 0; j < NC; ++j) y[j] = mma_load(yv, c0 + 16 * j, lane);
+      sums cur = product(a[0], y[0]);
+#pragma unroll
+      for (int k = 0; k < T; ++k) {
+        sums next = cur;
+        if (k + 1 < T) next = product(a[(k + 1) / NC], y[(k + 1) % NC]);
+        scale_add(sm, cur, k / NC, k % NC, b);
+        MMQ_SCHED_FENCE();
+#pragma unroll
+        for (int e = 0; e < MMA_E; ++e) MMQ_PIN(acc[k / NC][k % NC][e]);
+        cur = next;
+      }
+    }
+  }
+
+  // dst of the tile at (row0, col0): rows past nrows_x and columns past
+  // ncols_y are not written.
+  CRK_MEMBER void write(float *__restrict__ dst, int row0, int col0, int nrows_x, int ncols_y, int nrows_dst) const {
+#pragma unroll
+    for (int i = 0; i < NR; ++i)
+#pragma unroll
+      for (int j = 0; j < NC; ++j)
+#pragma unroll
+        for (int e = 0; e < MMA_E; ++e) {
+          const int row = row0 + r0 + 16 * i + mma_row(lane, e), col = col0 + c0 + 16 * j + mma_col(lane, e);
+          if (row < nrows_x && col < ncols_y) dst[(int64_t)col * nrows_dst + row] = acc[i][j][e];
+        }
+  }
+};
+#endif  // CRK_MMA
+
 // One workgroup's tile: see the top of the file.
 template <class TR>
 CRK_DEV void mmq_tile(const void *__restrict__ vx, const void *__restrict__ vy, float *__restrict__ dst,
                       int ncols_x, int nrows_x, int ncols_y, int nrows_y, int nrows_dst) {
   constexpr int MODE = TR::MODE, MX = TR::MX, MY = TR::MY;
   constexpr int PASSES = MX * MY > 64 * 128 ? 2 : 1, MXP = MX / PASSES;  // columns per pass
+#if !CRK_MMA
   constexpr int RL = MY / 4, CL = 32 / RL, NR = 4, NC = MXP / (4 * CL);
+#endif
   static_assert(MY == 64 || MY == 128, "4 rows per thread, RL a multiple of 8");
   static_assert(MXP == 64 || MXP == 128, "1 or 2 threads copy an activation column");
   __shared__ mmq_smem<MODE, MXP, MY> sm;
@@ -251,7 +411,9 @@ CRK_DEV void mmq_tile(const void *__restrict__ vx, const void *__restrict__ vy, 
   // The weight row this thread copies, clamped to a real row.
   const int wr = min(row0 + t / (MMQ_NT / MY), nrows_x - 1);
   const char *wrow = (const char *)vx + (int64_t)wr * nb * TR::BYTES;
+#if !CRK_MMA
   const int rl = tx % RL, cb = ty * CL + tx / RL;           // see mmq_multiply
+#endif
 
   // Who copies what: tile row t / TPR, its halves e < WH (half TPR == 1 ? e :
   // t % 2); activation column t / TPC, its blocks e < YB (block TPC == 1 ? e :
@@ -273,11 +435,15 @@ CRK_DEV void mmq_tile(const void *__restrict__ vx, const void *__restrict__ vy, 
       for (int e = 0; e < YB; ++e) yraw[e] = mmq_fetch_y(ycol, s, TPC == 1 ? e : t % 2);
     };
 
+#if CRK_MMA
+    mmq_mma<MODE, MXP, MY> mm(t);
+#else
     float acc[NC][NR];
 #pragma unroll
     for (int j = 0; j < NC; ++j)
 #pragma unroll
       for (int i = 0; i < NR; ++i) acc[j][i] = 0.0f;
+#endif
 
     fetch(0);
     for (int s = 0; s < nslices; ++s) {
@@ -288,10 +454,17 @@ CRK_DEV void mmq_tile(const void *__restrict__ vx, const void *__restrict__ vy, 
       __syncthreads();
       // The next slice's loads fly while this one is multiplied.
       if (s + 1 < nslices) fetch(s + 1);
+#if CRK_MMA
+      mm.multiply(sm);
+#else
       mmq_multiply<MODE>(sm, acc, tx, ty);
+#endif
       __syncthreads();  // the next slice overwrites the tiles
     }
 
+#if CRK_MMA
+    mm.write(dst, row0, col0, nrows_x, ncols_y, nrows_dst);
+#else
 #pragma unroll
     for (int j = 0; j < NC; ++j) {
       const int col = col0 + cb + 4 * CL * j;
@@ -302,6 +475,7 @@ CRK_DEV void mmq_tile(const void *__restrict__ vx, const void *__restrict__ vy, 
         if (row < nrows_x) dst[(int64_t)col * nrows_dst + row] = acc[j][i];
       }
     }
+#endif
   }
 }
 

@@ -45,7 +45,9 @@ typedef int4 mmq_int4;
 // 16 bytes fill the 32 banks once, and rows r and r+2 would hit the same
 // banks. So chunk k of weight row r is stored at chunk position
 // k ^ ((r >> 1) & 3): 8 consecutive rows then use 8 distinct bank groups.
-// (The activation tile needs no swizzle: its reads are broadcasts.)
+// (The dot4 path's activation reads are broadcasts: its activation tile is
+// not swizzled. The matrix path reads 16 columns at once and swizzles it
+// the same way: mmq_store_y.)
 CRK_DEV int mmq_chunk(int r, int k) { return r * MMQ_KI + ((k ^ ((r >> 1) & 3)) << 2); }
 
 // Byte-wise x - c for bytes x in [0,127] with x - c in [-128,127]: the 0x80
@@ -62,7 +64,7 @@ CRK_DEV int mmq_load_a4(const void *p) { return *(const int *)p; }
 template <int MODE, int MX, int MY> struct alignas(16) mmq_smem {
   static constexpr bool PER32 = MODE == MMQ_D || MODE == MMQ_DM;
   int w_qs[MY * MMQ_KI];                  // int8 weights, chunks at mmq_chunk(r, k)
-  int y_qs[MX * MMQ_KI];                  // int8 activations, column c at c*MMQ_KI
+  int y_qs[MX * MMQ_KI];                  // int8 activations, column c at c*MMQ_KI (matrix path: mmq_chunk(c, k))
   float w_d[MY][MODE == MMQ_SC16 ? 1 : 2]; // D/DM: d of each 32-block; SC16: block d; SC16M: d, dmin
   float w_m[MODE == MMQ_DM ? MY : 1][2];  // MMQ_DM: min of each 32-block
   float y_d[MX][2];                       // d of each q8_1 block
@@ -317,21 +319,13 @@ struct mmq_q3_K {
   }
 };
 
-// The 6-bit scale and min of sub-block i (0..7) of q4_K/q5_K (GGML's
-// get_scale_min_k4) from the 12 scale bytes s held as 3 words w: i < 4:
-// sc = s[i]&63, mn = s[i+4]&63; else sc = (s[i+4]&15) | (s[i-4]>>6)<<4,
-// mn = (s[i+4]>>4) | (s[i]>>6)<<4. With k = i%4, s[k], s[k+4], s[k+8] are
-// byte k of w[0], w[1], w[2] (shifts and selects: no indexed array).
+// The 6-bit scale and min of sub-block i (0..7) of q4_K/q5_K
+// (crk_scale_min_k4) from the 12 scale bytes held as 3 words w: with
+// k = i%4, scales[k], scales[k+4], scales[k+8] are byte k of w[0], w[1], w[2]
+// (shifts and selects: no indexed array).
 CRK_DEV void mmq_scale_min_k4(const uint32_t (&w)[3], int i, int *d, int *m) {
   const int k8 = 8 * (i & 3);
-  const int b0 = (int)((w[0] >> k8) & 0xFFu), b1 = (int)((w[1] >> k8) & 0xFFu), b2 = (int)((w[2] >> k8) & 0xFFu);
-  if (i < 4) {
-    *d = b0 & 63;
-    *m = b1 & 63;
-  } else {
-    *d = (b2 & 15) | ((b0 >> 6) << 4);
-    *m = (b2 >> 4) | ((b1 >> 6) << 4);
-  }
+  crk_scale_min_k4<int>((int)((w[0] >> k8) & 0xFFu), (int)((w[1] >> k8) & 0xFFu), (int)((w[2] >> k8) & 0xFFu), i, *d, *m);
 }
 
 // q4_K (144 B: d@0 dmin@2 scales[12]@4 qs[128]@16). Value v = 64c + 32h + l

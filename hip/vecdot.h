@@ -531,19 +531,15 @@ struct vdot_w_q3_K {
 
 // q4_K and q5_K: header d@0, dmin@2, scales[12]@4 = one 16-byte load, words
 // H0 = d | dmin << 16, H1..H3 = scales[0..11]. Scale and min of group g
-// (GGML get_scale_min_k4), with i = g % 4 and byte i of Hx = Hx >> 8i:
-//   g < 4:  sc = scales[g] & 63 = H1.i & 63,    m = scales[g+4] & 63 = H2.i & 63
-//   g >= 4: sc = scales[g+4] & 15 | (scales[g-4] >> 6) << 4 = H3.i & 15 | (H1.i >> 6) << 4
-//           m  = scales[g+4] >> 4 | (scales[g] >> 6) << 4   = H3.i >> 4 | (H2.i >> 6) << 4
+// (crk_scale_min_k4) from byte g % 4 of H1, H2, H3.
 // Superblocks of 144 and 176 bytes keep rows 16-byte aligned, so every
 // piece is read with aligned 16-byte loads.
 CRK_DEV void vdot_k4_header(const uint8_t *__restrict__ base, uint32_t b, int g, float &dsc, float &dmn) {
   uint32_t hd[4];
   vdot_ld16(base, b, hd);
   const uint32_t sh = 8 * (g & 3);
-  const uint32_t a = hd[1] >> sh, c = hd[2] >> sh, e = hd[3] >> sh;
-  const uint32_t sc = g < 4 ? (a & 63u) : ((e & 15u) | ((a >> 6) & 3u) << 4);
-  const uint32_t m = g < 4 ? (c & 63u) : (((e >> 4) & 15u) | ((c >> 6) & 3u) << 4);
+  uint32_t sc, m;
+  crk_scale_min_k4<uint32_t>((hd[1] >> sh) & 0xFFu, (hd[2] >> sh) & 0xFFu, (hd[3] >> sh) & 0xFFu, g, sc, m);
   dsc = h2f((crk_half)(hd[0] & 0xffffu)) * (float)sc;
   dmn = h2f((crk_half)(hd[0] >> 16)) * (float)m;
 }

@@ -15,6 +15,9 @@
 #             crk-dump and Cargo.toml
 #   readme    test/build/test_readme.sh: README's C blocks compile and link with
 #             README's command
+#   matrix_insn  test/build/test_matrix_insn.sh: mul_mat kernels use the matrix
+#             instruction on gfx942/gfx11/gfx12 only; no scratch, no spills,
+#             >= 2 waves per SIMD (AMD build)
 
 ifeq ($(PLATFORM),amd)
 TEST_PROGS += test_build
@@ -22,4 +25,4 @@ $(TEST_OUT)/test_build: $(DUMP_TEST_OBJS) $(CRK_DUMP) $(DUMP_FIXTURES)
 $(TEST_OUT)/test_build: TEST_LDLIBS += $(DUMP_LDLIBS)
 endif
 
-TEST_PROGS += makefile repro install readme
+TEST_PROGS += makefile repro install readme matrix_insn
