@@ -167,10 +167,19 @@ CRK_DEV void dq_q3_K_run(const block_q3_K *b, int e0, float *v) {
   }
 }
 
-// q4_K and q5_K: scale and min of sub-block s (crk_scale_min_k4, common.h).
+// q4_K and q5_K: scale and min of sub-block s, the layout of
+// crk_scale_min_k4 (common.h) read straight from the bytes. Not a call of
+// it: that form loads scales[s % 4 + 8] for s < 4 too and changes the code
+// of dequantize_block_q4_K/q5_K and get_rows_q4_K/q5_K (one more byte load
+// per thread on RDNA3), which the code objects were to keep byte for byte.
 CRK_DEV void dq_scale_min_k4(const uint8_t *scales, int s, int &sc, int &m) {
-  const int t = s & 3;
-  crk_scale_min_k4<int>(scales[t], scales[t + 4], scales[t + 8], s, sc, m);
+  if (s < 4) {
+    sc = scales[s] & 63;
+    m = scales[s + 4] & 63;
+  } else {
+    sc = (scales[s + 4] & 15) | ((scales[s - 4] >> 6) << 4);
+    m = (scales[s + 4] >> 4) | ((scales[s] >> 6) << 4);
+  }
 }
 
 // q4_K (144 B: d@0, dmin@2, scales[12]@4, qs[128]@16).

@@ -320,12 +320,21 @@ struct mmq_q3_K {
 };
 
 // The 6-bit scale and min of sub-block i (0..7) of q4_K/q5_K
-// (crk_scale_min_k4) from the 12 scale bytes held as 3 words w: with
+// (the layout of crk_scale_min_k4) from the 12 scale bytes held as 3 words w: with
 // k = i%4, scales[k], scales[k+4], scales[k+8] are byte k of w[0], w[1], w[2]
 // (shifts and selects: no indexed array).
 CRK_DEV void mmq_scale_min_k4(const uint32_t (&w)[3], int i, int *d, int *m) {
   const int k8 = 8 * (i & 3);
-  crk_scale_min_k4<int>((int)((w[0] >> k8) & 0xFFu), (int)((w[1] >> k8) & 0xFFu), (int)((w[2] >> k8) & 0xFFu), i, *d, *m);
+  // Branching here, not crk_scale_min_k4's selects: the dot4 path's
+  // mul_mat_q4_K/q5_K code stays as it was, byte for byte.
+  const int b0 = (int)((w[0] >> k8) & 0xFFu), b1 = (int)((w[1] >> k8) & 0xFFu), b2 = (int)((w[2] >> k8) & 0xFFu);
+  if (i < 4) {
+    *d = b0 & 63;
+    *m = b1 & 63;
+  } else {
+    *d = (b2 & 15) | ((b0 >> 6) << 4);
+    *m = (b2 >> 4) | ((b1 >> 6) << 4);
+  }
 }
 
 // q4_K (144 B: d@0 dmin@2 scales[12]@4 qs[128]@16). Value v = 64c + 32h + l
