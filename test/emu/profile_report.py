@@ -8,7 +8,7 @@
 #
 #   profile_report.py --runs DIR --archs "gfx942 ..." --baseline FILE --out FILE.md
 #                     [--update] [--commit ID] [--host TEXT] [--emulator TEXT]
-#                     [--bench docs/BENCHMARKS.md] [--notes FILE.md]
+#                     [--bench docs/runs/BENCHMARKS-h200-a5af0c8.md] [--notes FILE.md]
 #   profile_report.py --runs DIR --archs gfx1100 --sizes L --baseline FILE --check-only
 #
 # The check: a kernel fails when its VALU instructions (all kinds) or its
@@ -145,7 +145,8 @@ def h200_model(k):
   return {"mem": mem, "issue": issue, "bound": max(mem, issue), "binds": "memory" if mem >= issue else "issue"}
 
 
-# ---- the measured H200 figures (docs/BENCHMARKS.md, written by make bench) ----
+# ---- the measured H200 figures (a BENCHMARKS.md that make bench wrote on an H200:
+# docs/runs/BENCHMARKS-h200-a5af0c8.md; docs/BENCHMARKS.md is the latest run, on whichever card) ----
 
 def bench_figures(path):
   """{kernel: (rate, ratio)} at 16384x14336 from BENCHMARKS.md's tables
@@ -495,7 +496,7 @@ def main():
   ap.add_argument("--host", default="")
   ap.add_argument("--emulator", default="")
   ap.add_argument("--toolchain", default="unknown")
-  ap.add_argument("--bench", default="docs/BENCHMARKS.md")
+  ap.add_argument("--bench", default="docs/runs/BENCHMARKS-h200-a5af0c8.md")
   ap.add_argument("--notes", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "amd-model-notes.md"))
   a = ap.parse_args()
   archs, sizes = a.archs.split(), a.sizes.split()
