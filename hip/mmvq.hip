@@ -6,7 +6,8 @@
 // rows for B >= 2; with odd
 // nrows_x the last workgroup has fewer real rows and reads and writes only
 // those. The y-dimension warps split the row's columns (vecdot.h,
-// vdot_mmvq_sums); each weight byte is read once for all B vectors.
+// vdot_mmvq_sums; for q3_K at B == 1 vdot_mmvq_planes); each weight byte is
+// read once for all B vectors.
 //
 // Pointers: vx and vy are allocation bases (16-byte aligned), as every host
 // passes them; q4_K/q5_K rows are then 16-byte aligned and read with aligned
@@ -52,8 +53,14 @@ CRK_DEV void vdot_mmvq(const void *__restrict__ vx, const void *__restrict__ vy,
 #pragma unroll
   for (int r = 0; r < R; ++r) w[r] = vdot_make_src(r < nr ? x0 + r * row_bytes : x0);
   float acc[B][R];
-  vdot_mmvq_sums<WT, B, R, NWARPS, P::NQ>(w, (const uint8_t *)vy, (size_t)(nrows_y / QK8_1) * sizeof(block_q8_1),
-                                       ncols_x / 32, (int)threadIdx.y, acc);
+  using PL = typename vdot_planes<WT>::type;
+  if constexpr (B == 1 && vdot_planes<WT>::ok) {
+    // One lane per half piece of four bit planes (vecdot.h section 7).
+    acc[0][0] = vdot_mmvq_planes<PL, NWARPS>(w[0], (const uint8_t *)vy, ncols_x / W::QK, (int)threadIdx.y);
+  } else {
+    vdot_mmvq_sums<WT, B, R, NWARPS, P::NQ>(w, (const uint8_t *)vy, (size_t)(nrows_y / QK8_1) * sizeof(block_q8_1),
+                                         ncols_x / 32, (int)threadIdx.y, acc);
+  }
   vdot_mmvq_store<B, R, NWARPS>(acc, dst + row0, nrows_dst, nr);
 }
 

@@ -754,3 +754,137 @@ CRK_DEV void vdot_mmvq_store(float (&acc)[B][R], float *__restrict__ dst, int64_
     if (r < nr) dst[j * dst_stride + r] = t;
   }
 }
+
+// ---------------------------------------------------------------------------
+// 7. Bit-plane pieces at B = 1 (q3_K).
+//
+// In q3_K (and q2_K) the four groups g = 4n + j (j < 4) of a superblock
+// share one 32-byte piece n of qs, each group taking the 2-bit plane at
+// shift 2j, and q3_K's high bits (hmask) are shared by all eight groups.
+// With one group per lane (section 6) four lanes read and re-align the same
+// bytes and decode one plane each. Here a lane's unit is instead half hh of
+// piece n: the 16 bytes holding values 16hh..16hh+15 of all four groups,
+// read once and decoded plane by plane against the four activation
+// half-blocks. Units per superblock: 4, in the order (n, hh), so adjacent
+// lanes read adjacent 16-byte runs of the row. Used for the one-row kernel
+// (B = 1), where each weight byte meets one activation vector and the
+// decoding of section 6 (address, re-alignment, scale and plane work per
+// group) is most of the instructions; the batch kernels keep one group per
+// lane, since four groups decoded per lane for several vectors and two rows
+// would not fit their registers.
+//
+// Half pieces rather than whole ones keep twice the lanes at work on short
+// rows (K = 4096: 64 units for the workgroup's 128 lanes). With 64-lane
+// waves a row of 14336 columns (224 units) fills its last pass by half.
+// ---------------------------------------------------------------------------
+// The units of superblock sb: unit u = 4 sb + 2n + hh.
+struct vdot_plane_unit {
+  int sb, n, hh;
+};
+CRK_DEV vdot_plane_unit vdot_plane_unit_of(int u) { return vdot_plane_unit{u >> 2, (u >> 1) & 1, u & 1}; }
+
+// Bits [off, off + width) of x, width < 32 a constant, off + width <= 32.
+CRK_DEV uint32_t vdot_bits(uint32_t x, uint32_t off, int width) { return (x >> off) & ((1u << width) - 1u); }
+
+// The four activation half-blocks of a unit (groups 8sb + 4n + j, half hh),
+// all loaded before any is used.
+struct vdot_plane_ys {
+  float d[4];
+  int q[4][4];
+};
+CRK_DEV void vdot_plane_load_ys(const vdot_src &y, vdot_plane_unit p, vdot_plane_ys &ys) {
+#pragma unroll
+  for (int j = 0; j < 4; ++j) {
+    vdot_y<4> yv;
+    vdot_load_y<4>(y, 8 * p.sb + 4 * p.n + j, p.hh, yv);
+    ys.d[j] = yv.d;
+#pragma unroll
+    for (int k = 0; k < 4; ++k) ys.q[j][k] = yv.q[k];
+  }
+}
+
+// Plane j of a word of 2-bit planes (q3_K's qs) without shifting it
+// down where it can stay: planes 0..2 are masked in place (0x03030303 << 2j:
+// bytes of at most 48, with q3_K's high bit above them 112, still positive
+// int8), plane 3 is moved to plane 2's bits. So byte i holds vdot_plane_f(j) times
+// the quant; the integer dot is that multiple of the true one, and the
+// caller sums planes of one multiple together and scales each sum once.
+// Saves the shift of planes 1 and 2 (two of four per word).
+CRK_DEV constexpr int vdot_plane_f(int j) { return j == 0 ? 1 : j == 1 ? 4 : 16; }
+CRK_DEV uint32_t vdot_plane_bits(uint32_t w, int j) {
+  return j < 3 ? w & (0x03030303u << (2 * j)) : (w >> 2) & 0x30303030u;
+}
+// The bit of plane j's multiple: plane j's quant times vdot_plane_f(j) lies
+// in bits [s, s + 2) with s = 2 min(j, 2).
+CRK_DEV constexpr int vdot_plane_shift(int j) { return j < 3 ? 2 * j : 4; }
+
+// q3_K unit: for j < 4, value l = 16hh + i of group g = 4n + j is
+// (qs[32n + l] >> 2j & 3) | (hmask[l] >> g & 1) << 2, offset by 4; its 6-bit
+// scale s = 2g + hh = 8n + 2j + hh (biased by 32) has
+//   low 4 bits  scales[2j + hh] >> 4n & 15     = bits 16(j%2) + 8hh + 4n of scales word j/2
+//   high 2 bits scales[8 + 2(j%2) + hh] >> 2(2n + j/2) & 3
+//                                            = bits 16(j%2) + 2(j/2) + 8hh + 4n of scales word 2
+// With the plane left in place (vdot_plane_bits, multiple f), the hmask bit
+// g of each byte goes to bit 2 above it, vdot_plane_shift(j) + 2, by a
+// rotation right by g - that bit (mod 32): each byte's bit g lands on its own
+// byte's target bit, and no bit wrapping between byte 3 and byte 0 lands on
+// a target bit. The offset 4 (times f) is a dot of the activations with
+// bytes -4f, in the same chain.
+// |sum| per plane <= 16 * 64 * 128 * 32 < 2^24: exact in float.
+struct vdot_plane_q3_K {
+  static constexpr int QK = 256, BYTES = 110;
+  CRK_MEMBER static float dot(const vdot_src &row, const vdot_src &y, vdot_plane_unit p) {
+    const uint8_t *base = row.base;
+    const uint32_t b = row.start + (uint32_t)p.sb * BYTES;
+    uint32_t qs[4], hm[4], sw[4];
+    vdot_gather<16, 2>(base, b + 32 + 32 * p.n + 16 * p.hh, qs);
+    vdot_gather<16, 2>(base, b + 16 * p.hh, hm);
+    vdot_gather<14, 2>(base, b + 96, sw);  // scales[0..11], then d in the low half of word 3
+    vdot_plane_ys ys;
+    vdot_plane_load_ys(y, p, ys);
+    VDOT_SCHED_BARRIER();  // every load issued before the first is waited for
+    const uint32_t soff = 8u * (uint32_t)p.hh + 4u * (uint32_t)p.n;
+    float sq[3] = {0.0f, 0.0f, 0.0f};  // by plane multiple 1, 4, 16: sums of y.d * scale * dot
+#pragma unroll
+    for (int j = 0; j < 4; ++j) {
+      const uint32_t o = 16u * (j & 1) + soff;
+      const int sc = (int)(vdot_bits(sw[j >> 1], o, 4) | vdot_bits(sw[2], o + 2u * (j >> 1), 2) << 4) - 32;
+      const int hb = vdot_plane_shift(j) + 2;  // where the high bit goes
+      const uint32_t rot = (uint32_t)(4 * p.n + j - hb) & 31u;
+      const int off = (int)(((uint32_t)(-4 * vdot_plane_f(j)) & 0xffu) * 0x01010101u);  // bytes -4f
+      int dq = 0;
+#pragma unroll
+      for (int k = 0; k < 4; ++k) {
+        const uint32_t v = vdot_plane_bits(qs[k], j) | (crk_funnel(hm[k], hm[k], rot) & (0x01010101u << hb));
+        dq = vdot_dot((int)v, ys.q[j][k], dq);
+      }
+#pragma unroll
+      for (int k = 0; k < 4; ++k) dq = vdot_dot(off, ys.q[j][k], dq);
+      sq[j < 2 ? j : 2] = fmaf(ys.d[j], (float)(sc * dq), sq[j < 2 ? j : 2]);
+    }
+    const float s = sq[0] + 0.25f * sq[1] + 0.0625f * sq[2];
+    return h2f((crk_half)(sw[3] & 0xffffu)) * s;
+  }
+};
+
+// Which types have a plane unit: vdot_planes<WT>::type where ok.
+template <template <int> class WT>
+struct vdot_planes { static constexpr bool ok = false; using type = void; };
+template <>
+struct vdot_planes<vdot_w_q3_K> { static constexpr bool ok = true; using type = vdot_plane_q3_K; };
+
+// One row against one q8_1 vector with plane units P: the lane's partial sum
+// (added across the workgroup by vdot_mmvq_store<1, 1, NCW>).
+template <class P, int NCW>
+CRK_DEV float vdot_mmvq_planes(const vdot_src &w, const uint8_t *__restrict__ vy, int nsb, int cw) {
+  const vdot_src y = vdot_make_src(vy);
+  float acc = 0.0f;
+  for (int u0 = cw * CRK_WARP + (int)threadIdx.x; u0 < 4 * nsb; u0 += NCW * CRK_WARP) {
+    int u = u0;  // hidden from loop strength reduction, as in vdot_mmvq_sums
+#if CRK_AMD
+    __asm__ volatile("" : "+v"(u));
+#endif
+    acc += P::dot(w, y, vdot_plane_unit_of(u));
+  }
+  return acc;
+}
