@@ -10,15 +10,8 @@
 # Env: CRK_BUILD (the build's $(OUT)), TINYGRAD, CRK_DATA.
 set -u
 B=${CRK_BUILD:-build/amd}
-if [ -z "${TINYGRAD:-}" ]; then
-  echo "SKIP - emulator: TINYGRAD is not set (no ISA emulator here); make emu-test TINYGRAD=... runs the AMD code objects"
-  exit 0
-fi
-here=$(cd "$(dirname "$0")" && pwd)
-if ! why=$("$here/apply-patches.sh" "$TINYGRAD" 2>&1 >/dev/null); then
-  echo "FAIL - emulator: TINYGRAD=$TINYGRAD is not usable: $why"
-  exit 1
-fi
+. "$(dirname "$0")/emu-ready.sh"
+emu_ready emulator "make emu-test TINYGRAD=... runs the AMD code objects"
 archs=""
 for a in gfx1100 gfx942; do grep -qw "$a" "$B/archs.list" 2>/dev/null && archs="$archs $a"; done
 if [ -z "$archs" ]; then

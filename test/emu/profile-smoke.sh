@@ -11,15 +11,8 @@ set -u
 B=${CRK_BUILD:-build/amd}
 arch=gfx1100
 kernel=mul_mat_vec_q4_0_q8_1_cuda1
-if [ -z "${TINYGRAD:-}" ]; then
-  echo "SKIP - emu-profile: TINYGRAD is not set (no ISA emulator here); make emu-profile TINYGRAD=... profiles the AMD code objects"
-  exit 0
-fi
-here=$(cd "$(dirname "$0")" && pwd)
-if ! why=$("$here/apply-patches.sh" "$TINYGRAD" 2>&1 >/dev/null); then
-  echo "FAIL - emu-profile: TINYGRAD=$TINYGRAD is not usable: $why"
-  exit 1
-fi
+. "$(dirname "$0")/emu-ready.sh"
+emu_ready emu-profile "make emu-profile TINYGRAD=... profiles the AMD code objects"
 if ! grep -qw "$arch" "$B/archs.list" 2>/dev/null; then
   echo "SKIP - emu-profile: this build has no $arch (the arch of the quick profile)"
   exit 0
