@@ -479,8 +479,18 @@ CRK_DEV void mmq_tile(const void *__restrict__ vx, const void *__restrict__ vy, 
   }
 }
 
+// gfx942: at most 256 VGPRs (2 waves per SIMD). With the 512 of the
+// unified file allowed, LLVM gives the MFMA results AGPRs and copies each
+// one out (v_accvgpr_read) before it is scaled; within 256 it picks the
+// VGPR form of the instruction and the copies go.
+#if defined(CRK_MMA_MFMA)
+#  define MMQ_KERNEL_ATTR __attribute__((amdgpu_waves_per_eu(2)))
+#else
+#  define MMQ_KERNEL_ATTR
+#endif
+
 #define MMQ_KERNEL(T)                                                                               \
-  CRK_KERNEL void __launch_bounds__(MMQ_NT)                                                            \
+  CRK_KERNEL void __launch_bounds__(MMQ_NT) MMQ_KERNEL_ATTR                                            \
       mul_mat_##T(const void *__restrict__ vx, const void *__restrict__ vy, float *__restrict__ dst,   \
                   int ncols_x, int nrows_x, int ncols_y, int nrows_y, int nrows_dst) {                 \
     mmq_tile<mmq_##T>(vx, vy, dst, ncols_x, nrows_x, ncols_y, nrows_y, nrows_dst);                \
