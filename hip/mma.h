@@ -114,6 +114,45 @@ CRK_DEV int mma_col(int L, int e) {
 }
 CRK_DEV int mma_get(const mma_acc &d, int e) { return d.v[e]; }
 
+// The distinct rows and columns of a lane's D elements in a tile: element e
+// lies in the lane's row mma_ri(e) (of MMA_NROW) and column mma_ci(e) (of
+// MMA_NCOL), which are rows mma_row_i(L, ri) and columns mma_col_i(L, ci).
+// On AMD every element of a lane has a row of its own and all share one
+// column; on NVIDIA a lane holds 2 rows x 4 columns.
+#if defined(CRK_MMA_PTX)
+#  define MMA_NROW 2
+#  define MMA_NCOL 4
+CRK_DEV int mma_ri(int e) { return (e & 3) >> 1; }
+CRK_DEV int mma_ci(int e) { return ((e >> 2) << 1) | (e & 1); }
+CRK_DEV int mma_row_i(int L, int ri) { return (L >> 2) + 8 * ri; }
+CRK_DEV int mma_col_i(int L, int ci) { return 8 * (ci >> 1) + 2 * (L & 3) + (ci & 1); }
+#else
+#  define MMA_NROW MMA_E
+#  define MMA_NCOL 1
+CRK_DEV int mma_ri(int e) { return e; }
+CRK_DEV int mma_ci(int e) { (void)e; return 0; }
+CRK_DEV int mma_row_i(int L, int ri) { return mma_row(L, ri); }
+CRK_DEV int mma_col_i(int L, int ci) { (void)ci; return L & 15; }
+#endif
+
+// Row slots, for per-row constants kept in LDS: row r of a row-indexed
+// array is stored at slot mma_slot(r), a permutation within each group of
+// 16 rows, chosen so that on AMD the rows of a lane's elements e = 0 ..
+// MMA_E-1 in the tile of rows r0 .. r0+15 (r0 a multiple of 16) are the
+// slots r0 + mma_slot0(L) + e: one run of MMA_E, read as 16-byte vectors.
+// (gfx11's rows 2e + L/16 are spread out, so its rows are permuted; NVIDIA
+// keeps the identity and reads row by row.)
+CRK_DEV int mma_slot(int r) {
+#if defined(CRK_MMA_WMMA11)
+  return (r & ~15) | ((r & 1) << 3) | ((r & 15) >> 1);
+#else
+  return r;
+#endif
+}
+#if !defined(CRK_MMA_PTX)
+CRK_DEV int mma_slot0(int L) { return MMA_E * (L >> 4); }
+#endif
+
 // The fragment of the 16 rows r0 .. r0+15 of a view: V::at(r, k4) is the
 // address of int k4 (0..7) of row r; ints 4m .. 4m+3 are one 16-byte chunk.
 // For A and B alike (B's rows are the columns of the product).

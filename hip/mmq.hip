@@ -117,8 +117,13 @@ CRK_DEV void mmq_store_y(mmq_smem<MODE, MX, MY> &sm, int c, int b, const mmq_yra
   *(mmq_int4 *)&sm.y_qs[c * MMQ_KI + 8 * b + 4] = hi;
 #endif
   const float d = h2f((crk_half)(x.ds & 0xFFFFu));  // d in the low half, s in the high
+#if CRK_MMA
+  sm.y_c[c][b] = d;
+  if (MODE == MMQ_DM) sm.y_c[c][2 + b] = h2f((crk_half)(x.ds >> 16));
+#else
   sm.y_d[c][b] = d;
   if (MODE == MMQ_DM) sm.y_s[c][b] = h2f((crk_half)(x.ds >> 16));
+#endif
   if (MODE == MMQ_SC16M) {
     // d * (sum of the 16 q) of the block's two sub-blocks of 16 values
     int s0 = 0, s1 = 0;
@@ -127,8 +132,13 @@ CRK_DEV void mmq_store_y(mmq_smem<MODE, MX, MY> &sm, int c, int b, const mmq_yra
       s0 = dot4_i8(x.q[k], 0x01010101, s0);
       s1 = dot4_i8(x.q[4 + k], 0x01010101, s1);
     }
+#if CRK_MMA
+    sm.y_c[c][2 + 2 * b] = d * (float)s0;
+    sm.y_c[c][2 + 2 * b + 1] = d * (float)s1;
+#else
     sm.y_m16[c][2 * b] = d * (float)s0;
     sm.y_m16[c][2 * b + 1] = d * (float)s1;
+#endif
   }
 }
 
@@ -263,6 +273,25 @@ CRK_DEV void mmq_multiply(const mmq_smem<MODE, MX, MY> &sm, float (&acc)[MX * MY
 // turned into floats with exactly the operations and order of mmq_multiply
 // (d_w * ((float)sum * d_y), then the min terms), so the results equal the
 // dot4 path's bit for bit: the integer sums are the same exact integers.
+//
+// The scales (mmq_tiles.h, matrix-path layout): a lane loads the column
+// constants of its tile columns once per slice, and the row constants of
+// its rows of a tile row once per tile row and block (16-byte vectors on
+// AMD), instead of both per element. On gfx942 the 4 elements of a lane
+// share their column, so elements 2p and 2p+1 take the same float
+// operations as one packed pair (v_pk_mul_f32, v_pk_fma_f32: per element
+// the same IEEE operations, the same results).
+
+#if defined(CRK_MMA_MFMA)
+#  define MMQ_PK 1
+typedef float mmq_f2 __attribute__((ext_vector_type(2)));
+CRK_DEV mmq_f2 mmq_fma2(mmq_f2 a, mmq_f2 b, mmq_f2 c) { return __builtin_elementwise_fma(a, b, c); }
+#else
+#  define MMQ_PK 0
+#endif
+#if CRK_AMD
+typedef float mmq_f4 __attribute__((ext_vector_type(4)));
+#endif
 
 // Views of the LDS tiles for mma_load: int k4 of 32-value block b of weight
 // row r and of activation column c (both in swizzled chunks, mmq_chunk).
@@ -278,13 +307,27 @@ struct mmq_yview {
 };
 
 template <int MODE, int MXP, int MY> struct mmq_mma {
+  typedef mmq_smem<MODE, MXP, MY> smem;
   static constexpr int NW = MMQ_NT / MMA_WAVE, NRT = MY / 16, NCT = MXP / 16;
   static constexpr int WR = NW == 2 ? (NRT > NCT ? 2 : 1) : 2, WC = NW / WR;
   static constexpr int NR = NRT / WR, NC = NCT / WC;
   static_assert(NW == 2 || NW == 4, "128 threads: 2 waves of 64 or 4 of 32");
   static_assert(NR * WR == NRT && NC * WC == NCT, "the tile grid splits evenly over the waves");
   static constexpr bool PER32 = MODE == MMQ_D || MODE == MMQ_DM;
+  // SC16 scales the sums of the two 16-value halves apart; q2_K's scales
+  // are in its weights (mmq_q2_K), so SC16M takes the whole block at once.
+  static constexpr bool HALVES = MODE == MMQ_SC16;
+  static constexpr int NM = MODE == MMQ_DM ? 1 : MODE == MMQ_SC16M ? 2 : 0;  // min terms per block
+  static constexpr int NYC = smem::NYC;
+  // The next tile row's row constants are loaded one tile ahead, except
+  // where they do not fit: SC16 on wave32 (8 rows a lane, 24 registers a
+  // tile row) spills on gfx1100 with them.
+  static constexpr bool PREFETCH = !(HALVES && MMA_E == 8);
+#if MMQ_PK
+  mmq_f2 acc[NR][NC][MMA_E / 2];
+#else
   float acc[NR][NC][MMA_E];
+#endif
   int lane, r0, c0;  // the lane; the wave's first tile row and column
 
   CRK_MEMBER explicit mmq_mma(int t) {
@@ -299,58 +342,151 @@ template <int MODE, int MXP, int MY> struct mmq_mma {
     for (int i = 0; i < NR; ++i)
 #pragma unroll
       for (int j = 0; j < NC; ++j)
+#if MMQ_PK
+#pragma unroll
+        for (int p = 0; p < MMA_E / 2; ++p) acc[i][j][p] = 0.0f;
+#else
 #pragma unroll
         for (int e = 0; e < MMA_E; ++e) acc[i][j][e] = 0.0f;
+#endif
+  }
+  CRK_MEMBER float get(int i, int j, int e) const {
+#if MMQ_PK
+    return acc[i][j][e >> 1][e & 1];
+#else
+    return acc[i][j][e];
+#endif
   }
 
   // The int32 sums of product tile (i, j) for 32-value block b: the whole
-  // block (d[0]), or its values 0..15 (d[0]) and 16..31 (d[1]) for the
-  // scale-per-16 modes.
-  struct sums { mma_acc d[2]; };
+  // block (d[0]), or (HALVES) its values 0..15 (d[0]) and 16..31 (d[1]).
+  struct sums { mma_acc d[HALVES ? 2 : 1]; };
   CRK_MEMBER sums product(const mma_frag &a, const mma_frag &y) const {
     sums s;
     s.d[0] = mma_zero();
-    s.d[1] = mma_zero();
-    if (PER32) {
-      mma_mul(s.d[0], a, y);
-    } else {
+    if (HALVES) {
+      s.d[HALVES ? 1 : 0] = mma_zero();
       mma_mul_half(s.d[0], a, y, 0, lane);
-      mma_mul_half(s.d[1], a, y, 1, lane);
+      mma_mul_half(s.d[HALVES ? 1 : 0], a, y, 1, lane);
+    } else {
+      mma_mul(s.d[0], a, y);
     }
     return s;
   }
 
+  // The lane's row constants of one tile row for one block: d, the min
+  // terms' row factors (DM: the block's min; SC16M: -dmin*mn of its two
+  // sub-blocks) and the int scales of the halves (SC16), per lane row.
+  struct rowc {
+    float d[MMA_NROW];
+    float m[NM ? NM : 1][MMA_NROW];
+    int sc[HALVES ? 2 : 1][MMA_NROW];
+  };
+  // The lane's MMA_NROW values of row-constant plane p for the tile rows
+  // rt .. rt+15.
+  CRK_MEMBER void plane(const float *p, int rt, float (&v)[MMA_NROW]) const {
+#if defined(CRK_MMA_PTX)
+#pragma unroll
+    for (int ri = 0; ri < MMA_NROW; ++ri) v[ri] = p[mma_slot(rt + mma_row_i(lane, ri))];
+#else
+#pragma unroll
+    for (int u = 0; u < MMA_E / 4; ++u) {
+      const mmq_f4 x = *(const mmq_f4 *)(p + rt + mma_slot0(lane) + 4 * u);
+      v[4 * u] = x.x;
+      v[4 * u + 1] = x.y;
+      v[4 * u + 2] = x.z;
+      v[4 * u + 3] = x.w;
+    }
+#endif
+  }
+  CRK_MEMBER rowc rows(const smem &sm, int i, int b) const {
+    rowc c;
+    const int rt = r0 + 16 * i;
+    plane(sm.w_c[PER32 ? b : 0], rt, c.d);
+    if (MODE == MMQ_DM) plane(sm.w_c[2 + b], rt, c.m[0]);
+#pragma unroll
+    for (int e = 0; e < 2; ++e) {
+      if (MODE == MMQ_SC16M) plane(sm.w_c[1 + 2 * b + e], rt, c.m[NM == 2 ? e : 0]);
+      if (HALVES) {
+        float f[MMA_NROW];
+        plane(sm.w_c[1 + 2 * b + e], rt, f);
+#pragma unroll
+        for (int ri = 0; ri < MMA_NROW; ++ri) c.sc[HALVES ? e : 0][ri] = __float_as_int(f[ri]);
+      }
+    }
+    return c;
+  }
+
+  // The lane's column constants of tile column j for the slice: y_c of
+  // each of its columns.
+  struct colc { float v[MMA_NCOL][NYC]; };
+  CRK_MEMBER colc cols(const smem &sm, int j) const {
+    colc c;
+#pragma unroll
+    for (int ci = 0; ci < MMA_NCOL; ++ci) {
+      const float *p = sm.y_c[c0 + 16 * j + mma_col_i(lane, ci)];
+#pragma unroll
+      for (int k = 0; k < NYC; ++k) c.v[ci][k] = p[k];
+    }
+    return c;
+  }
+
+  // The integer sum of element e: the block's, or the halves' scaled.
+  CRK_MEMBER int sum(const sums &s, const rowc &rc, int e) const {
+    if (HALVES) {
+      const int ri = mma_ri(e);
+      return mmq_mad24(mma_get(s.d[HALVES ? 1 : 0], e), rc.sc[HALVES ? 1 : 0][ri],
+                       mmq_mad24(mma_get(s.d[0], e), rc.sc[0][ri], 0));
+    }
+    return mma_get(s.d[0], e);
+  }
+
   // acc of tile (i, j) += the sums of block b, scaled as mmq_multiply does.
-  CRK_MEMBER void scale_add(const mmq_smem<MODE, MXP, MY> &sm, const sums &s, int i, int j, int b) {
+  CRK_MEMBER void scale_add(const sums &s, const rowc &rc, const colc &cc, int i, int j, int b) {
+#if MMQ_PK
+    // gfx942: one column (MMA_NCOL == 1), rows 2p and 2p+1 paired.
+    const float yd = cc.v[0][b];
+#pragma unroll
+    for (int p = 0; p < MMA_E / 2; ++p) {
+      const mmq_f2 x = {(float)sum(s, rc, 2 * p), (float)sum(s, rc, 2 * p + 1)};
+      mmq_f2 v = acc[i][j][p];
+      v = mmq_fma2((mmq_f2){rc.d[2 * p], rc.d[2 * p + 1]}, x * yd, v);
+      if (MODE == MMQ_DM) v = mmq_fma2((mmq_f2){rc.m[0][2 * p], rc.m[0][2 * p + 1]}, (mmq_f2)cc.v[0][2 + b], v);
+      if (MODE == MMQ_SC16M) {
+#pragma unroll
+        for (int e = 0; e < 2; ++e)
+          v = mmq_fma2((mmq_f2){rc.m[NM == 2 ? e : 0][2 * p], rc.m[NM == 2 ? e : 0][2 * p + 1]},
+                       (mmq_f2)cc.v[0][2 + 2 * b + e], v);
+      }
+      acc[i][j][p] = v;
+    }
+#else
 #pragma unroll
     for (int e = 0; e < MMA_E; ++e) {
-      const int r = r0 + 16 * i + mma_row(lane, e), c = c0 + 16 * j + mma_col(lane, e);
-      const float yd = sm.y_d[c][b];
+      const int ri = mma_ri(e), ci = mma_ci(e);
       float v = acc[i][j][e];
-      if (PER32) {
-        v = fmaf(sm.w_d[r][b], (float)mma_get(s.d[0], e) * yd, v);
-        if (MODE == MMQ_DM) v = fmaf(sm.w_m[r][b], sm.y_s[c][b], v);
-      } else {
-        const int sum = mmq_mad24(mma_get(s.d[1], e), sm.w_sc[r][2 * b + 1],
-                                  mmq_mad24(mma_get(s.d[0], e), sm.w_sc[r][2 * b], 0));
-        v = fmaf(sm.w_d[r][0], (float)sum * yd, v);
-        if (MODE == MMQ_SC16M) {
-          const float ndmin = -sm.w_d[r][1];
-          v = fmaf(ndmin * (float)sm.w_mn[r][2 * b], sm.y_m16[c][2 * b], v);
-          v = fmaf(ndmin * (float)sm.w_mn[r][2 * b + 1], sm.y_m16[c][2 * b + 1], v);
-        }
+      v = fmaf(rc.d[ri], (float)sum(s, rc, e) * cc.v[ci][b], v);
+      if (MODE == MMQ_DM) v = fmaf(rc.m[0][ri], cc.v[ci][2 + b], v);
+      if (MODE == MMQ_SC16M) {
+#pragma unroll
+        for (int k = 0; k < 2; ++k) v = fmaf(rc.m[NM == 2 ? k : 0][ri], cc.v[ci][2 + 2 * b + k], v);
       }
       acc[i][j][e] = v;
     }
+#endif
   }
 
   // The slice in LDS, added to acc. The products of tile k+1 are issued
   // before tile k is scaled, so the matrix unit's latency hides behind the
-  // float work; each tile is scheduled on its own (MMQ_SCHED_FENCE), else
-  // the scheduler issues every product first and keeps all their sums live
-  // (spilling on RDNA, AGPR copies on gfx942).
-  CRK_MEMBER void multiply(const mmq_smem<MODE, MXP, MY> &sm) {
+  // float work, and the row constants of the next tile row are loaded with
+  // the last tile of a row (PREFETCH); each tile is scheduled on its own
+  // (MMQ_SCHED_FENCE), else the scheduler issues every product first and
+  // keeps all their sums live (spilling on RDNA, AGPR copies on gfx942).
+  CRK_MEMBER void multiply(const smem &sm) {
     constexpr int T = NR * NC;
+    colc cc[NC];
+#pragma unroll
+    for (int j = 0; j < NC; ++j) cc[j] = cols(sm, j);
 #pragma unroll
     for (int b = 0; b < 2; ++b) {  // the two 32-value blocks of the slice
       const mmq_wview wv = {sm.w_qs, b};
@@ -361,14 +497,30 @@ template <int MODE, int MXP, int MY> struct mmq_mma {
 #pragma unroll
       for (int j = 0; j < NC; ++j) y[j] = mma_load(yv, c0 + 16 * j, lane);
       sums cur = product(a[0], y[0]);
+      rowc rc = rows(sm, 0, b), rn = rc;
 #pragma unroll
       for (int k = 0; k < T; ++k) {
+        const int i = k / NC, j = k % NC;
         sums next = cur;
-        if (k + 1 < T) next = product(a[(k + 1) / NC], y[(k + 1) % NC]);
-        scale_add(sm, cur, k / NC, k % NC, b);
-        MMQ_SCHED_FENCE();
+        if (k + 1 < T) {
+          next = product(a[(k + 1) / NC], y[(k + 1) % NC]);
+          // issued here, ahead of this tile's scaling (else the DAG
+          // scheduler sinks it to its first use)
 #pragma unroll
-        for (int e = 0; e < MMA_E; ++e) MMQ_PIN(acc[k / NC][k % NC][e]);
+          for (int h = 0; h < (HALVES ? 2 : 1); ++h) MMQ_PIN(next.d[h].v);
+        }
+        if (PREFETCH && j == NC - 1 && i + 1 < NR) rn = rows(sm, i + 1, b);
+        if (!PREFETCH && j == 0 && i > 0) rc = rows(sm, i, b);
+        scale_add(cur, rc, cc[j], i, j, b);
+        MMQ_SCHED_FENCE();
+#if MMQ_PK
+#pragma unroll
+        for (int p = 0; p < MMA_E / 2; ++p) MMQ_PIN(acc[i][j][p]);
+#else
+#pragma unroll
+        for (int e = 0; e < MMA_E; ++e) MMQ_PIN(acc[i][j][e]);
+#endif
+        if (PREFETCH && j == NC - 1) rc = rn;
         cur = next;
       }
     }
@@ -384,7 +536,7 @@ template <int MODE, int MXP, int MY> struct mmq_mma {
 #pragma unroll
         for (int e = 0; e < MMA_E; ++e) {
           const int row = row0 + r0 + 16 * i + mma_row(lane, e), col = col0 + c0 + 16 * j + mma_col(lane, e);
-          if (row < nrows_x && col < ncols_y) dst[(int64_t)col * nrows_dst + row] = acc[i][j][e];
+          if (row < nrows_x && col < ncols_y) dst[(int64_t)col * nrows_dst + row] = get(i, j, e);
         }
   }
 };

@@ -18,6 +18,7 @@
 // NVIDIA build may put several .hip files into one translation unit.
 #pragma once
 #include "common.h"
+#include "mma.h"
 
 #define MMQ_KS 64               /* K values per slice */
 #define MMQ_KI (MMQ_KS / 4)     /* ints (4 int8 values each) per tile row */
@@ -61,10 +62,11 @@ CRK_DEV int mmq_sub_bytes(int x, int c) {
 // from a device allocation (which is at least 4-byte aligned).
 CRK_DEV int mmq_load_a4(const void *p) { return *(const int *)p; }
 
+#if !CRK_MMA
 template <int MODE, int MX, int MY> struct alignas(16) mmq_smem {
   static constexpr bool PER32 = MODE == MMQ_D || MODE == MMQ_DM;
   int w_qs[MY * MMQ_KI];                  // int8 weights, chunks at mmq_chunk(r, k)
-  int y_qs[MX * MMQ_KI];                  // int8 activations, column c at c*MMQ_KI (matrix path: mmq_chunk(c, k))
+  int y_qs[MX * MMQ_KI];                  // int8 activations, column c at c*MMQ_KI
   float w_d[MY][MODE == MMQ_SC16 ? 1 : 2]; // D/DM: d of each 32-block; SC16: block d; SC16M: d, dmin
   float w_m[MODE == MMQ_DM ? MY : 1][2];  // MMQ_DM: min of each 32-block
   float y_d[MX][2];                       // d of each q8_1 block
@@ -73,6 +75,38 @@ template <int MODE, int MX, int MY> struct alignas(16) mmq_smem {
   int8_t w_sc[PER32 ? 1 : MY][4];         // SC16*: int8 scale per 16 values
   int8_t w_mn[MODE == MMQ_SC16M ? MY : 1][4]; // SC16M: min per 16 values (times -dmin)
 };
+
+// The loaders' stores of the row constants of tile row r.
+template <class S> CRK_DEV void mmq_set_d(S &sm, int r, int k, float v) { sm.w_d[r][k] = v; }
+template <class S> CRK_DEV void mmq_set_m(S &sm, int r, int b, float v) { sm.w_m[r][b] = v; }
+template <class S> CRK_DEV void mmq_set_sc(S &sm, int r, int m, int v) { sm.w_sc[r][m] = (int8_t)v; }
+#else
+// The matrix path's tiles: the same weight and activation ints (the
+// activation tile swizzled like the weight tile), and the constants in
+// planes without padding (q2_K's tile is exactly 16 KiB: 4 workgroups per
+// gfx942 CU). Row constants: plane k of w_c holds one float per weight row,
+// row r at slot mma_slot(r) (mma.h: a lane reads its rows of a tile as
+// 16-byte vectors):
+//   D     d of block b: plane b
+//   DM    d of block b: plane b, min of block b: plane 2+b
+//   SC16  d: plane 0, int scale of 16-value sub-block m: plane 1+m (int bits)
+//   SC16M d: plane 0, -dmin*mn of sub-block m: plane 1+m (the scales are
+//         folded into the weights: mmq_q2_K)
+// Column constants: y_c[c] holds column c's d of block b at b, and s of
+// block b at 2+b (DM) or d * (sum of the 16 q of sub-block m) at 2+m (SC16M).
+template <int MODE, int MX, int MY> struct alignas(16) mmq_smem {
+  static constexpr int NWC = MODE == MMQ_D ? 2 : MODE == MMQ_DM ? 4 : 5;
+  static constexpr int NYC = MODE == MMQ_DM ? 4 : MODE == MMQ_SC16M ? 6 : 2;
+  int w_qs[MY * MMQ_KI];                  // int8 weights, chunks at mmq_chunk(r, k)
+  int y_qs[MX * MMQ_KI];                  // int8 activations, chunks at mmq_chunk(c, k)
+  float w_c[NWC][MY];
+  float y_c[MX][NYC];
+};
+
+template <class S> CRK_DEV void mmq_set_d(S &sm, int r, int k, float v) { sm.w_c[k][mma_slot(r)] = v; }
+template <class S> CRK_DEV void mmq_set_m(S &sm, int r, int b, float v) { sm.w_c[2 + b][mma_slot(r)] = v; }
+template <class S> CRK_DEV void mmq_set_sc(S &sm, int r, int m, int v) { sm.w_c[1 + m][mma_slot(r)] = __int_as_float(v); }
+#endif
 
 // Store the 8 ints of one 32-value half h of tile row r: values 32h..32h+31.
 template <class S> CRK_DEV void mmq_store_w(S &sm, int r, int h, const int (&v)[8]) {
@@ -139,7 +173,7 @@ struct mmq_q4_0 {
     int v[8];
     mmq_unpack_nibbles(x.q, 0, 8, v);
     mmq_store_w(sm, r, h, v);
-    sm.w_d[r][h] = h2f(x.d);
+    mmq_set_d(sm, r, h, h2f(x.d));
   }
 };
 
@@ -162,8 +196,8 @@ struct mmq_q4_1 {
     int v[8];
     mmq_unpack_nibbles(x.q, 0, 0, v);
     mmq_store_w(sm, r, h, v);
-    sm.w_d[r][h] = h2f((crk_half)(x.dm & 0xFFFFu));
-    sm.w_m[r][h] = h2f((crk_half)(x.dm >> 16));
+    mmq_set_d(sm, r, h, h2f((crk_half)(x.dm & 0xFFFFu)));
+    mmq_set_m(sm, r, h, h2f((crk_half)(x.dm >> 16)));
   }
 };
 
@@ -188,7 +222,7 @@ struct mmq_q5_0 {
     int v[8];
     mmq_unpack_nibbles(x.q, x.qh, 16, v);
     mmq_store_w(sm, r, h, v);
-    sm.w_d[r][h] = h2f(x.d);
+    mmq_set_d(sm, r, h, h2f(x.d));
   }
 };
 
@@ -212,8 +246,8 @@ struct mmq_q5_1 {
     int v[8];
     mmq_unpack_nibbles(x.q, x.qh, 0, v);
     mmq_store_w(sm, r, h, v);
-    sm.w_d[r][h] = h2f((crk_half)(x.dm & 0xFFFFu));
-    sm.w_m[r][h] = h2f((crk_half)(x.dm >> 16));
+    mmq_set_d(sm, r, h, h2f((crk_half)(x.dm & 0xFFFFu)));
+    mmq_set_m(sm, r, h, h2f((crk_half)(x.dm >> 16)));
   }
 };
 
@@ -234,7 +268,7 @@ struct mmq_q8_0 {
   }
   template <class S> CRK_DEV void store(S &sm, int r, int h, int, const raw &x) {
     mmq_store_w(sm, r, h, x.q);
-    sm.w_d[r][h] = h2f(x.d);
+    mmq_set_d(sm, r, h, h2f(x.d));
   }
 };
 
@@ -258,6 +292,7 @@ struct mmq_q2_K {
   template <class S> CRK_DEV void store(S &sm, int r, int h, int s, const raw &x) {
     const int j = 2 * (s & 1) + h;  // (s & 3) & 1
     int v[8];
+#if !CRK_MMA
 #pragma unroll
     for (int k = 0; k < 8; ++k) v[k] = (int)((x.q[k] >> (2 * j)) & 0x03030303u);
     mmq_store_w(sm, r, h, v);
@@ -271,6 +306,23 @@ struct mmq_q2_K {
       sm.w_d[r][0] = h2f((crk_half)(x.dd & 0xFFFFu));
       sm.w_d[r][1] = h2f((crk_half)(x.dd >> 16));
     }
+#else
+    // The matrix path stores sc*q (0..45: no byte carries into the next)
+    // as the weight, so that a 32-value block is one product whose int32
+    // sum is sc0 * (sum of values 0..15) + sc1 * (sum of 16..31), the
+    // integer the dot4 path forms; the min of sub-block m becomes the float
+    // -dmin*mn, the product the dot4 path forms per use.
+    const float ndmin = -h2f((crk_half)(x.dd >> 16));
+#pragma unroll
+    for (int e = 0; e < 2; ++e) {
+      const uint32_t sc = (x.sc >> (8 * (2 * h + e))) & 0xFFu;
+#pragma unroll
+      for (int k = 4 * e; k < 4 * e + 4; ++k) v[k] = (int)(((x.q[k] >> (2 * j)) & 0x03030303u) * (sc & 15u));
+      sm.w_c[1 + 2 * h + e][mma_slot(r)] = ndmin * (float)(int)(sc >> 4);
+    }
+    mmq_store_w(sm, r, h, v);
+    if (h == 0) mmq_set_d(sm, r, 0, h2f((crk_half)(x.dd & 0xFFFFu)));
+#endif
   }
 };
 
@@ -313,9 +365,9 @@ struct mmq_q3_K {
       const int m = 2 * h + e;  // byte of sl and sh
       const int lo = (x.sl >> (8 * m + 4 * (q >> 1))) & 15;
       const int hi = (x.sh >> (8 * m + 2 * q)) & 3;
-      sm.w_sc[r][m] = (int8_t)((lo | (hi << 4)) - 32);
+      mmq_set_sc(sm, r, m, (lo | (hi << 4)) - 32);
     }
-    if (h == 0) sm.w_d[r][0] = h2f(x.d);
+    if (h == 0) mmq_set_d(sm, r, 0, h2f(x.d));
   }
 };
 
@@ -361,8 +413,8 @@ struct mmq_q4_K {
     mmq_store_w(sm, r, h, v);
     int sc, mn;
     mmq_scale_min_k4(x.sc, 2 * (s & 3) + h, &sc, &mn);
-    sm.w_d[r][h] = h2f((crk_half)(x.dm & 0xFFFFu)) * (float)sc;
-    sm.w_m[r][h] = -h2f((crk_half)(x.dm >> 16)) * (float)mn;
+    mmq_set_d(sm, r, h, h2f((crk_half)(x.dm & 0xFFFFu)) * (float)sc);
+    mmq_set_m(sm, r, h, -h2f((crk_half)(x.dm >> 16)) * (float)mn);
   }
 };
 
@@ -394,8 +446,8 @@ struct mmq_q5_K {
     mmq_store_w(sm, r, h, v);
     int sc, mn;
     mmq_scale_min_k4(x.sc, sb, &sc, &mn);
-    sm.w_d[r][h] = h2f((crk_half)(x.dm & 0xFFFFu)) * (float)sc;
-    sm.w_m[r][h] = -h2f((crk_half)(x.dm >> 16)) * (float)mn;
+    mmq_set_d(sm, r, h, h2f((crk_half)(x.dm & 0xFFFFu)) * (float)sc);
+    mmq_set_m(sm, r, h, -h2f((crk_half)(x.dm >> 16)) * (float)mn);
   }
 };
 
@@ -429,8 +481,8 @@ struct mmq_q6_K {
       v[k] = mmq_sub_bytes((int)(lo | (hi << 4)), 32);
     }
     mmq_store_w(sm, r, h, v);
-    sm.w_sc[r][2 * h] = (int8_t)(x.sc & 0xFFu);
-    sm.w_sc[r][2 * h + 1] = (int8_t)(x.sc >> 8);
-    if (h == 0) sm.w_d[r][0] = h2f(x.d);
+    mmq_set_sc(sm, r, 2 * h, (int8_t)(x.sc & 0xFFu));
+    mmq_set_sc(sm, r, 2 * h + 1, (int8_t)(x.sc >> 8));
+    if (h == 0) mmq_set_d(sm, r, 0, h2f(x.d));
   }
 };
