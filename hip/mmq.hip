@@ -282,15 +282,15 @@ CRK_DEV void mmq_multiply(const mmq_smem<MODE, MX, MY> &sm, float (&acc)[MX * MY
 // operations as one packed pair (v_pk_mul_f32, v_pk_fma_f32: per element
 // the same IEEE operations, the same results).
 
+#if CRK_AMD
+typedef float mmq_f2 __attribute__((ext_vector_type(2)));
+typedef float mmq_f4 __attribute__((ext_vector_type(4)));
+#endif
 #if defined(CRK_MMA_MFMA)
 #  define MMQ_PK 1
-typedef float mmq_f2 __attribute__((ext_vector_type(2)));
 CRK_DEV mmq_f2 mmq_fma2(mmq_f2 a, mmq_f2 b, mmq_f2 c) { return __builtin_elementwise_fma(a, b, c); }
 #else
 #  define MMQ_PK 0
-#endif
-#if CRK_AMD
-typedef float mmq_f4 __attribute__((ext_vector_type(4)));
 #endif
 
 // Views of the LDS tiles for mma_load: int k4 of 32-value block b of weight
@@ -323,6 +323,11 @@ template <int MODE, int MXP, int MY> struct mmq_mma {
   // where they do not fit: SC16 on wave32 (8 rows a lane, 24 registers a
   // tile row) spills on gfx1100 with them.
   static constexpr bool PREFETCH = !(HALVES && MMA_E == 8);
+#if CRK_AMD && !MMQ_PK
+  // RDNA: d_y twice (colc::yd2), except for SC16 with 64 accumulators a
+  // lane (q3_K), which spills on gfx1100 with it.
+  static constexpr bool YD2 = !(HALVES && NR * NC * MMA_E > 32);
+#endif
 #if MMQ_PK
   mmq_f2 acc[NR][NC][MMA_E / 2];
 #else
@@ -419,7 +424,17 @@ template <int MODE, int MXP, int MY> struct mmq_mma {
 
   // The lane's column constants of tile column j for the slice: y_c of
   // each of its columns.
-  struct colc { float v[MMA_NCOL][NYC]; };
+  struct colc {
+    float v[MMA_NCOL][NYC];
+#if CRK_AMD && !MMQ_PK
+    // RDNA dual-issues two independent VALU operations (VOPD) only where
+    // their sources sit in different register banks: every element's
+    // (float)sum * d_y reads d_y, so no two of those muls pair. Two copies
+    // of each d_y in a register pair (adjacent registers: different banks),
+    // one for the even elements and one for the odd, let them.
+    mmq_f2 yd2[2];
+#endif
+  };
   CRK_MEMBER colc cols(const smem &sm, int j) const {
     colc c;
 #pragma unroll
@@ -428,6 +443,13 @@ template <int MODE, int MXP, int MY> struct mmq_mma {
 #pragma unroll
       for (int k = 0; k < NYC; ++k) c.v[ci][k] = p[k];
     }
+#if CRK_AMD && !MMQ_PK
+#pragma unroll
+    for (int b = 0; b < 2; ++b) {
+      c.yd2[b] = c.v[0][b];
+      if (YD2) MMQ_PIN(c.yd2[b]);
+    }
+#endif
     return c;
   }
 
@@ -465,7 +487,11 @@ template <int MODE, int MXP, int MY> struct mmq_mma {
     for (int e = 0; e < MMA_E; ++e) {
       const int ri = mma_ri(e), ci = mma_ci(e);
       float v = acc[i][j][e];
+#if CRK_AMD
+      v = fmaf(rc.d[ri], (float)sum(s, rc, e) * (YD2 ? cc.yd2[b][e & 1] : cc.v[ci][b]), v);
+#else
       v = fmaf(rc.d[ri], (float)sum(s, rc, e) * cc.v[ci][b], v);
+#endif
       if (MODE == MMQ_DM) v = fmaf(rc.m[0][ri], cc.v[ci][2 + b], v);
       if (MODE == MMQ_SC16M) {
 #pragma unroll
