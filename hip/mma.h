@@ -211,6 +211,16 @@ CRK_DEV void mma_mul(mma_acc &d, const mma_frag &a, const mma_frag &b) {
 #endif
 }
 
+#if defined(CRK_MMA_MFMA)
+// The fragment with k outside [16h, 16h+16) zeroed (h a compile-time 0 or
+// 1): a product with it is mma_mul_half's.
+CRK_DEV mma_frag mma_half(const mma_frag &f, int h, int L) {
+  mma_frag z;
+  z.v = (L >> 5) == h ? f.v : 0;  // k 16h .. 16h+15 sit in lanes 32h .. 32h+31
+  return z;
+}
+#endif
+
 // D += A * B over k in [16h, 16h+16) only (h a compile-time 0 or 1 after
 // unrolling).
 CRK_DEV void mma_mul_half(mma_acc &d, const mma_frag &a, const mma_frag &b, int h, int L) {

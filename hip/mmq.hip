@@ -365,15 +365,31 @@ template <int MODE, int MXP, int MY> struct mmq_mma {
 
   // The int32 sums of product tile (i, j) for 32-value block b: the whole
   // block (d[0]), or (HALVES) its values 0..15 (d[0]) and 16..31 (d[1]).
+  // gfx942 has no 16-k product: the halves are products with half of an
+  // operand zeroed (mma_half), and d[1] is the whole block instead, d[0]
+  // the product with z, the zeroed second half of the operand with fewer
+  // fragments a wave (ZY: the activations'), so that fewer are zeroed; the
+  // scales are sc0 - sc1 and sc1 there (mmq_set_sc2), and
+  // (sc0 - sc1) * lo + sc1 * (lo + hi) is the same integer.
+#if defined(CRK_MMA_MFMA)
+  static constexpr bool ZY = NC <= NR;
+#endif
   struct sums { mma_acc d[HALVES ? 2 : 1]; };
-  CRK_MEMBER sums product(const mma_frag &a, const mma_frag &y) const {
+  CRK_MEMBER sums product(const mma_frag &a, const mma_frag &y, const mma_frag &z) const {
     sums s;
     s.d[0] = mma_zero();
     if (HALVES) {
       s.d[HALVES ? 1 : 0] = mma_zero();
+#if defined(CRK_MMA_MFMA)
+      mma_mul(s.d[0], ZY ? a : z, ZY ? z : y);
+      mma_mul(s.d[HALVES ? 1 : 0], a, y);
+#else
+      (void)z;
       mma_mul_half(s.d[0], a, y, 0, lane);
       mma_mul_half(s.d[HALVES ? 1 : 0], a, y, 1, lane);
+#endif
     } else {
+      (void)z;
       mma_mul(s.d[0], a, y);
     }
     return s;
@@ -522,14 +538,24 @@ template <int MODE, int MXP, int MY> struct mmq_mma {
       for (int i = 0; i < NR; ++i) a[i] = mma_load(wv, r0 + 16 * i, lane);
 #pragma unroll
       for (int j = 0; j < NC; ++j) y[j] = mma_load(yv, c0 + 16 * j, lane);
-      sums cur = product(a[0], y[0]);
+#if defined(CRK_MMA_MFMA)
+      // SC16: the zeroed halves (product), of a[i] or y[j]
+      mma_frag z[ZY ? NC : NR];
+#pragma unroll
+      for (int u = 0; u < (ZY ? NC : NR); ++u)
+        if (HALVES) z[u] = mma_half(ZY ? y[u] : a[u], 0, lane);
+#define MMQ_Z(i, j) z[ZY ? (j) : (i)]
+#else
+#define MMQ_Z(i, j) a[i]
+#endif
+      sums cur = product(a[0], y[0], MMQ_Z(0, 0));
       rowc rc = rows(sm, 0, b), rn = rc;
 #pragma unroll
       for (int k = 0; k < T; ++k) {
         const int i = k / NC, j = k % NC;
         sums next = cur;
         if (k + 1 < T) {
-          next = product(a[(k + 1) / NC], y[(k + 1) % NC]);
+          next = product(a[(k + 1) / NC], y[(k + 1) % NC], MMQ_Z((k + 1) / NC, (k + 1) % NC));
           // issued here, ahead of this tile's scaling (else the DAG
           // scheduler sinks it to its first use)
 #pragma unroll
@@ -549,6 +575,7 @@ template <int MODE, int MXP, int MY> struct mmq_mma {
         if (PREFETCH && j == NC - 1) rc = rn;
         cur = next;
       }
+#undef MMQ_Z
     }
   }
 

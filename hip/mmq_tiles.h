@@ -79,7 +79,11 @@ template <int MODE, int MX, int MY> struct alignas(16) mmq_smem {
 // The loaders' stores of the row constants of tile row r.
 template <class S> CRK_DEV void mmq_set_d(S &sm, int r, int k, float v) { sm.w_d[r][k] = v; }
 template <class S> CRK_DEV void mmq_set_m(S &sm, int r, int b, float v) { sm.w_m[r][b] = v; }
-template <class S> CRK_DEV void mmq_set_sc(S &sm, int r, int m, int v) { sm.w_sc[r][m] = (int8_t)v; }
+// SC16: the int8 scales of the 16-value sub-blocks 2h and 2h+1.
+template <class S> CRK_DEV void mmq_set_sc2(S &sm, int r, int h, int sc0, int sc1) {
+  sm.w_sc[r][2 * h] = (int8_t)sc0;
+  sm.w_sc[r][2 * h + 1] = (int8_t)sc1;
+}
 #else
 // The matrix path's tiles: the same weight and activation ints (the
 // activation tile swizzled like the weight tile), and the constants in
@@ -89,7 +93,8 @@ template <class S> CRK_DEV void mmq_set_sc(S &sm, int r, int m, int v) { sm.w_sc
 // 16-byte vectors):
 //   D     d of block b: plane b
 //   DM    d of block b: plane b, min of block b: plane 2+b
-//   SC16  d: plane 0, int scale of 16-value sub-block m: plane 1+m (int bits)
+//   SC16  d: plane 0, int scales of sub-blocks 2b, 2b+1: planes 1+2b, 2+2b
+//         (int bits; mmq_set_sc2)
 //   SC16M d: plane 0, -dmin*mn of sub-block m: plane 1+m (the scales are
 //         folded into the weights: mmq_q2_K)
 // Column constants: y_c[c] holds column c's d of block b at b, and s of
@@ -105,7 +110,17 @@ template <int MODE, int MX, int MY> struct alignas(16) mmq_smem {
 
 template <class S> CRK_DEV void mmq_set_d(S &sm, int r, int k, float v) { sm.w_c[k][mma_slot(r)] = v; }
 template <class S> CRK_DEV void mmq_set_m(S &sm, int r, int b, float v) { sm.w_c[2 + b][mma_slot(r)] = v; }
-template <class S> CRK_DEV void mmq_set_sc(S &sm, int r, int m, int v) { sm.w_c[1 + m][mma_slot(r)] = __int_as_float(v); }
+// SC16 (h: the 32-value block of the slice): planes 1+2h and 2+2h hold the
+// scales of its halves, sc0 and sc1; on gfx942, whose products are the
+// whole block and its first half (mmq_mma::product), sc0 - sc1 and sc1.
+template <class S> CRK_DEV void mmq_set_sc2(S &sm, int r, int h, int sc0, int sc1) {
+#if defined(CRK_MMA_MFMA)
+  sm.w_c[1 + 2 * h][mma_slot(r)] = __int_as_float(sc0 - sc1);
+#else
+  sm.w_c[1 + 2 * h][mma_slot(r)] = __int_as_float(sc0);
+#endif
+  sm.w_c[2 + 2 * h][mma_slot(r)] = __int_as_float(sc1);
+}
 #endif
 
 // Store the 8 ints of one 32-value half h of tile row r: values 32h..32h+31.
@@ -360,13 +375,15 @@ struct mmq_q3_K {
       v[k] = mmq_sub_bytes((int)(lo | (hb << 2)), 4);
     }
     mmq_store_w(sm, r, h, v);
+    int sc[2];
 #pragma unroll
     for (int e = 0; e < 2; ++e) {
       const int m = 2 * h + e;  // byte of sl and sh
       const int lo = (x.sl >> (8 * m + 4 * (q >> 1))) & 15;
       const int hi = (x.sh >> (8 * m + 2 * q)) & 3;
-      mmq_set_sc(sm, r, m, (lo | (hi << 4)) - 32);
+      sc[e] = (lo | (hi << 4)) - 32;
     }
+    mmq_set_sc2(sm, r, h, sc[0], sc[1]);
     if (h == 0) mmq_set_d(sm, r, 0, h2f(x.d));
   }
 };
@@ -481,8 +498,7 @@ struct mmq_q6_K {
       v[k] = mmq_sub_bytes((int)(lo | (hi << 4)), 32);
     }
     mmq_store_w(sm, r, h, v);
-    mmq_set_sc(sm, r, 2 * h, (int8_t)(x.sc & 0xFFu));
-    mmq_set_sc(sm, r, 2 * h + 1, (int8_t)(x.sc >> 8));
+    mmq_set_sc2(sm, r, h, (int8_t)(x.sc & 0xFFu), (int8_t)(x.sc >> 8));
     if (h == 0) mmq_set_d(sm, r, 0, h2f(x.d));
   }
 };
