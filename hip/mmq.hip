@@ -327,6 +327,9 @@ template <int MODE, int MXP, int MY> struct mmq_mma {
   // RDNA: d_y twice (colc::yd2), except for SC16 with 64 accumulators a
   // lane (q3_K), which spills on gfx1100 with it.
   static constexpr bool YD2 = !(HALVES && NR * NC * MMA_E > 32);
+  // DM: s twice as well, where the wave has at most 2 tile columns (q5_1,
+  // with 4, spills on gfx1100 with it).
+  static constexpr bool YS2 = MODE == MMQ_DM && NC <= 2;
 #endif
 #if MMQ_PK
   mmq_f2 acc[NR][NC][MMA_E / 2];
@@ -449,6 +452,7 @@ template <int MODE, int MXP, int MY> struct mmq_mma {
     // of each d_y in a register pair (adjacent registers: different banks),
     // one for the even elements and one for the odd, let them.
     mmq_f2 yd2[2];
+    mmq_f2 ys2[2];  // DM: s the same way
 #endif
   };
   CRK_MEMBER colc cols(const smem &sm, int j) const {
@@ -464,6 +468,8 @@ template <int MODE, int MXP, int MY> struct mmq_mma {
     for (int b = 0; b < 2; ++b) {
       c.yd2[b] = c.v[0][b];
       if (YD2) MMQ_PIN(c.yd2[b]);
+      c.ys2[b] = c.v[0][MODE == MMQ_DM ? 2 + b : b];
+      if (YS2) MMQ_PIN(c.ys2[b]);
     }
 #endif
     return c;
@@ -508,7 +514,11 @@ template <int MODE, int MXP, int MY> struct mmq_mma {
 #else
       v = fmaf(rc.d[ri], (float)sum(s, rc, e) * cc.v[ci][b], v);
 #endif
+#if CRK_AMD
+      if (MODE == MMQ_DM) v = fmaf(rc.m[0][ri], YS2 ? cc.ys2[b][e & 1] : cc.v[ci][2 + b], v);
+#else
       if (MODE == MMQ_DM) v = fmaf(rc.m[0][ri], cc.v[ci][2 + b], v);
+#endif
       if (MODE == MMQ_SC16M) {
 #pragma unroll
         for (int k = 0; k < 2; ++k) v = fmaf(rc.m[NM == 2 ? k : 0][ri], cc.v[ci][2 + 2 * b + k], v);
