@@ -25,8 +25,9 @@
 // the emulator cannot execute their MFMA opcodes (test/emu/README.md).
 //
 // mma_mul_half multiplies only k in [16h, 16h+16): the K types with a scale
-// per 16 values (q2_K q3_K q6_K) need the two halves apart. gfx942's
-// instruction has no 16-k form: there the other half's A is zeroed.
+// per 16 values (q3_K q6_K) need the two halves apart. gfx942's
+// instruction has no 16-k form: there the other half's A is zeroed (or, by
+// mma_half, either operand's, once per fragment).
 #pragma once
 #include "common.h"
 
