@@ -191,21 +191,63 @@ CRK_DEV uint32_t vdot_spread4(uint32_t b) { return (b * 0x00204081u) & 0x0101010
 // Sum of the 4 products of a word of quants with a word of activations.
 CRK_DEV int vdot_dot(int a, int b, int c) { return dot4_i8(a, b, c); }
 
-// Sums over 4 words (16 values) and 8 words (32 values).
-CRK_DEV int vdot_dot16(const int *a, const int *b) {
-  int s = 0;
+// The first product of a chain: c + a.b with c a constant (vdot_dot_k) or a
+// value that stays live after (vdot_dot_v). The archs with v_dot4c_i32_i8
+// (gfx908, gfx90a, gfx94x, gfx950, gfx1011/1012, gfx103x) get the sdot4
+// builtin in that VOP2 form, which accumulates in place, so the compiler
+// first copies c into the destination (one v_mov per chain, measured: a
+// fifth of the dot instructions at B = 8). Their VOP3P v_dot4_i32_i8 (the
+// one gfx906 has) takes c as an operand: chains start with it there. An
+// SGPR holds a constant c that is no inline constant.
+#if CRK_AMD && defined(CRK_DOT4_SDOT4)
+template <int C>
+CRK_DEV int vdot_dot_k(int a, int b) {
+  int r;
+  if constexpr (C == 0)
+    __asm__("v_dot4_i32_i8 %0, %1, %2, 0" : "=v"(r) : "v"(a), "v"(b));
+  else
+    __asm__("v_dot4_i32_i8 %0, %1, %2, %3" : "=v"(r) : "v"(a), "v"(b), "s"(C));
+  return r;
+}
+CRK_DEV int vdot_dot_v(int a, int b, int c) {
+  int r;
+  __asm__("v_dot4_i32_i8 %0, %1, %2, %3" : "=v"(r) : "v"(a), "v"(b), "v"(c));
+  return r;
+}
+#else
+template <int C>
+CRK_DEV int vdot_dot_k(int a, int b) { return vdot_dot(a, b, C); }
+CRK_DEV int vdot_dot_v(int a, int b, int c) { return vdot_dot(a, b, c); }
+#endif
+
+// A chain over N words, from the constant C or from the live value c.
+template <int N, int C = 0>
+CRK_DEV int vdot_chain_k(const int *a, const int *b) {
+  int s = vdot_dot_k<C>(a[0], b[0]);
 #pragma unroll
-  for (int k = 0; k < 4; ++k) s = vdot_dot(a[k], b[k], s);
+  for (int k = 1; k < N; ++k) s = vdot_dot(a[k], b[k], s);
   return s;
 }
-CRK_DEV int vdot_dot32(const int *a, const int *b) { return vdot_dot16(a, b) + vdot_dot16(a + 4, b + 4); }
+template <int N>
+CRK_DEV int vdot_chain_v(const int *a, const int *b, int c) {
+  int s = vdot_dot_v(a[0], b[0], c);
+#pragma unroll
+  for (int k = 1; k < N; ++k) s = vdot_dot(a[k], b[k], s);
+  return s;
+}
+// The same with one word a for all N (a byte broadcast, e.g. ones).
+template <int N, int C = 0>
+CRK_DEV int vdot_chain1_k(int a, const int *b) {
+  int s = vdot_dot_k<C>(a, b[0]);
+#pragma unroll
+  for (int k = 1; k < N; ++k) s = vdot_dot(a, b[k], s);
+  return s;
+}
+
+// Sums over 4 words (16 values).
+CRK_DEV int vdot_dot16(const int *a, const int *b) { return vdot_chain_k<4>(a, b); }
 // Sum of 16 activation quants (a half group), exact.
-CRK_DEV int vdot_sum16(const int *b) {
-  int s = 0;
-#pragma unroll
-  for (int k = 0; k < 4; ++k) s = vdot_dot(0x01010101, b[k], s);
-  return s;
-}
+CRK_DEV int vdot_sum16(const int *b) { return vdot_chain1_k<4>(0x01010101, b); }
 
 // ---------------------------------------------------------------------------
 // 3. Lane work units and the activation block
@@ -261,12 +303,7 @@ CRK_DEV void vdot_load_y(const vdot_src &row, int gi, int h, vdot_y<NQ> &y) {
 
 // Exact integer dot of a lane's NQ quant words with its activation words.
 template <int NQ>
-CRK_DEV int vdot_dotq(const int *a, const int *b) {
-  int s = 0;
-#pragma unroll
-  for (int i = 0; i < NQ / 4; ++i) s += vdot_dot16(a + 4 * i, b + 4 * i);
-  return s;
-}
+CRK_DEV int vdot_dotq(const int *a, const int *b) { return vdot_chain_k<NQ>(a, b); }
 
 // Types whose quants carry an offset (q4_0 8, q5_0 16, q3_K 4, q6_K 32):
 // sum (q - o) y = sum q y - o sum y. With whole groups (NQ = 8: the kernels
@@ -277,12 +314,7 @@ CRK_DEV int vdot_dotq(const int *a, const int *b) {
 template <int NQ>
 CRK_DEV constexpr bool vdot_offset_in_y() { return NQ == 8; }
 template <int NQ>
-CRK_DEV int vdot_sumq(const int *b) {
-  int s = 0;
-#pragma unroll
-  for (int i = 0; i < NQ / 4; ++i) s += vdot_sum16(b + 4 * i);
-  return s;
-}
+CRK_DEV int vdot_sumq(const int *b) { return vdot_chain1_k<NQ>(0x01010101, b); }
 // A quant word with offset o: offset in place, or kept for vdot_offset_in_y.
 template <int NQ>
 CRK_DEV int vdot_offq(uint32_t x, uint32_t o) { return vdot_offset_in_y<NQ>() ? (int)x : vdot_bsub(x, o); }
@@ -856,7 +888,7 @@ struct vdot_plane_q3_K {
 #pragma unroll
       for (int k = 0; k < 4; ++k) {
         const uint32_t v = vdot_plane_bits(qs[k], j) | (crk_funnel(hm[k], hm[k], rot) & (0x01010101u << hb));
-        dq = vdot_dot((int)v, ys.q[j][k], dq);
+        dq = k == 0 ? vdot_dot_k<0>((int)v, ys.q[j][0]) : vdot_dot((int)v, ys.q[j][k], dq);
       }
 #pragma unroll
       for (int k = 0; k < 4; ++k) dq = vdot_dot(off, ys.q[j][k], dq);
