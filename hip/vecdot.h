@@ -301,9 +301,23 @@ CRK_DEV void vdot_load_y(const vdot_src &row, int gi, int h, vdot_y<NQ> &y) {
   y.s = h2f((crk_half)(ds >> 16));
 }
 
-// Exact integer dot of a lane's NQ quant words with its activation words.
-template <int NQ>
-CRK_DEV int vdot_dotq(const int *a, const int *b) { return vdot_chain_k<NQ>(a, b); }
+// Integer sums to scaled floats. A chain started at VDOT_M, the bits of the
+// float 1.5 * 2^23, ends at the bits of the float 1.5 * 2^23 + S, exactly,
+// for |S| < 2^22 (every unit sum below but q6_K's with whole groups: at most
+// 2 * 32 * 16 * 4 * 127 for q3_K's, 32 * 127 * 127 for q8_0's). With a scale a
+// of at most 21 significant bits (an f16, times an integer of at most 8
+// bits for the K-quants' sub-scales) na = -a * 1.5 * 2^23 is exact, so
+// fmaf(a, F, na) is a * S rounded once: the conversion and the product in one
+// instruction (they were v_cvt_f32_i32 and a v_mul_f32). A unit's product with
+// the activation vector then takes one fmaf more (vdot_acc).
+#define VDOT_M 0x4B400000
+#define VDOT_MF 12582912.0f
+CRK_DEV float vdot_mf(int bits) { return __int_as_float(bits); }
+
+// Exact integer dot of a lane's NQ quant words with its activation words,
+// from the start C.
+template <int NQ, int C = 0>
+CRK_DEV int vdot_dotq(const int *a, const int *b) { return vdot_chain_k<NQ, C>(a, b); }
 
 // Types whose quants carry an offset (q4_0 8, q5_0 16, q3_K 4, q6_K 32):
 // sum (q - o) y = sum q y - o sum y. With whole groups (NQ = 8: the kernels
@@ -318,15 +332,24 @@ CRK_DEV int vdot_sumq(const int *b) { return vdot_chain1_k<NQ>(0x01010101, b); }
 // A quant word with offset o: offset in place, or kept for vdot_offset_in_y.
 template <int NQ>
 CRK_DEV int vdot_offq(uint32_t x, uint32_t o) { return vdot_offset_in_y<NQ>() ? (int)x : vdot_bsub(x, o); }
-// The integer dot of NQ words of offset-o quants with activations.
-template <int NQ>
-CRK_DEV int vdot_dotq_off(const int *a, const int *b, int o) {
-  return vdot_offset_in_y<NQ>() ? vdot_dotq<NQ>(a, b) - o * vdot_sumq<NQ>(b) : vdot_dotq<NQ>(a, b);
+// C - O * (sum of N activation words' quants): the chain of the bytes -O
+// with the activations, shared by the rows; their chains start from it.
+template <int N, int O, int C>
+CRK_DEV int vdot_ystart(const int *b) {
+  constexpr int NEG = (int)(((256u - (uint32_t)O) & 0xffu) * 0x01010101u);
+  int s = vdot_dot(NEG, b[0], C);
+#pragma unroll
+  for (int k = 1; k < N; ++k) s = vdot_dot(NEG, b[k], s);
+  return s;
 }
-// Same over 4 words (a 16-value half with its own scale).
-template <int NQ>
-CRK_DEV int vdot_dot16_off(const int *a, const int *b, int o) {
-  return vdot_offset_in_y<NQ>() ? vdot_dot16(a, b) - o * vdot_sum16(b) : vdot_dot16(a, b);
+// C + the integer dot of N words of offset-O quants (N = NQ, or 4 for a
+// 16-value half with its own scale) with activations.
+template <int NQ, int N, int O, int C>
+CRK_DEV int vdot_dotq_off(const int *a, const int *b) {
+  if constexpr (vdot_offset_in_y<NQ>())
+    return vdot_chain_v<N>(a, b, vdot_ystart<N, O, C>(b));
+  else
+    return vdot_chain_k<N, C>(a, b);
 }
 
 // ---------------------------------------------------------------------------
@@ -340,13 +363,15 @@ CRK_DEV int vdot_dot16_off(const int *a, const int *b, int o) {
 template <int NQ>
 struct vdot_w_q4_0 {
   static constexpr int QK = 32, BYTES = 18;
-  float d;
+  static constexpr bool MIN = false, T2 = false, FUSED = true;
+  float a, na;  // a = d
   int q[NQ];
-  CRK_MEMBER void pin() { vdot_pin(d); vdot_pin(q); }
+  CRK_MEMBER void pin() { vdot_pin(a); vdot_pin(na); vdot_pin(q); }
   CRK_MEMBER void load(const vdot_src &row, int gi, int h) {
     uint32_t w[5];  // block bytes 0..19: d = w0 low half, qs word k = bytes 2+4k..5+4k
     vdot_gather<18, 2>(row.base, row.start + (uint32_t)gi * BYTES, w);
-    d = h2f((crk_half)(w[0] & 0xffffu));
+    a = h2f((crk_half)(w[0] & 0xffffu));
+    na = -a * VDOT_MF;
 #pragma unroll
     for (int i = 0; i < NQ / 4; ++i) {
       const uint32_t sh = 4 * vdot_half<NQ>(i, h);
@@ -354,21 +379,23 @@ struct vdot_w_q4_0 {
       for (int k = 0; k < 4; ++k) q[4 * i + k] = vdot_offq<NQ>((crk_funnel(w[k], w[k + 1], 16) >> sh) & 0x0f0f0f0fu, 8);
     }
   }
-  CRK_MEMBER float dot(const vdot_y<NQ> &y) const { return d * y.d * (float)vdot_dotq_off<NQ>(q, y.q, 8); }
+  CRK_MEMBER float fsum(const vdot_y<NQ> &y) const { return vdot_mf(vdot_dotq_off<NQ, NQ, 8, VDOT_M>(q, y.q)); }
 };
 
 // q4_1 (20 B: d@0, m@2, qs[16]@4): v = d * nibble + m.
 template <int NQ>
 struct vdot_w_q4_1 {
   static constexpr int QK = 32, BYTES = 20;
-  float d, m;
+  static constexpr bool MIN = true, T2 = false, FUSED = true;
+  float a, na, c;  // a = d, c = m
   int q[NQ];
-  CRK_MEMBER void pin() { vdot_pin(d); vdot_pin(m); vdot_pin(q); }
+  CRK_MEMBER void pin() { vdot_pin(a); vdot_pin(na); vdot_pin(c); vdot_pin(q); }
   CRK_MEMBER void load(const vdot_src &row, int gi, int h) {
     uint32_t w[5];  // w0 = d | m << 16, w1..w4 = qs
     vdot_gather<20, 4>(row.base, row.start + (uint32_t)gi * BYTES, w);
-    d = h2f((crk_half)(w[0] & 0xffffu));
-    m = vdot_min_share<NQ>(h2f((crk_half)(w[0] >> 16)), h);
+    a = h2f((crk_half)(w[0] & 0xffffu));
+    na = -a * VDOT_MF;
+    c = vdot_min_share<NQ>(h2f((crk_half)(w[0] >> 16)), h);
 #pragma unroll
     for (int i = 0; i < NQ / 4; ++i) {
       const uint32_t sh = 4 * vdot_half<NQ>(i, h);
@@ -376,7 +403,7 @@ struct vdot_w_q4_1 {
       for (int k = 0; k < 4; ++k) q[4 * i + k] = (int)((w[k + 1] >> sh) & 0x0f0f0f0fu);
     }
   }
-  CRK_MEMBER float dot(const vdot_y<NQ> &y) const { return d * y.d * (float)vdot_dotq<NQ>(q, y.q) + m * y.s; }
+  CRK_MEMBER float fsum(const vdot_y<NQ> &y) const { return vdot_mf(vdot_dotq<NQ, VDOT_M>(q, y.q)); }
 };
 
 // The quants of q5_0/q5_1: the 5th bit of value e is bit e of the u32 qh, so
@@ -400,19 +427,21 @@ CRK_DEV void vdot_q5_quants(const uint32_t *qs, uint32_t qh, int h, int offset, 
 template <int NQ>
 struct vdot_w_q5_0 {
   static constexpr int QK = 32, BYTES = 22;
-  float d;
+  static constexpr bool MIN = false, T2 = false, FUSED = true;
+  float a, na;  // a = d
   int q[NQ];
-  CRK_MEMBER void pin() { vdot_pin(d); vdot_pin(q); }
+  CRK_MEMBER void pin() { vdot_pin(a); vdot_pin(na); vdot_pin(q); }
   CRK_MEMBER void load(const vdot_src &row, int gi, int h) {
     uint32_t w[6];  // block bytes 0..23: qh = bytes 2..5, qs word k = bytes 6+4k..9+4k
     vdot_gather<22, 2>(row.base, row.start + (uint32_t)gi * BYTES, w);
-    d = h2f((crk_half)(w[0] & 0xffffu));
+    a = h2f((crk_half)(w[0] & 0xffffu));
+    na = -a * VDOT_MF;
     uint32_t qs[4];
 #pragma unroll
     for (int k = 0; k < 4; ++k) qs[k] = crk_funnel(w[k + 1], w[k + 2], 16);
     vdot_q5_quants<NQ>(qs, crk_funnel(w[0], w[1], 16), h, 16, q);
   }
-  CRK_MEMBER float dot(const vdot_y<NQ> &y) const { return d * y.d * (float)vdot_dotq_off<NQ>(q, y.q, 16); }
+  CRK_MEMBER float fsum(const vdot_y<NQ> &y) const { return vdot_mf(vdot_dotq_off<NQ, NQ, 16, VDOT_M>(q, y.q)); }
 };
 
 // q5_1 (24 B: d@0, m@2, qh[4]@4, qs[16]@8): v = d * q + m.
@@ -429,6 +458,7 @@ struct vdot_w_q5_1 {
     m = vdot_min_share<NQ>(h2f((crk_half)(w[0] >> 16)), h);
     vdot_q5_quants<NQ>(w + 2, w[1], h, 0, q);
   }
+  static constexpr bool FUSED = false;  // the dot as before the fmaf form (vdot_acc)
   CRK_MEMBER float dot(const vdot_y<NQ> &y) const { return d * y.d * (float)vdot_dotq<NQ>(q, y.q) + m * y.s; }
 };
 
@@ -436,26 +466,28 @@ struct vdot_w_q5_1 {
 template <int NQ>
 struct vdot_w_q8_0 {
   static constexpr int QK = 32, BYTES = 34;
-  float d;
+  static constexpr bool MIN = false, T2 = false, FUSED = true;
+  float a, na;  // a = d
   int q[NQ];
-  CRK_MEMBER void pin() { vdot_pin(d); vdot_pin(q); }
+  CRK_MEMBER void pin() { vdot_pin(a); vdot_pin(na); vdot_pin(q); }
   CRK_MEMBER void load(const vdot_src &row, int gi, int h) {
     const uint32_t b = row.start + (uint32_t)gi * BYTES;
     if constexpr (NQ == 8) {
       uint32_t w[9];  // block bytes 0..35: qs word k = bytes 2+4k..5+4k
       vdot_gather<34, 2>(row.base, b, w);
-      d = h2f((crk_half)(w[0] & 0xffffu));
+      a = h2f((crk_half)(w[0] & 0xffffu));
 #pragma unroll
       for (int k = 0; k < 8; ++k) q[k] = (int)crk_funnel(w[k], w[k + 1], 16);
     } else {
       uint32_t w[4];  // qs[16h .. 16h+15]
       vdot_gather<16, 2>(row.base, b + 2 + 16 * h, w);
-      d = h2f((crk_half)vdot_ld_u16(row.base, b));
+      a = h2f((crk_half)vdot_ld_u16(row.base, b));
 #pragma unroll
       for (int k = 0; k < 4; ++k) q[k] = (int)w[k];
     }
+    na = -a * VDOT_MF;
   }
-  CRK_MEMBER float dot(const vdot_y<NQ> &y) const { return d * y.d * (float)vdot_dotq<NQ>(q, y.q); }
+  CRK_MEMBER float fsum(const vdot_y<NQ> &y) const { return vdot_mf(vdot_dotq<NQ, VDOT_M>(q, y.q)); }
 };
 
 // ---------------------------------------------------------------------------
@@ -506,6 +538,7 @@ struct vdot_w_q2_K {
 #pragma unroll
     for (int k = 0; k < NQ; ++k) q[k] = (int)((w[k] >> (2 * j)) & 0x03030303u);
   }
+  static constexpr bool FUSED = false;  // the dot as before the fmaf form (vdot_acc)
   CRK_MEMBER float dot(const vdot_y<NQ> &y) const {
     int sumq = 0, summ = 0;
 #pragma unroll
@@ -528,10 +561,11 @@ struct vdot_w_q2_K {
 template <int NQ>
 struct vdot_w_q3_K {
   static constexpr int QK = 256, BYTES = 110;
-  float d;
+  static constexpr bool MIN = false, T2 = false, FUSED = true;
+  float a, na;  // a = d
   int sc[NQ / 4];
   int q[NQ];
-  CRK_MEMBER void pin() { vdot_pin(d); vdot_pin(sc); vdot_pin(q); }
+  CRK_MEMBER void pin() { vdot_pin(a); vdot_pin(na); vdot_pin(sc); vdot_pin(q); }
   CRK_MEMBER void load(const vdot_src &row, int gi, int h) {
     const uint8_t *base = row.base;
     const uint32_t b = row.start + (uint32_t)(gi >> 3) * BYTES;
@@ -541,7 +575,8 @@ struct vdot_w_q3_K {
     vdot_piece<NQ, 2>(base, b, h, hm);
     const uint32_t lo = vdot_ld_u16(base, b + 96 + 2 * (g & 3)) >> (g < 4 ? 0 : 4);
     const uint32_t hi = vdot_ld_u16(base, b + 104 + 2 * (g & 1)) >> (2 * (g >> 1));
-    d = h2f((crk_half)vdot_ld_u16(base, b + 108));
+    a = h2f((crk_half)vdot_ld_u16(base, b + 108));
+    na = -a * VDOT_MF;
 #pragma unroll
     for (int i = 0; i < NQ / 4; ++i) {
       const uint32_t sh = 8 * vdot_half<NQ>(i, h);
@@ -553,11 +588,11 @@ struct vdot_w_q3_K {
       q[k] = vdot_offq<NQ>(v, 4);
     }
   }
-  CRK_MEMBER float dot(const vdot_y<NQ> &y) const {
-    int sumq = 0;
+  CRK_MEMBER float fsum(const vdot_y<NQ> &y) const {
+    int sumq = VDOT_M;
 #pragma unroll
-    for (int i = 0; i < NQ / 4; ++i) sumq += sc[i] * vdot_dot16_off<NQ>(q + 4 * i, y.q + 4 * i, 4);
-    return d * y.d * (float)sumq;
+    for (int i = 0; i < NQ / 4; ++i) sumq += sc[i] * vdot_dotq_off<NQ, 4, 4, 0>(q + 4 * i, y.q + 4 * i);
+    return vdot_mf(sumq);
   }
 };
 
@@ -592,22 +627,24 @@ CRK_DEV void vdot_piece16(const uint8_t *__restrict__ base, uint32_t off, int h,
 template <int NQ>
 struct vdot_w_q4_K {
   static constexpr int QK = 256, BYTES = 144;
-  float dsc, dmn;
+  static constexpr bool MIN = true, T2 = false, FUSED = true;
+  float a, na, c;  // a = d * sc, c = -dmin * m
   int q[NQ];
-  CRK_MEMBER void pin() { vdot_pin(dsc); vdot_pin(dmn); vdot_pin(q); }
+  CRK_MEMBER void pin() { vdot_pin(a); vdot_pin(na); vdot_pin(c); vdot_pin(q); }
   CRK_MEMBER void load(const vdot_src &row, int gi, int h) {
     const uint8_t *base = row.base;
     const uint32_t b = row.start + (uint32_t)(gi >> 3) * BYTES;
     const int g = gi & 7;
     uint32_t w[NQ];
     vdot_piece16<NQ>(base, b + 16 + 32 * (g >> 1), h, w);
-    vdot_k4_header(base, b, g, dsc, dmn);
-    dmn = vdot_min_share<NQ>(dmn, h);
+    vdot_k4_header(base, b, g, a, c);
+    na = -a * VDOT_MF;
+    c = -vdot_min_share<NQ>(c, h);
     const uint32_t sh = 4 * (g & 1);
 #pragma unroll
     for (int k = 0; k < NQ; ++k) q[k] = (int)((w[k] >> sh) & 0x0f0f0f0fu);
   }
-  CRK_MEMBER float dot(const vdot_y<NQ> &y) const { return dsc * y.d * (float)vdot_dotq<NQ>(q, y.q) - dmn * y.s; }
+  CRK_MEMBER float fsum(const vdot_y<NQ> &y) const { return vdot_mf(vdot_dotq<NQ, VDOT_M>(q, y.q)); }
 };
 
 // q5_K (176 B: header@0, qh[32]@16, qs[128]@48).
@@ -616,9 +653,10 @@ struct vdot_w_q4_K {
 template <int NQ>
 struct vdot_w_q5_K {
   static constexpr int QK = 256, BYTES = 176;
-  float dsc, dmn;
+  static constexpr bool MIN = true, T2 = false, FUSED = true;
+  float a, na, c;  // a = d * sc, c = -dmin * m
   int q[NQ];
-  CRK_MEMBER void pin() { vdot_pin(dsc); vdot_pin(dmn); vdot_pin(q); }
+  CRK_MEMBER void pin() { vdot_pin(a); vdot_pin(na); vdot_pin(c); vdot_pin(q); }
   CRK_MEMBER void load(const vdot_src &row, int gi, int h) {
     const uint8_t *base = row.base;
     const uint32_t b = row.start + (uint32_t)(gi >> 3) * BYTES;
@@ -626,14 +664,15 @@ struct vdot_w_q5_K {
     uint32_t w[NQ], qh[NQ];
     vdot_piece16<NQ>(base, b + 48 + 32 * (g >> 1), h, w);
     vdot_piece16<NQ>(base, b + 16, h, qh);
-    vdot_k4_header(base, b, g, dsc, dmn);
-    dmn = vdot_min_share<NQ>(dmn, h);
+    vdot_k4_header(base, b, g, a, c);
+    na = -a * VDOT_MF;
+    c = -vdot_min_share<NQ>(c, h);
     const uint32_t sh = 4 * (g & 1);
 #pragma unroll
     for (int k = 0; k < NQ; ++k)
       q[k] = (int)(((w[k] >> sh) & 0x0f0f0f0fu) | (((qh[k] >> g) & 0x01010101u) << 4));
   }
-  CRK_MEMBER float dot(const vdot_y<NQ> &y) const { return dsc * y.d * (float)vdot_dotq<NQ>(q, y.q) - dmn * y.s; }
+  CRK_MEMBER float fsum(const vdot_y<NQ> &y) const { return vdot_mf(vdot_dotq<NQ, VDOT_M>(q, y.q)); }
 };
 
 // q6_K (210 B: ql[128]@0, qh[64]@128, scales[16]@192 int8, d@208).
@@ -645,10 +684,17 @@ struct vdot_w_q5_K {
 template <int NQ>
 struct vdot_w_q6_K {
   static constexpr int QK = 256, BYTES = 210;
-  float d;
+  static constexpr bool MIN = false, T2 = false, FUSED = true;
+  // Whole groups: a = d, the two half scales in sc, the sum converted (it
+  // can reach 2^24: no VDOT_M), na = 0. Halves: a = d * scale (exact: 11 x
+  // 8 bits), the sum of the half from VDOT_M.
+  float a, na;
   int sc[NQ / 4];
   int q[NQ];
-  CRK_MEMBER void pin() { vdot_pin(d); vdot_pin(sc); vdot_pin(q); }
+  CRK_MEMBER void pin() {
+    vdot_pin(a); vdot_pin(na); vdot_pin(q);
+    if constexpr (NQ == 8) vdot_pin(sc);
+  }
   CRK_MEMBER void load(const vdot_src &row, int gi, int h) {
     const uint8_t *base = row.base;
     const uint32_t b = row.start + (uint32_t)(gi >> 3) * BYTES;
@@ -657,9 +703,15 @@ struct vdot_w_q6_K {
     vdot_piece<NQ, 2>(base, b + 64 * n + 32 * (j & 1), h, ql);
     vdot_piece<NQ, 2>(base, b + 128 + 32 * n, h, qh);
     const uint32_t s2 = vdot_ld_u16(base, b + 192 + 2 * g);  // scales[2g] | scales[2g+1] << 8
-    d = h2f((crk_half)vdot_ld_u16(base, b + 208));
+    a = h2f((crk_half)vdot_ld_u16(base, b + 208));
 #pragma unroll
     for (int i = 0; i < NQ / 4; ++i) sc[i] = (int)(int8_t)(uint8_t)(s2 >> (8 * vdot_half<NQ>(i, h)));
+    if constexpr (NQ == 4) {
+      a *= (float)sc[0];
+      na = -a * VDOT_MF;
+    } else {
+      na = 0.0f;
+    }
     const uint32_t shl = 4 * (j >> 1), shh = 2 * j;
 #pragma unroll
     for (int k = 0; k < NQ; ++k) {
@@ -667,11 +719,15 @@ struct vdot_w_q6_K {
       q[k] = vdot_offq<NQ>(v, 32);
     }
   }
-  CRK_MEMBER float dot(const vdot_y<NQ> &y) const {
-    int sumq = 0;
+  CRK_MEMBER float fsum(const vdot_y<NQ> &y) const {
+    if constexpr (NQ == 4) {
+      return vdot_mf(vdot_dotq<4, VDOT_M>(q, y.q));
+    } else {
+      int sumq = 0;
 #pragma unroll
-    for (int i = 0; i < NQ / 4; ++i) sumq += sc[i] * vdot_dot16_off<NQ>(q + 4 * i, y.q + 4 * i, 32);
-    return d * y.d * (float)sumq;
+      for (int i = 0; i < 2; ++i) sumq += sc[i] * vdot_dotq_off<8, 4, 32, 0>(q + 4 * i, y.q + 4 * i);
+      return (float)sumq;
+    }
   }
 };
 
@@ -687,6 +743,27 @@ struct vdot_w_q6_K {
 // row once and uses it for all B vectors; partial sums are then added
 // across lanes and warps (vdot_mmvq_store).
 // ---------------------------------------------------------------------------
+// acc[r] += the dot of row r's unit w[r] with the activation block y:
+//   y.d * (a S + b T) + c y.s,
+// a S from the unit's integer sum S (fmaf(a, fsum, na): see VDOT_M), the
+// term b T for q2_K's mins (W::T2), c y.s for the types with a min (W::MIN).
+template <class W, int R, int NQ>
+CRK_DEV void vdot_acc(const W (&w)[R], const vdot_y<NQ> &y, float (&acc)[R]) {
+  if constexpr (!W::FUSED) {
+#pragma unroll
+    for (int r = 0; r < R; ++r) acc[r] = VDOT_OPAQUE_F(acc[r] + VDOT_OPAQUE_F(w[r].dot(y)));
+  } else {
+#pragma unroll
+    for (int r = 0; r < R; ++r) {
+      float x = fmaf(w[r].a, w[r].fsum(y), w[r].na);
+      if constexpr (W::T2) x = fmaf(w[r].b, w[r].tsum(y), x);
+      float t = fmaf(VDOT_OPAQUE_F(x), y.d, acc[r]);
+      if constexpr (W::MIN) t = fmaf(w[r].c, y.s, t);
+      acc[r] = VDOT_OPAQUE_F(t);
+    }
+  }
+}
+
 template <template <int> class WT, int B, int R, int NCW, int NQ>
 CRK_DEV void vdot_mmvq_sums(const vdot_src (&w)[R], const uint8_t *__restrict__ vy,
                           size_t ystride_bytes, int ngroups, int cw, float (&acc)[B][R]) {
@@ -728,8 +805,7 @@ CRK_DEV void vdot_mmvq_sums(const vdot_src (&w)[R], const uint8_t *__restrict__ 
     for (int j = 0; j < B; ++j) {
       vdot_y<NQ> yv;
       vdot_load_y<NQ>(ys[j], gi, h, yv);
-#pragma unroll
-      for (int r = 0; r < R; ++r) acc[j][r] = VDOT_OPAQUE_F(acc[j][r] + VDOT_OPAQUE_F(wr[r].dot(yv)));
+      vdot_acc<W, R, NQ>(wr, yv, acc[j]);
       VDOT_SCHED_BARRIER();
     }
   }
