@@ -448,18 +448,19 @@ struct vdot_w_q5_0 {
 template <int NQ>
 struct vdot_w_q5_1 {
   static constexpr int QK = 32, BYTES = 24;
-  float d, m;
+  static constexpr bool MIN = true, T2 = false, FUSED = true;
+  float a, na, c;  // a = d, c = m
   int q[NQ];
-  CRK_MEMBER void pin() { vdot_pin(d); vdot_pin(m); vdot_pin(q); }
+  CRK_MEMBER void pin() { vdot_pin(a); vdot_pin(na); vdot_pin(c); vdot_pin(q); }
   CRK_MEMBER void load(const vdot_src &row, int gi, int h) {
     uint32_t w[6];  // w0 = d | m << 16, w1 = qh, w2..w5 = qs
     vdot_gather<24, 4>(row.base, row.start + (uint32_t)gi * BYTES, w);
-    d = h2f((crk_half)(w[0] & 0xffffu));
-    m = vdot_min_share<NQ>(h2f((crk_half)(w[0] >> 16)), h);
+    a = h2f((crk_half)(w[0] & 0xffffu));
+    na = -a * VDOT_MF;
+    c = vdot_min_share<NQ>(h2f((crk_half)(w[0] >> 16)), h);
     vdot_q5_quants<NQ>(w + 2, w[1], h, 0, q);
   }
-  static constexpr bool FUSED = false;  // the dot as before the fmaf form (vdot_acc)
-  CRK_MEMBER float dot(const vdot_y<NQ> &y) const { return d * y.d * (float)vdot_dotq<NQ>(q, y.q) + m * y.s; }
+  CRK_MEMBER float fsum(const vdot_y<NQ> &y) const { return vdot_mf(vdot_dotq<NQ, VDOT_M>(q, y.q)); }
 };
 
 // q8_0 (34 B: d@0, qs[32]@2 int8): v = d * q.
@@ -515,10 +516,11 @@ CRK_DEV void vdot_piece(const uint8_t *__restrict__ base, uint32_t off, int h, u
 template <int NQ>
 struct vdot_w_q2_K {
   static constexpr int QK = 256, BYTES = 84;
-  float d, dmin;
+  static constexpr bool MIN = false, T2 = true, FUSED = true;
+  float a, na, b;  // a = d, b = -dmin
   int sc[NQ / 4], mn[NQ / 4];
   int q[NQ];
-  CRK_MEMBER void pin() { vdot_pin(d); vdot_pin(dmin); vdot_pin(sc); vdot_pin(mn); vdot_pin(q); }
+  CRK_MEMBER void pin() { vdot_pin(a); vdot_pin(na); vdot_pin(b); vdot_pin(sc); vdot_pin(mn); vdot_pin(q); }
   CRK_MEMBER void load(const vdot_src &row, int gi, int h) {
     const uint8_t *base = row.base;
     const uint32_t b = row.start + (uint32_t)(gi >> 3) * BYTES;
@@ -527,8 +529,9 @@ struct vdot_w_q2_K {
     vdot_piece<NQ, 4>(base, b + 16 + 32 * n, h, w);
     const uint32_t s2 = vdot_ld_u16(base, b + 2 * g);  // scales[2g] | scales[2g+1] << 8
     const uint32_t dd = vdot_ld_u32(base, b + 80);     // d | dmin << 16
-    d = h2f((crk_half)(dd & 0xffffu));
-    dmin = h2f((crk_half)(dd >> 16));
+    a = h2f((crk_half)(dd & 0xffffu));
+    na = -a * VDOT_MF;
+    this->b = -h2f((crk_half)(dd >> 16));
 #pragma unroll
     for (int i = 0; i < NQ / 4; ++i) {
       const uint32_t sb = (s2 >> (8 * vdot_half<NQ>(i, h))) & 0xffu;
@@ -538,15 +541,18 @@ struct vdot_w_q2_K {
 #pragma unroll
     for (int k = 0; k < NQ; ++k) q[k] = (int)((w[k] >> (2 * j)) & 0x03030303u);
   }
-  static constexpr bool FUSED = false;  // the dot as before the fmaf form (vdot_acc)
-  CRK_MEMBER float dot(const vdot_y<NQ> &y) const {
-    int sumq = 0, summ = 0;
+  CRK_MEMBER float fsum(const vdot_y<NQ> &y) const {
+    int sumq = VDOT_M;
 #pragma unroll
-    for (int i = 0; i < NQ / 4; ++i) {
-      sumq += sc[i] * vdot_dot16(q + 4 * i, y.q + 4 * i);
-      summ += mn[i] * vdot_sum16(y.q + 4 * i);
-    }
-    return y.d * (d * (float)sumq - dmin * (float)summ);
+    for (int i = 0; i < NQ / 4; ++i) sumq += sc[i] * vdot_dot16(q + 4 * i, y.q + 4 * i);
+    return vdot_mf(sumq);
+  }
+  // The min term's integer sum (exact in float: at most 2 * 15 * 16 * 127).
+  CRK_MEMBER float tsum(const vdot_y<NQ> &y) const {
+    int summ = 0;
+#pragma unroll
+    for (int i = 0; i < NQ / 4; ++i) summ += mn[i] * vdot_sum16(y.q + 4 * i);
+    return (float)summ;
   }
 };
 
