@@ -770,6 +770,44 @@ CRK_DEV void vdot_acc(const W (&w)[R], const vdot_y<NQ> &y, float (&acc)[R]) {
   }
 }
 
+// Packed fp32 (v_pk_fma_f32: gfx90a, gfx94x, gfx950): the two rows of a
+// workgroup as the halves of one register pair, so vdot_acc's float work
+// is one instruction for both rows. Each step pairs the rows' scales once
+// (vdot_pair, pinned: 2-4 copies per step, against 2-4 instructions saved per
+// vector) and the sums stay pairs throughout.
+#if CRK_AMD && (defined(__gfx90a__) || defined(__gfx940__) || defined(__gfx941__) || defined(__gfx942__) || \
+                defined(__gfx950__))
+#define VDOT_PK_F32 1
+typedef float vdot_f2 __attribute__((ext_vector_type(2)));
+CRK_DEV void vdot_pin(vdot_f2 &x) { __asm__("" : "+v"(x)); }
+CRK_DEV vdot_f2 vdot_fma2(vdot_f2 a, vdot_f2 b, vdot_f2 c) { return __builtin_elementwise_fma(a, b, c); }
+
+// The scales of the two rows' units, paired.
+template <class W>
+struct vdot_pair {
+  vdot_f2 a, na, b, c;
+  CRK_MEMBER void set(const W (&w)[2]) {
+    a = vdot_f2{w[0].a, w[1].a};
+    na = vdot_f2{w[0].na, w[1].na};
+    vdot_pin(a);
+    vdot_pin(na);
+    if constexpr (W::T2) { b = vdot_f2{w[0].b, w[1].b}; vdot_pin(b); }
+    if constexpr (W::MIN) { c = vdot_f2{w[0].c, w[1].c}; vdot_pin(c); }
+  }
+};
+template <class W, int NQ>
+CRK_DEV void vdot_acc2(const W (&w)[2], const vdot_pair<W> &p, const vdot_y<NQ> &y, vdot_f2 &acc) {
+  vdot_f2 x = vdot_fma2(p.a, vdot_f2{w[0].fsum(y), w[1].fsum(y)}, p.na);
+  if constexpr (W::T2) x = vdot_fma2(p.b, vdot_f2{w[0].tsum(y), w[1].tsum(y)}, x);
+  vdot_f2 t = vdot_fma2(x, vdot_f2{y.d, y.d}, acc);
+  if constexpr (W::MIN) t = vdot_fma2(p.c, vdot_f2{y.s, y.s}, t);
+  vdot_pin(t);
+  acc = t;
+}
+#else
+#define VDOT_PK_F32 0
+#endif
+
 template <template <int> class WT, int B, int R, int NCW, int NQ>
 CRK_DEV void vdot_mmvq_sums(const vdot_src (&w)[R], const uint8_t *__restrict__ vy,
                           size_t ystride_bytes, int ngroups, int cw, float (&acc)[B][R]) {
@@ -786,6 +824,12 @@ CRK_DEV void vdot_mmvq_sums(const vdot_src (&w)[R], const uint8_t *__restrict__ 
   for (int j = 0; j < B; ++j)
 #pragma unroll
     for (int r = 0; r < R; ++r) acc[j][r] = 0.0f;
+#if VDOT_PK_F32
+  constexpr bool PK = R == 2 && W::FUSED;
+  vdot_f2 acc2[PK ? B : 1];
+#pragma unroll
+  for (int j = 0; j < (PK ? B : 1); ++j) acc2[j] = vdot_f2{0.0f, 0.0f};
+#endif
   const int nunits = ngroups * UPG;
   for (int u0 = cw * CRK_WARP + (int)threadIdx.x; u0 < nunits; u0 += NCW * CRK_WARP) {
     // On AMD the loop counter is hidden from the optimizer here: otherwise
@@ -807,6 +851,20 @@ CRK_DEV void vdot_mmvq_sums(const vdot_src (&w)[R], const uint8_t *__restrict__ 
     }
     // One vector's block at a time: the scheduling barrier keeps the
     // compiler from hoisting all B loads at once.
+#if VDOT_PK_F32
+    if constexpr (PK) {
+      vdot_pair<W> pr;
+      pr.set(wr);
+#pragma unroll
+      for (int j = 0; j < B; ++j) {
+        vdot_y<NQ> yv;
+        vdot_load_y<NQ>(ys[j], gi, h, yv);
+        vdot_acc2<W, NQ>(wr, pr, yv, acc2[j]);
+        VDOT_SCHED_BARRIER();
+      }
+      continue;
+    }
+#endif
 #pragma unroll
     for (int j = 0; j < B; ++j) {
       vdot_y<NQ> yv;
@@ -815,6 +873,15 @@ CRK_DEV void vdot_mmvq_sums(const vdot_src (&w)[R], const uint8_t *__restrict__ 
       VDOT_SCHED_BARRIER();
     }
   }
+#if VDOT_PK_F32
+  if constexpr (PK) {
+#pragma unroll
+    for (int j = 0; j < B; ++j) {
+      acc[j][0] = acc2[j].x;
+      acc[j][R - 1] = acc2[j].y;
+    }
+  }
+#endif
 }
 
 // Adds acc over the workgroup and writes dst[j*dst_stride + r] for j < B,
