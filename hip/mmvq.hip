@@ -14,11 +14,17 @@
 // 16-byte loads, the other types cope with any 2-byte alignment of a row.
 #include "vecdot.h"
 
-// The plan of each kernel (B vectors), the same on every platform and for
-// every type:
+// The plan of each kernel (type WT, B vectors), the same on every platform:
 //   NQ  whole groups per lane (8), or half groups (4) for the two-row kernels
-//       with many vectors, where halves keep the decoded weights of both
-//       rows, the B x 2 sums and one activation block within 64 VGPRs;
+//       with many vectors (B >= 5) of the types whose whole groups would not
+//       fit: halves keep the decoded weights of both rows, the B x 2 sums and
+//       one activation block within 64 VGPRs. Whole groups at B = 5..8 fit
+//       for q4_0 q4_1 q5_0 q8_0 q3_K q4_K (gfx942: 46-62 VGPRs, no scratch)
+//       and read and decode each group once per lane instead of twice (one
+//       y.d, y.s and float update per 32 values, not 16): gfx942 VALU per
+//       KiB at B = 8 -8.5% (q3_K) to -29.9% (q4_K), vector memory
+//       instructions -23 to -30%. q2_K q5_1 q5_K q6_K would take 64-69
+//       VGPRs (the excess as AGPR copies on gfx942): halves;
 //   MIN_BLOCKS  (NVIDIA) workgroups per multiprocessor the registers must
 //       allow (VDOT_LAUNCH_BOUNDS): the counterpart of the AMD 64-VGPR cap.
 //       NVIDIA has no scalar registers, so pointers and loop state that sit
@@ -31,16 +37,25 @@
 // of copy bandwidth on the H100 proxy for B = 1, but on AMD the merged rows
 // would add their latencies rather than overlap them, so it is not done
 // (docs/BENCHMARKS.md).
-template <int B>
+template <template <int> class WT>
+struct mmvq_whole8 { static constexpr bool value = false; };
+template <> struct mmvq_whole8<vdot_w_q4_0> { static constexpr bool value = true; };
+template <> struct mmvq_whole8<vdot_w_q4_1> { static constexpr bool value = true; };
+template <> struct mmvq_whole8<vdot_w_q5_0> { static constexpr bool value = true; };
+template <> struct mmvq_whole8<vdot_w_q8_0> { static constexpr bool value = true; };
+template <> struct mmvq_whole8<vdot_w_q3_K> { static constexpr bool value = true; };
+template <> struct mmvq_whole8<vdot_w_q4_K> { static constexpr bool value = true; };
+
+template <template <int> class WT, int B>
 struct mmvq_plan {
-  static constexpr int NQ = B >= 5 ? 4 : 8;
+  static constexpr int NQ = B >= 5 && !mmvq_whole8<WT>::value ? 4 : 8;
   static constexpr int MIN_BLOCKS = B == 1 ? 8 : B <= 4 ? 5 : 10;  // 128, 128, 64 threads
 };
 
 template <template <int> class WT, int B>
 CRK_DEV void vdot_mmvq(const void *__restrict__ vx, const void *__restrict__ vy, float *__restrict__ dst,
                      int ncols_x, int nrows_x, int nrows_y, int nrows_dst) {
-  using P = mmvq_plan<B>;
+  using P = mmvq_plan<WT, B>;
   constexpr int NWARPS = B <= 4 ? 4 : 2;
   constexpr int R = B == 1 ? 1 : 2;  // the host's rows per workgroup
   const int row0 = (int)blockIdx.x * R;
@@ -65,7 +80,7 @@ CRK_DEV void vdot_mmvq(const void *__restrict__ vx, const void *__restrict__ vy,
 }
 
 #define VDOT_MMVQ_KERNEL(T, B)                                                                      \
-  CRK_KERNEL void VDOT_LAUNCH_BOUNDS(B <= 4 ? 128 : 64, (mmvq_plan<B>::MIN_BLOCKS)) CRK_MATVEC_OCCUPANCY  \
+  CRK_KERNEL void VDOT_LAUNCH_BOUNDS(B <= 4 ? 128 : 64, (mmvq_plan<vdot_w_##T, B>::MIN_BLOCKS)) CRK_MATVEC_OCCUPANCY  \
   mul_mat_vec_##T##_q8_1_cuda##B(                                                                  \
       const void *vx, const void *vy, float *dst, int ncols_x, int nrows_x, int nrows_y,          \
       int nrows_dst) {                                                                            \
