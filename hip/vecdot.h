@@ -173,6 +173,31 @@ CRK_DEV void vdot_gather(const uint8_t *__restrict__ base, uint32_t off, uint32_
 #endif
 }
 
+// A block that starts with a 16-bit field at off (2-aligned) and goes on
+// with NW words at off + 2 (q4_0, q5_0, q8_0): h16 = the field in its low
+// half, out[k] = the bytes [off + 2 + 4k, off + 6 + 4k). The loads are
+// vdot_gather<2 + 4 NW, 2>'s. On AMD each word is one v_perm_b32 of the two
+// dwords holding it, the selector set by off's alignment, where re-aligning
+// the run to off and then skipping the field took two v_alignbit a word.
+template <int NW>
+CRK_DEV void vdot_gather_h16(const uint8_t *__restrict__ base, uint32_t off, uint32_t &h16, uint32_t *out) {
+#if CRK_AMD
+  uint32_t w[NW + 1];
+  crk_ld_u32<NW + 1>(base + (off & ~3u), w);
+  const uint32_t s = off & 2u;  // 0: the field in w0's low half, 2: in its high half
+  h16 = crk_funnel(w[0], w[1], 8u * s);
+  const uint32_t sel = 0x05040302u + s * 0x01010101u;  // bytes 2..5 or 4..7 of w[k+1]:w[k]
+#pragma unroll
+  for (int k = 0; k < NW; ++k) out[k] = __builtin_amdgcn_perm(w[k + 1], w[k], sel);
+#else
+  uint32_t w[NW + 1];
+  vdot_gather<2 + 4 * NW, 2>(base, off, w);
+  h16 = w[0];
+#pragma unroll
+  for (int k = 0; k < NW; ++k) out[k] = crk_funnel(w[k], w[k + 1], 16);
+#endif
+}
+
 // ---------------------------------------------------------------------------
 // 2. Byte arithmetic
 // ---------------------------------------------------------------------------
@@ -368,15 +393,15 @@ struct vdot_w_q4_0 {
   int q[NQ];
   CRK_MEMBER void pin() { vdot_pin(a); vdot_pin(na); vdot_pin(q); }
   CRK_MEMBER void load(const vdot_src &row, int gi, int h) {
-    uint32_t w[5];  // block bytes 0..19: d = w0 low half, qs word k = bytes 2+4k..5+4k
-    vdot_gather<18, 2>(row.base, row.start + (uint32_t)gi * BYTES, w);
-    a = h2f((crk_half)(w[0] & 0xffffu));
+    uint32_t dh, w[4];  // d, qs word k = bytes 2+4k..5+4k
+    vdot_gather_h16<4>(row.base, row.start + (uint32_t)gi * BYTES, dh, w);
+    a = h2f((crk_half)(dh & 0xffffu));
     na = -a * VDOT_MF;
 #pragma unroll
     for (int i = 0; i < NQ / 4; ++i) {
       const uint32_t sh = 4 * vdot_half<NQ>(i, h);
 #pragma unroll
-      for (int k = 0; k < 4; ++k) q[4 * i + k] = vdot_offq<NQ>((crk_funnel(w[k], w[k + 1], 16) >> sh) & 0x0f0f0f0fu, 8);
+      for (int k = 0; k < 4; ++k) q[4 * i + k] = vdot_offq<NQ>((w[k] >> sh) & 0x0f0f0f0fu, 8);
     }
   }
   CRK_MEMBER float fsum(const vdot_y<NQ> &y) const { return vdot_mf(vdot_dotq_off<NQ, NQ, 8, VDOT_M>(q, y.q)); }
@@ -432,14 +457,11 @@ struct vdot_w_q5_0 {
   int q[NQ];
   CRK_MEMBER void pin() { vdot_pin(a); vdot_pin(na); vdot_pin(q); }
   CRK_MEMBER void load(const vdot_src &row, int gi, int h) {
-    uint32_t w[6];  // block bytes 0..23: qh = bytes 2..5, qs word k = bytes 6+4k..9+4k
-    vdot_gather<22, 2>(row.base, row.start + (uint32_t)gi * BYTES, w);
-    a = h2f((crk_half)(w[0] & 0xffffu));
+    uint32_t dh, w[5];  // d, then qh = w0, qs word k = w[k + 1]
+    vdot_gather_h16<5>(row.base, row.start + (uint32_t)gi * BYTES, dh, w);
+    a = h2f((crk_half)(dh & 0xffffu));
     na = -a * VDOT_MF;
-    uint32_t qs[4];
-#pragma unroll
-    for (int k = 0; k < 4; ++k) qs[k] = crk_funnel(w[k + 1], w[k + 2], 16);
-    vdot_q5_quants<NQ>(qs, crk_funnel(w[0], w[1], 16), h, 16, q);
+    vdot_q5_quants<NQ>(w + 1, w[0], h, 16, q);
   }
   CRK_MEMBER float fsum(const vdot_y<NQ> &y) const { return vdot_mf(vdot_dotq_off<NQ, NQ, 16, VDOT_M>(q, y.q)); }
 };
@@ -474,11 +496,11 @@ struct vdot_w_q8_0 {
   CRK_MEMBER void load(const vdot_src &row, int gi, int h) {
     const uint32_t b = row.start + (uint32_t)gi * BYTES;
     if constexpr (NQ == 8) {
-      uint32_t w[9];  // block bytes 0..35: qs word k = bytes 2+4k..5+4k
-      vdot_gather<34, 2>(row.base, b, w);
-      a = h2f((crk_half)(w[0] & 0xffffu));
+      uint32_t dh, w[8];  // d, qs word k = bytes 2+4k..5+4k
+      vdot_gather_h16<8>(row.base, b, dh, w);
+      a = h2f((crk_half)(dh & 0xffffu));
 #pragma unroll
-      for (int k = 0; k < 8; ++k) q[k] = (int)crk_funnel(w[k], w[k + 1], 16);
+      for (int k = 0; k < 8; ++k) q[k] = (int)w[k];
     } else {
       uint32_t w[4];  // qs[16h .. 16h+15]
       vdot_gather<16, 2>(row.base, b + 2 + 16 * h, w);
