@@ -354,9 +354,9 @@ template <int NQ>
 CRK_DEV constexpr bool vdot_offset_in_y() { return NQ == 8; }
 template <int NQ>
 CRK_DEV int vdot_sumq(const int *b) { return vdot_chain1_k<NQ>(0x01010101, b); }
-// A quant word with offset o: offset in place, or kept for vdot_offset_in_y.
-template <int NQ>
-CRK_DEV int vdot_offq(uint32_t x, uint32_t o) { return vdot_offset_in_y<NQ>() ? (int)x : vdot_bsub(x, o); }
+// A quant word with offset o: kept (OY: offset in y), or offset in place.
+template <bool OY>
+CRK_DEV int vdot_offq(uint32_t x, uint32_t o) { return OY ? (int)x : vdot_bsub(x, o); }
 // C - O * (sum of N activation words' quants): the chain of the bytes -O
 // with the activations, shared by the rows; their chains start from it.
 template <int N, int O, int C>
@@ -369,9 +369,9 @@ CRK_DEV int vdot_ystart(const int *b) {
 }
 // C + the integer dot of N words of offset-O quants (N = NQ, or 4 for a
 // 16-value half with its own scale) with activations.
-template <int NQ, int N, int O, int C>
+template <bool OY, int N, int O, int C>
 CRK_DEV int vdot_dotq_off(const int *a, const int *b) {
-  if constexpr (vdot_offset_in_y<NQ>())
+  if constexpr (OY)
     return vdot_chain_v<N>(a, b, vdot_ystart<N, O, C>(b));
   else
     return vdot_chain_k<N, C>(a, b);
@@ -388,10 +388,11 @@ CRK_DEV int vdot_dotq_off(const int *a, const int *b) {
 template <int NQ>
 struct vdot_w_q4_0 {
   static constexpr int QK = 32, BYTES = 18;
-  static constexpr bool MIN = false, T2 = false, FUSED = true;
+  static constexpr bool MIN = false, T2 = false, FUSED = true, OFF = true;
   float a, na;  // a = d
   int q[NQ];
   CRK_MEMBER void pin() { vdot_pin(a); vdot_pin(na); vdot_pin(q); }
+  template <bool OY>
   CRK_MEMBER void load(const vdot_src &row, int gi, int h) {
     uint32_t dh, w[4];  // d, qs word k = bytes 2+4k..5+4k
     vdot_gather_h16<4>(row.base, row.start + (uint32_t)gi * BYTES, dh, w);
@@ -401,17 +402,18 @@ struct vdot_w_q4_0 {
     for (int i = 0; i < NQ / 4; ++i) {
       const uint32_t sh = 4 * vdot_half<NQ>(i, h);
 #pragma unroll
-      for (int k = 0; k < 4; ++k) q[4 * i + k] = vdot_offq<NQ>((w[k] >> sh) & 0x0f0f0f0fu, 8);
+      for (int k = 0; k < 4; ++k) q[4 * i + k] = vdot_offq<OY>((w[k] >> sh) & 0x0f0f0f0fu, 8);
     }
   }
-  CRK_MEMBER float fsum(const vdot_y<NQ> &y) const { return vdot_mf(vdot_dotq_off<NQ, NQ, 8, VDOT_M>(q, y.q)); }
+  template <bool OY>
+  CRK_MEMBER float fsum(const vdot_y<NQ> &y) const { return vdot_mf(vdot_dotq_off<OY, NQ, 8, VDOT_M>(q, y.q)); }
 };
 
 // q4_1 (20 B: d@0, m@2, qs[16]@4): v = d * nibble + m.
 template <int NQ>
 struct vdot_w_q4_1 {
   static constexpr int QK = 32, BYTES = 20;
-  static constexpr bool MIN = true, T2 = false, FUSED = true;
+  static constexpr bool MIN = true, T2 = false, FUSED = true, OFF = false;
   float a, na, c;  // a = d, c = m
   int q[NQ];
   CRK_MEMBER void pin() { vdot_pin(a); vdot_pin(na); vdot_pin(c); vdot_pin(q); }
@@ -434,7 +436,7 @@ struct vdot_w_q4_1 {
 // The quants of q5_0/q5_1: the 5th bit of value e is bit e of the u32 qh, so
 // values 16hh+4k.. take qh bits 16hh+4k .. 16hh+4k+3, each moved to bit 4 of
 // its byte.
-template <int NQ>
+template <int NQ, bool OY>
 CRK_DEV void vdot_q5_quants(const uint32_t *qs, uint32_t qh, int h, int offset, int *q) {
 #pragma unroll
   for (int i = 0; i < NQ / 4; ++i) {
@@ -443,7 +445,7 @@ CRK_DEV void vdot_q5_quants(const uint32_t *qs, uint32_t qh, int h, int offset, 
     for (int k = 0; k < 4; ++k) {
       const uint32_t lo = (qs[k] >> (4 * hh)) & 0x0f0f0f0fu;
       const uint32_t hi = vdot_spread4((qh >> (16 * hh + 4 * k)) & 15u) << 4;
-      q[4 * i + k] = offset ? vdot_offq<NQ>(lo | hi, offset) : (int)(lo | hi);
+      q[4 * i + k] = offset ? vdot_offq<OY>(lo | hi, offset) : (int)(lo | hi);
     }
   }
 }
@@ -452,25 +454,27 @@ CRK_DEV void vdot_q5_quants(const uint32_t *qs, uint32_t qh, int h, int offset, 
 template <int NQ>
 struct vdot_w_q5_0 {
   static constexpr int QK = 32, BYTES = 22;
-  static constexpr bool MIN = false, T2 = false, FUSED = true;
+  static constexpr bool MIN = false, T2 = false, FUSED = true, OFF = true;
   float a, na;  // a = d
   int q[NQ];
   CRK_MEMBER void pin() { vdot_pin(a); vdot_pin(na); vdot_pin(q); }
+  template <bool OY>
   CRK_MEMBER void load(const vdot_src &row, int gi, int h) {
     uint32_t dh, w[5];  // d, then qh = w0, qs word k = w[k + 1]
     vdot_gather_h16<5>(row.base, row.start + (uint32_t)gi * BYTES, dh, w);
     a = h2f((crk_half)(dh & 0xffffu));
     na = -a * VDOT_MF;
-    vdot_q5_quants<NQ>(w + 1, w[0], h, 16, q);
+    vdot_q5_quants<NQ, OY>(w + 1, w[0], h, 16, q);
   }
-  CRK_MEMBER float fsum(const vdot_y<NQ> &y) const { return vdot_mf(vdot_dotq_off<NQ, NQ, 16, VDOT_M>(q, y.q)); }
+  template <bool OY>
+  CRK_MEMBER float fsum(const vdot_y<NQ> &y) const { return vdot_mf(vdot_dotq_off<OY, NQ, 16, VDOT_M>(q, y.q)); }
 };
 
 // q5_1 (24 B: d@0, m@2, qh[4]@4, qs[16]@8): v = d * q + m.
 template <int NQ>
 struct vdot_w_q5_1 {
   static constexpr int QK = 32, BYTES = 24;
-  static constexpr bool MIN = true, T2 = false, FUSED = true;
+  static constexpr bool MIN = true, T2 = false, FUSED = true, OFF = false;
   float a, na, c;  // a = d, c = m
   int q[NQ];
   CRK_MEMBER void pin() { vdot_pin(a); vdot_pin(na); vdot_pin(c); vdot_pin(q); }
@@ -480,7 +484,7 @@ struct vdot_w_q5_1 {
     a = h2f((crk_half)(w[0] & 0xffffu));
     na = -a * VDOT_MF;
     c = vdot_min_share<NQ>(h2f((crk_half)(w[0] >> 16)), h);
-    vdot_q5_quants<NQ>(w + 2, w[1], h, 0, q);
+    vdot_q5_quants<NQ, false>(w + 2, w[1], h, 0, q);
   }
   CRK_MEMBER float fsum(const vdot_y<NQ> &y) const { return vdot_mf(vdot_dotq<NQ, VDOT_M>(q, y.q)); }
 };
@@ -489,7 +493,7 @@ struct vdot_w_q5_1 {
 template <int NQ>
 struct vdot_w_q8_0 {
   static constexpr int QK = 32, BYTES = 34;
-  static constexpr bool MIN = false, T2 = false, FUSED = true;
+  static constexpr bool MIN = false, T2 = false, FUSED = true, OFF = false;
   float a, na;  // a = d
   int q[NQ];
   CRK_MEMBER void pin() { vdot_pin(a); vdot_pin(na); vdot_pin(q); }
@@ -538,7 +542,7 @@ CRK_DEV void vdot_piece(const uint8_t *__restrict__ base, uint32_t off, int h, u
 template <int NQ>
 struct vdot_w_q2_K {
   static constexpr int QK = 256, BYTES = 84;
-  static constexpr bool MIN = false, T2 = true, FUSED = true;
+  static constexpr bool MIN = false, T2 = true, FUSED = true, OFF = false;
   float a, na, b;  // a = d, b = -dmin
   int sc[NQ / 4], mn[NQ / 4];
   int q[NQ];
@@ -589,11 +593,12 @@ struct vdot_w_q2_K {
 template <int NQ>
 struct vdot_w_q3_K {
   static constexpr int QK = 256, BYTES = 110;
-  static constexpr bool MIN = false, T2 = false, FUSED = true;
+  static constexpr bool MIN = false, T2 = false, FUSED = true, OFF = true;
   float a, na;  // a = d
   int sc[NQ / 4];
   int q[NQ];
   CRK_MEMBER void pin() { vdot_pin(a); vdot_pin(na); vdot_pin(sc); vdot_pin(q); }
+  template <bool OY>
   CRK_MEMBER void load(const vdot_src &row, int gi, int h) {
     const uint8_t *base = row.base;
     const uint32_t b = row.start + (uint32_t)(gi >> 3) * BYTES;
@@ -613,13 +618,14 @@ struct vdot_w_q3_K {
 #pragma unroll
     for (int k = 0; k < NQ; ++k) {
       const uint32_t v = ((qs[k] >> (2 * j)) & 0x03030303u) | (((hm[k] >> g) & 0x01010101u) << 2);
-      q[k] = vdot_offq<NQ>(v, 4);
+      q[k] = vdot_offq<OY>(v, 4);
     }
   }
+  template <bool OY>
   CRK_MEMBER float fsum(const vdot_y<NQ> &y) const {
     int sumq = VDOT_M;
 #pragma unroll
-    for (int i = 0; i < NQ / 4; ++i) sumq += sc[i] * vdot_dotq_off<NQ, 4, 4, 0>(q + 4 * i, y.q + 4 * i);
+    for (int i = 0; i < NQ / 4; ++i) sumq += sc[i] * vdot_dotq_off<OY, 4, 4, 0>(q + 4 * i, y.q + 4 * i);
     return vdot_mf(sumq);
   }
 };
@@ -655,7 +661,7 @@ CRK_DEV void vdot_piece16(const uint8_t *__restrict__ base, uint32_t off, int h,
 template <int NQ>
 struct vdot_w_q4_K {
   static constexpr int QK = 256, BYTES = 144;
-  static constexpr bool MIN = true, T2 = false, FUSED = true;
+  static constexpr bool MIN = true, T2 = false, FUSED = true, OFF = false;
   float a, na, c;  // a = d * sc, c = -dmin * m
   int q[NQ];
   CRK_MEMBER void pin() { vdot_pin(a); vdot_pin(na); vdot_pin(c); vdot_pin(q); }
@@ -681,7 +687,7 @@ struct vdot_w_q4_K {
 template <int NQ>
 struct vdot_w_q5_K {
   static constexpr int QK = 256, BYTES = 176;
-  static constexpr bool MIN = true, T2 = false, FUSED = true;
+  static constexpr bool MIN = true, T2 = false, FUSED = true, OFF = false;
   float a, na, c;  // a = d * sc, c = -dmin * m
   int q[NQ];
   CRK_MEMBER void pin() { vdot_pin(a); vdot_pin(na); vdot_pin(c); vdot_pin(q); }
@@ -712,7 +718,7 @@ struct vdot_w_q5_K {
 template <int NQ>
 struct vdot_w_q6_K {
   static constexpr int QK = 256, BYTES = 210;
-  static constexpr bool MIN = false, T2 = false, FUSED = true;
+  static constexpr bool MIN = false, T2 = false, FUSED = true, OFF = false;
   // Whole groups: a = d, the two half scales in sc, the sum converted (it
   // can reach 2^24: no VDOT_M), na = 0. Halves: a = d * scale (exact: 11 x
   // 8 bits), the sum of the half from VDOT_M.
@@ -744,7 +750,7 @@ struct vdot_w_q6_K {
 #pragma unroll
     for (int k = 0; k < NQ; ++k) {
       const uint32_t v = ((ql[k] >> shl) & 0x0f0f0f0fu) | (((qh[k] >> shh) & 0x03030303u) << 4);
-      q[k] = vdot_offq<NQ>(v, 32);
+      q[k] = vdot_offq<vdot_offset_in_y<NQ>()>(v, 32);
     }
   }
   CRK_MEMBER float fsum(const vdot_y<NQ> &y) const {
@@ -753,7 +759,7 @@ struct vdot_w_q6_K {
     } else {
       int sumq = 0;
 #pragma unroll
-      for (int i = 0; i < 2; ++i) sumq += sc[i] * vdot_dotq_off<8, 4, 32, 0>(q + 4 * i, y.q + 4 * i);
+      for (int i = 0; i < 2; ++i) sumq += sc[i] * vdot_dotq_off<true, 4, 32, 0>(q + 4 * i, y.q + 4 * i);
       return (float)sumq;
     }
   }
@@ -771,11 +777,28 @@ struct vdot_w_q6_K {
 // row once and uses it for all B vectors; partial sums are then added
 // across lanes and warps (vdot_mmvq_store).
 // ---------------------------------------------------------------------------
+// The types with an offset (W::OFF: q4_0 q5_0 q3_K) take it in y or in
+// place by the kernel's plan (OY, vdot_mmvq_sums); the others have one way.
+template <bool OY, class W>
+CRK_DEV void vdot_load(W &w, const vdot_src &row, int gi, int h) {
+  if constexpr (W::OFF)
+    w.template load<OY>(row, gi, h);
+  else
+    w.load(row, gi, h);
+}
+template <bool OY, class W, class Y>
+CRK_DEV float vdot_fsum(const W &w, const Y &y) {
+  if constexpr (W::OFF)
+    return w.template fsum<OY>(y);
+  else
+    return w.fsum(y);
+}
+
 // acc[r] += the dot of row r's unit w[r] with the activation block y:
 //   y.d * (a S + b T) + c y.s,
 // a S from the unit's integer sum S (fmaf(a, fsum, na): see VDOT_M), the
 // term b T for q2_K's mins (W::T2), c y.s for the types with a min (W::MIN).
-template <class W, int R, int NQ>
+template <bool OY, class W, int R, int NQ>
 CRK_DEV void vdot_acc(const W (&w)[R], const vdot_y<NQ> &y, float (&acc)[R]) {
   if constexpr (!W::FUSED) {
 #pragma unroll
@@ -783,7 +806,7 @@ CRK_DEV void vdot_acc(const W (&w)[R], const vdot_y<NQ> &y, float (&acc)[R]) {
   } else {
 #pragma unroll
     for (int r = 0; r < R; ++r) {
-      float x = fmaf(w[r].a, w[r].fsum(y), w[r].na);
+      float x = fmaf(w[r].a, vdot_fsum<OY>(w[r], y), w[r].na);
       if constexpr (W::T2) x = fmaf(w[r].b, w[r].tsum(y), x);
       float t = fmaf(VDOT_OPAQUE_F(x), y.d, acc[r]);
       if constexpr (W::MIN) t = fmaf(w[r].c, y.s, t);
@@ -817,9 +840,9 @@ struct vdot_pair {
     if constexpr (W::MIN) { c = vdot_f2{w[0].c, w[1].c}; vdot_pin(c); }
   }
 };
-template <class W, int NQ>
+template <bool OY, class W, int NQ>
 CRK_DEV void vdot_acc2(const W (&w)[2], const vdot_pair<W> &p, const vdot_y<NQ> &y, vdot_f2 &acc) {
-  vdot_f2 x = vdot_fma2(p.a, vdot_f2{w[0].fsum(y), w[1].fsum(y)}, p.na);
+  vdot_f2 x = vdot_fma2(p.a, vdot_f2{vdot_fsum<OY>(w[0], y), vdot_fsum<OY>(w[1], y)}, p.na);
   if constexpr (W::T2) x = vdot_fma2(p.b, vdot_f2{w[0].tsum(y), w[1].tsum(y)}, x);
   vdot_f2 t = vdot_fma2(x, vdot_f2{y.d, y.d}, acc);
   if constexpr (W::MIN) t = vdot_fma2(p.c, vdot_f2{y.s, y.s}, t);
@@ -835,6 +858,11 @@ CRK_DEV void vdot_mmvq_sums(const vdot_src (&w)[R], const uint8_t *__restrict__ 
                           size_t ystride_bytes, int ngroups, int cw, float (&acc)[B][R]) {
   using W = WT<NQ>;
   constexpr int UPG = 8 / NQ;  // units per group
+  // The offset types' offset (W::OFF): in y, once per activation block and
+  // shared by the rows, for whole groups with up to 4 vectors; in place, once
+  // per weight word and row (vdot_bsub), for halves and for whole groups with
+  // 5 or more vectors, where the vectors' NQ dot4 each would cost more.
+  constexpr bool OY = NQ == 8 && B <= 4;
   // The q8_1 rows are pad(ncols)/32 blocks of 36 bytes apart, a multiple of
   // 576 bytes, so every row has row 0's offset from a 16-byte boundary and
   // one per-lane offset serves all B rows.
@@ -868,7 +896,7 @@ CRK_DEV void vdot_mmvq_sums(const vdot_src (&w)[R], const uint8_t *__restrict__ 
 #pragma unroll
     for (int r = 0; r < R; ++r) {
       if (r > 0) VDOT_SCHED_BARRIER();
-      wr[r].load(w[r], gi, h);
+      vdot_load<OY>(wr[r], w[r], gi, h);
       wr[r].pin();
     }
     // One vector's block at a time: the scheduling barrier keeps the
@@ -881,7 +909,7 @@ CRK_DEV void vdot_mmvq_sums(const vdot_src (&w)[R], const uint8_t *__restrict__ 
       for (int j = 0; j < B; ++j) {
         vdot_y<NQ> yv;
         vdot_load_y<NQ>(ys[j], gi, h, yv);
-        vdot_acc2<W, NQ>(wr, pr, yv, acc2[j]);
+        vdot_acc2<OY, W, NQ>(wr, pr, yv, acc2[j]);
         VDOT_SCHED_BARRIER();
       }
       continue;
@@ -891,7 +919,7 @@ CRK_DEV void vdot_mmvq_sums(const vdot_src (&w)[R], const uint8_t *__restrict__ 
     for (int j = 0; j < B; ++j) {
       vdot_y<NQ> yv;
       vdot_load_y<NQ>(ys[j], gi, h, yv);
-      vdot_acc<W, R, NQ>(wr, yv, acc[j]);
+      vdot_acc<OY, W, R, NQ>(wr, yv, acc[j]);
       VDOT_SCHED_BARRIER();
     }
   }
