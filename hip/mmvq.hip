@@ -16,15 +16,17 @@
 
 // The plan of each kernel (type WT, B vectors), the same on every platform:
 //   NQ  whole groups per lane (8), or half groups (4) for the two-row kernels
-//       with many vectors (B >= 5) of the types whose whole groups would not
-//       fit: halves keep the decoded weights of both rows, the B x 2 sums and
-//       one activation block within 64 VGPRs. Whole groups at B = 5..8 fit
-//       for q4_0 q4_1 q5_0 q8_0 q3_K q4_K (gfx942: 46-62 VGPRs, no scratch)
-//       and read and decode each group once per lane instead of twice (one
-//       y.d, y.s and float update per 32 values, not 16): gfx942 VALU per
-//       KiB at B = 8 -8.5% (q3_K) to -29.9% (q4_K), vector memory
-//       instructions -23 to -30%. q2_K q5_1 q5_K q6_K would take 64-69
-//       VGPRs (the excess as AGPR copies on gfx942): halves;
+//       with more vectors than the type's MAX_B (mmvq_whole8), where halves
+//       keep the decoded weights of both rows, the B x 2 sums and one
+//       activation block within 64 VGPRs. Whole groups read and decode each
+//       group once per lane instead of twice (one y.d, y.s and float update
+//       per 32 values, not 16): gfx942 VALU per KiB -8.5% (q3_K) to -29.9%
+//       (q4_K) at B = 8, vector memory instructions -20 to -30%. MAX_B is the
+//       largest B whose whole-group kernel fits 64 VGPRs on gfx942 (no
+//       scratch): 8 for q4_0 q4_1 q5_0 q8_0 q3_K q4_K (46-63 VGPRs), 7 for
+//       q5_1 q5_K (63, 64; 65, 66 at B = 8), 5 for q2_K (63; 65-69 above),
+//       4 for q6_K (64-66 at B = 5, 6; its whole groups also convert a sum
+//       that can pass 2^22 and were +1.8% VALU at B = 8);
 //   MIN_BLOCKS  (NVIDIA) workgroups per multiprocessor the registers must
 //       allow (VDOT_LAUNCH_BOUNDS): the counterpart of the AMD 64-VGPR cap.
 //       NVIDIA has no scalar registers, so pointers and loop state that sit
@@ -38,17 +40,20 @@
 // would add their latencies rather than overlap them, so it is not done
 // (docs/BENCHMARKS.md).
 template <template <int> class WT>
-struct mmvq_whole8 { static constexpr bool value = false; };
-template <> struct mmvq_whole8<vdot_w_q4_0> { static constexpr bool value = true; };
-template <> struct mmvq_whole8<vdot_w_q4_1> { static constexpr bool value = true; };
-template <> struct mmvq_whole8<vdot_w_q5_0> { static constexpr bool value = true; };
-template <> struct mmvq_whole8<vdot_w_q8_0> { static constexpr bool value = true; };
-template <> struct mmvq_whole8<vdot_w_q3_K> { static constexpr bool value = true; };
-template <> struct mmvq_whole8<vdot_w_q4_K> { static constexpr bool value = true; };
+struct mmvq_whole8 { static constexpr int MAX_B = 4; };
+template <> struct mmvq_whole8<vdot_w_q4_0> { static constexpr int MAX_B = 8; };
+template <> struct mmvq_whole8<vdot_w_q4_1> { static constexpr int MAX_B = 8; };
+template <> struct mmvq_whole8<vdot_w_q5_0> { static constexpr int MAX_B = 8; };
+template <> struct mmvq_whole8<vdot_w_q8_0> { static constexpr int MAX_B = 8; };
+template <> struct mmvq_whole8<vdot_w_q3_K> { static constexpr int MAX_B = 8; };
+template <> struct mmvq_whole8<vdot_w_q4_K> { static constexpr int MAX_B = 8; };
+template <> struct mmvq_whole8<vdot_w_q5_1> { static constexpr int MAX_B = 7; };
+template <> struct mmvq_whole8<vdot_w_q5_K> { static constexpr int MAX_B = 7; };
+template <> struct mmvq_whole8<vdot_w_q2_K> { static constexpr int MAX_B = 5; };
 
 template <template <int> class WT, int B>
 struct mmvq_plan {
-  static constexpr int NQ = B >= 5 && !mmvq_whole8<WT>::value ? 4 : 8;
+  static constexpr int NQ = B <= mmvq_whole8<WT>::MAX_B ? 8 : 4;
   static constexpr int MIN_BLOCKS = B == 1 ? 8 : B <= 4 ? 5 : 10;  // 128, 128, 64 threads
 };
 
