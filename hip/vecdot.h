@@ -543,10 +543,18 @@ template <int NQ>
 struct vdot_w_q2_K {
   static constexpr int QK = 256, BYTES = 84;
   static constexpr bool MIN = false, T2 = true, FUSED = true, OFF = false;
-  float a, na, b;  // a = d, b = -dmin
+  // Whole groups: a = d, b = -dmin, the 4-bit scales and mins of the two
+  // halves as integers (sums of both halves in sumq, summ). Halves: the
+  // half's scale and min folded into a = d * sc and b = -dmin * mn (exact:
+  // 11 x 4 bits), so a vector costs no integer products, and the min term's
+  // sum of 16 activation quants is the same for both rows.
+  float a, na, b;
   int sc[NQ / 4], mn[NQ / 4];
   int q[NQ];
-  CRK_MEMBER void pin() { vdot_pin(a); vdot_pin(na); vdot_pin(b); vdot_pin(sc); vdot_pin(mn); vdot_pin(q); }
+  CRK_MEMBER void pin() {
+    vdot_pin(a); vdot_pin(na); vdot_pin(b); vdot_pin(q);
+    if constexpr (NQ == 8) { vdot_pin(sc); vdot_pin(mn); }
+  }
   CRK_MEMBER void load(const vdot_src &row, int gi, int h) {
     const uint8_t *base = row.base;
     const uint32_t b = row.start + (uint32_t)(gi >> 3) * BYTES;
@@ -556,7 +564,6 @@ struct vdot_w_q2_K {
     const uint32_t s2 = vdot_ld_u16(base, b + 2 * g);  // scales[2g] | scales[2g+1] << 8
     const uint32_t dd = vdot_ld_u32(base, b + 80);     // d | dmin << 16
     a = h2f((crk_half)(dd & 0xffffu));
-    na = -a * VDOT_MF;
     this->b = -h2f((crk_half)(dd >> 16));
 #pragma unroll
     for (int i = 0; i < NQ / 4; ++i) {
@@ -564,21 +571,34 @@ struct vdot_w_q2_K {
       sc[i] = (int)(sb & 15u);
       mn[i] = (int)(sb >> 4);
     }
+    if constexpr (NQ == 4) {
+      a *= (float)sc[0];
+      this->b *= (float)mn[0];
+    }
+    na = -a * VDOT_MF;
 #pragma unroll
     for (int k = 0; k < NQ; ++k) q[k] = (int)((w[k] >> (2 * j)) & 0x03030303u);
   }
   CRK_MEMBER float fsum(const vdot_y<NQ> &y) const {
-    int sumq = VDOT_M;
+    if constexpr (NQ == 4) {
+      return vdot_mf(vdot_dotq<4, VDOT_M>(q, y.q));
+    } else {
+      int sumq = VDOT_M;
 #pragma unroll
-    for (int i = 0; i < NQ / 4; ++i) sumq += sc[i] * vdot_dot16(q + 4 * i, y.q + 4 * i);
-    return vdot_mf(sumq);
+      for (int i = 0; i < 2; ++i) sumq += sc[i] * vdot_dot16(q + 4 * i, y.q + 4 * i);
+      return vdot_mf(sumq);
+    }
   }
   // The min term's integer sum (exact in float: at most 2 * 15 * 16 * 127).
   CRK_MEMBER float tsum(const vdot_y<NQ> &y) const {
-    int summ = 0;
+    if constexpr (NQ == 4) {
+      return (float)vdot_sum16(y.q);
+    } else {
+      int summ = 0;
 #pragma unroll
-    for (int i = 0; i < NQ / 4; ++i) summ += mn[i] * vdot_sum16(y.q + 4 * i);
-    return (float)summ;
+      for (int i = 0; i < 2; ++i) summ += mn[i] * vdot_sum16(y.q + 4 * i);
+      return (float)summ;
+    }
   }
 };
 
