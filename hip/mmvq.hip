@@ -39,17 +39,29 @@
 // of copy bandwidth on the H100 proxy for B = 1, but on AMD the merged rows
 // would add their latencies rather than overlap them, so it is not done
 // (docs/BENCHMARKS.md).
+// MAX_B per type, and where an arch's compiler needs more than its budget
+// for some of those kernels: the scalar dot path (gfx900, gfx1010 and their
+// generic targets: 96 VGPRs) spilled q2_K at B = 5 and q4_1, q4_K at B = 8,
+// so it keeps halves at B >= 5; gfx906 spilled q3_K at B = 5, which keeps
+// halves there.
+#if CRK_AMD && defined(CRK_DOT4_SCALAR)
+#define MMVQ_MAX_B(B_ALL, B_GFX906) 4
+#elif CRK_AMD && defined(__gfx906__)
+#define MMVQ_MAX_B(B_ALL, B_GFX906) (B_GFX906)
+#else
+#define MMVQ_MAX_B(B_ALL, B_GFX906) (B_ALL)
+#endif
 template <template <int> class WT>
 struct mmvq_whole8 { static constexpr int MAX_B = 4; };
-template <> struct mmvq_whole8<vdot_w_q4_0> { static constexpr int MAX_B = 8; };
-template <> struct mmvq_whole8<vdot_w_q4_1> { static constexpr int MAX_B = 8; };
-template <> struct mmvq_whole8<vdot_w_q5_0> { static constexpr int MAX_B = 8; };
-template <> struct mmvq_whole8<vdot_w_q8_0> { static constexpr int MAX_B = 8; };
-template <> struct mmvq_whole8<vdot_w_q3_K> { static constexpr int MAX_B = 8; };
-template <> struct mmvq_whole8<vdot_w_q4_K> { static constexpr int MAX_B = 8; };
-template <> struct mmvq_whole8<vdot_w_q5_1> { static constexpr int MAX_B = 7; };
-template <> struct mmvq_whole8<vdot_w_q5_K> { static constexpr int MAX_B = 7; };
-template <> struct mmvq_whole8<vdot_w_q2_K> { static constexpr int MAX_B = 5; };
+template <> struct mmvq_whole8<vdot_w_q4_0> { static constexpr int MAX_B = MMVQ_MAX_B(8, 8); };
+template <> struct mmvq_whole8<vdot_w_q4_1> { static constexpr int MAX_B = MMVQ_MAX_B(8, 8); };
+template <> struct mmvq_whole8<vdot_w_q5_0> { static constexpr int MAX_B = MMVQ_MAX_B(8, 8); };
+template <> struct mmvq_whole8<vdot_w_q8_0> { static constexpr int MAX_B = MMVQ_MAX_B(8, 8); };
+template <> struct mmvq_whole8<vdot_w_q3_K> { static constexpr int MAX_B = MMVQ_MAX_B(8, 4); };
+template <> struct mmvq_whole8<vdot_w_q4_K> { static constexpr int MAX_B = MMVQ_MAX_B(8, 8); };
+template <> struct mmvq_whole8<vdot_w_q5_1> { static constexpr int MAX_B = MMVQ_MAX_B(7, 7); };
+template <> struct mmvq_whole8<vdot_w_q5_K> { static constexpr int MAX_B = MMVQ_MAX_B(7, 7); };
+template <> struct mmvq_whole8<vdot_w_q2_K> { static constexpr int MAX_B = MMVQ_MAX_B(5, 5); };
 
 template <template <int> class WT, int B>
 struct mmvq_plan {
