@@ -14,11 +14,19 @@
 // 16-byte loads, the other types cope with any 2-byte alignment of a row.
 #include "vecdot.h"
 
-// The plan of each kernel (B vectors), the same on every platform and for
-// every type:
+// The plan of each kernel (type WT, B vectors), the same on every platform:
 //   NQ  whole groups per lane (8), or half groups (4) for the two-row kernels
-//       with many vectors, where halves keep the decoded weights of both
-//       rows, the B x 2 sums and one activation block within 64 VGPRs;
+//       with more vectors than the type's MAX_B (mmvq_whole8), where halves
+//       keep the decoded weights of both rows, the B x 2 sums and one
+//       activation block within 64 VGPRs. Whole groups read and decode each
+//       group once per lane instead of twice (one y.d, y.s and float update
+//       per 32 values, not 16): gfx942 VALU per KiB -8.5% (q3_K) to -29.9%
+//       (q4_K) at B = 8, vector memory instructions -20 to -30%. MAX_B is the
+//       largest B whose whole-group kernel fits 64 VGPRs on gfx942 (no
+//       scratch): 8 for q4_0 q4_1 q5_0 q8_0 q3_K q4_K (46-63 VGPRs), 7 for
+//       q5_1 q5_K (63, 64; 65, 66 at B = 8), 5 for q2_K (63; 65-69 above),
+//       4 for q6_K (64-66 at B = 5, 6; its whole groups also convert a sum
+//       that can pass 2^22 and were +1.8% VALU at B = 8);
 //   MIN_BLOCKS  (NVIDIA) workgroups per multiprocessor the registers must
 //       allow (VDOT_LAUNCH_BOUNDS): the counterpart of the AMD 64-VGPR cap.
 //       NVIDIA has no scalar registers, so pointers and loop state that sit
@@ -31,16 +39,40 @@
 // of copy bandwidth on the H100 proxy for B = 1, but on AMD the merged rows
 // would add their latencies rather than overlap them, so it is not done
 // (docs/BENCHMARKS.md).
-template <int B>
+// MAX_B per type, and where an arch's compiler needs more than its budget
+// for some of those kernels: the scalar dot path (gfx900, gfx1010 and their
+// generic targets: 96 VGPRs) spilled q2_K at B = 5 and q4_1, q4_K at B = 8,
+// so it keeps halves at B >= 5; gfx906 spilled q3_K at B = 5, which keeps
+// halves there.
+#if CRK_AMD && defined(CRK_DOT4_SCALAR)
+#define MMVQ_MAX_B(B_ALL, B_GFX906) 4
+#elif CRK_AMD && defined(__gfx906__)
+#define MMVQ_MAX_B(B_ALL, B_GFX906) (B_GFX906)
+#else
+#define MMVQ_MAX_B(B_ALL, B_GFX906) (B_ALL)
+#endif
+template <template <int> class WT>
+struct mmvq_whole8 { static constexpr int MAX_B = 4; };
+template <> struct mmvq_whole8<vdot_w_q4_0> { static constexpr int MAX_B = MMVQ_MAX_B(8, 8); };
+template <> struct mmvq_whole8<vdot_w_q4_1> { static constexpr int MAX_B = MMVQ_MAX_B(8, 8); };
+template <> struct mmvq_whole8<vdot_w_q5_0> { static constexpr int MAX_B = MMVQ_MAX_B(8, 8); };
+template <> struct mmvq_whole8<vdot_w_q8_0> { static constexpr int MAX_B = MMVQ_MAX_B(8, 8); };
+template <> struct mmvq_whole8<vdot_w_q3_K> { static constexpr int MAX_B = MMVQ_MAX_B(8, 4); };
+template <> struct mmvq_whole8<vdot_w_q4_K> { static constexpr int MAX_B = MMVQ_MAX_B(8, 8); };
+template <> struct mmvq_whole8<vdot_w_q5_1> { static constexpr int MAX_B = MMVQ_MAX_B(7, 7); };
+template <> struct mmvq_whole8<vdot_w_q5_K> { static constexpr int MAX_B = MMVQ_MAX_B(7, 7); };
+template <> struct mmvq_whole8<vdot_w_q2_K> { static constexpr int MAX_B = MMVQ_MAX_B(5, 5); };
+
+template <template <int> class WT, int B>
 struct mmvq_plan {
-  static constexpr int NQ = B >= 5 ? 4 : 8;
+  static constexpr int NQ = B <= mmvq_whole8<WT>::MAX_B ? 8 : 4;
   static constexpr int MIN_BLOCKS = B == 1 ? 8 : B <= 4 ? 5 : 10;  // 128, 128, 64 threads
 };
 
 template <template <int> class WT, int B>
 CRK_DEV void vdot_mmvq(const void *__restrict__ vx, const void *__restrict__ vy, float *__restrict__ dst,
                      int ncols_x, int nrows_x, int nrows_y, int nrows_dst) {
-  using P = mmvq_plan<B>;
+  using P = mmvq_plan<WT, B>;
   constexpr int NWARPS = B <= 4 ? 4 : 2;
   constexpr int R = B == 1 ? 1 : 2;  // the host's rows per workgroup
   const int row0 = (int)blockIdx.x * R;
@@ -65,7 +97,7 @@ CRK_DEV void vdot_mmvq(const void *__restrict__ vx, const void *__restrict__ vy,
 }
 
 #define VDOT_MMVQ_KERNEL(T, B)                                                                      \
-  CRK_KERNEL void VDOT_LAUNCH_BOUNDS(B <= 4 ? 128 : 64, (mmvq_plan<B>::MIN_BLOCKS)) CRK_MATVEC_OCCUPANCY  \
+  CRK_KERNEL void VDOT_LAUNCH_BOUNDS(B <= 4 ? 128 : 64, (mmvq_plan<vdot_w_##T, B>::MIN_BLOCKS)) CRK_MATVEC_OCCUPANCY  \
   mul_mat_vec_##T##_q8_1_cuda##B(                                                                  \
       const void *vx, const void *vy, float *dst, int ncols_x, int nrows_x, int nrows_y,          \
       int nrows_dst) {                                                                            \

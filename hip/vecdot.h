@@ -173,6 +173,31 @@ CRK_DEV void vdot_gather(const uint8_t *__restrict__ base, uint32_t off, uint32_
 #endif
 }
 
+// A block that starts with a 16-bit field at off (2-aligned) and goes on
+// with NW words at off + 2 (q4_0, q5_0, q8_0): h16 = the field in its low
+// half, out[k] = the bytes [off + 2 + 4k, off + 6 + 4k). The loads are
+// vdot_gather<2 + 4 NW, 2>'s. On AMD each word is one v_perm_b32 of the two
+// dwords holding it, the selector set by off's alignment, where re-aligning
+// the run to off and then skipping the field took two v_alignbit a word.
+template <int NW>
+CRK_DEV void vdot_gather_h16(const uint8_t *__restrict__ base, uint32_t off, uint32_t &h16, uint32_t *out) {
+#if CRK_AMD
+  uint32_t w[NW + 1];
+  crk_ld_u32<NW + 1>(base + (off & ~3u), w);
+  const uint32_t s = off & 2u;  // 0: the field in w0's low half, 2: in its high half
+  h16 = crk_funnel(w[0], w[1], 8u * s);
+  const uint32_t sel = 0x05040302u + s * 0x01010101u;  // bytes 2..5 or 4..7 of w[k+1]:w[k]
+#pragma unroll
+  for (int k = 0; k < NW; ++k) out[k] = __builtin_amdgcn_perm(w[k + 1], w[k], sel);
+#else
+  uint32_t w[NW + 1];
+  vdot_gather<2 + 4 * NW, 2>(base, off, w);
+  h16 = w[0];
+#pragma unroll
+  for (int k = 0; k < NW; ++k) out[k] = crk_funnel(w[k], w[k + 1], 16);
+#endif
+}
+
 // ---------------------------------------------------------------------------
 // 2. Byte arithmetic
 // ---------------------------------------------------------------------------
@@ -191,21 +216,63 @@ CRK_DEV uint32_t vdot_spread4(uint32_t b) { return (b * 0x00204081u) & 0x0101010
 // Sum of the 4 products of a word of quants with a word of activations.
 CRK_DEV int vdot_dot(int a, int b, int c) { return dot4_i8(a, b, c); }
 
-// Sums over 4 words (16 values) and 8 words (32 values).
-CRK_DEV int vdot_dot16(const int *a, const int *b) {
-  int s = 0;
+// The first product of a chain: c + a.b with c a constant (vdot_dot_k) or a
+// value that stays live after (vdot_dot_v). The archs with v_dot4c_i32_i8
+// (gfx908, gfx90a, gfx94x, gfx950, gfx1011/1012, gfx103x) get the sdot4
+// builtin in that VOP2 form, which accumulates in place, so the compiler
+// first copies c into the destination (one v_mov per chain, measured: a
+// fifth of the dot instructions at B = 8). Their VOP3P v_dot4_i32_i8 (the
+// one gfx906 has) takes c as an operand: chains start with it there. An
+// SGPR holds a constant c that is no inline constant.
+#if CRK_AMD && defined(CRK_DOT4_SDOT4)
+template <int C>
+CRK_DEV int vdot_dot_k(int a, int b) {
+  int r;
+  if constexpr (C == 0)
+    __asm__("v_dot4_i32_i8 %0, %1, %2, 0" : "=v"(r) : "v"(a), "v"(b));
+  else
+    __asm__("v_dot4_i32_i8 %0, %1, %2, %3" : "=v"(r) : "v"(a), "v"(b), "s"(C));
+  return r;
+}
+CRK_DEV int vdot_dot_v(int a, int b, int c) {
+  int r;
+  __asm__("v_dot4_i32_i8 %0, %1, %2, %3" : "=v"(r) : "v"(a), "v"(b), "v"(c));
+  return r;
+}
+#else
+template <int C>
+CRK_DEV int vdot_dot_k(int a, int b) { return vdot_dot(a, b, C); }
+CRK_DEV int vdot_dot_v(int a, int b, int c) { return vdot_dot(a, b, c); }
+#endif
+
+// A chain over N words, from the constant C or from the live value c.
+template <int N, int C = 0>
+CRK_DEV int vdot_chain_k(const int *a, const int *b) {
+  int s = vdot_dot_k<C>(a[0], b[0]);
 #pragma unroll
-  for (int k = 0; k < 4; ++k) s = vdot_dot(a[k], b[k], s);
+  for (int k = 1; k < N; ++k) s = vdot_dot(a[k], b[k], s);
   return s;
 }
-CRK_DEV int vdot_dot32(const int *a, const int *b) { return vdot_dot16(a, b) + vdot_dot16(a + 4, b + 4); }
+template <int N>
+CRK_DEV int vdot_chain_v(const int *a, const int *b, int c) {
+  int s = vdot_dot_v(a[0], b[0], c);
+#pragma unroll
+  for (int k = 1; k < N; ++k) s = vdot_dot(a[k], b[k], s);
+  return s;
+}
+// The same with one word a for all N (a byte broadcast, e.g. ones).
+template <int N, int C = 0>
+CRK_DEV int vdot_chain1_k(int a, const int *b) {
+  int s = vdot_dot_k<C>(a, b[0]);
+#pragma unroll
+  for (int k = 1; k < N; ++k) s = vdot_dot(a, b[k], s);
+  return s;
+}
+
+// Sums over 4 words (16 values).
+CRK_DEV int vdot_dot16(const int *a, const int *b) { return vdot_chain_k<4>(a, b); }
 // Sum of 16 activation quants (a half group), exact.
-CRK_DEV int vdot_sum16(const int *b) {
-  int s = 0;
-#pragma unroll
-  for (int k = 0; k < 4; ++k) s = vdot_dot(0x01010101, b[k], s);
-  return s;
-}
+CRK_DEV int vdot_sum16(const int *b) { return vdot_chain1_k<4>(0x01010101, b); }
 
 // ---------------------------------------------------------------------------
 // 3. Lane work units and the activation block
@@ -259,14 +326,23 @@ CRK_DEV void vdot_load_y(const vdot_src &row, int gi, int h, vdot_y<NQ> &y) {
   y.s = h2f((crk_half)(ds >> 16));
 }
 
-// Exact integer dot of a lane's NQ quant words with its activation words.
-template <int NQ>
-CRK_DEV int vdot_dotq(const int *a, const int *b) {
-  int s = 0;
-#pragma unroll
-  for (int i = 0; i < NQ / 4; ++i) s += vdot_dot16(a + 4 * i, b + 4 * i);
-  return s;
-}
+// Integer sums to scaled floats. A chain started at VDOT_M, the bits of the
+// float 1.5 * 2^23, ends at the bits of the float 1.5 * 2^23 + S, exactly,
+// for |S| < 2^22 (every unit sum below but q6_K's with whole groups: at most
+// 2 * 32 * 16 * 4 * 127 for q3_K's, 32 * 127 * 127 for q8_0's). With a scale a
+// of at most 21 significant bits (an f16, times an integer of at most 8
+// bits for the K-quants' sub-scales) na = -a * 1.5 * 2^23 is exact, so
+// fmaf(a, F, na) is a * S rounded once: the conversion and the product in one
+// instruction (they were v_cvt_f32_i32 and a v_mul_f32). A unit's product with
+// the activation vector then takes one fmaf more (vdot_acc).
+#define VDOT_M 0x4B400000
+#define VDOT_MF 12582912.0f
+CRK_DEV float vdot_mf(int bits) { return __int_as_float(bits); }
+
+// Exact integer dot of a lane's NQ quant words with its activation words,
+// from the start C.
+template <int NQ, int C = 0>
+CRK_DEV int vdot_dotq(const int *a, const int *b) { return vdot_chain_k<NQ, C>(a, b); }
 
 // Types whose quants carry an offset (q4_0 8, q5_0 16, q3_K 4, q6_K 32):
 // sum (q - o) y = sum q y - o sum y. With whole groups (NQ = 8: the kernels
@@ -277,24 +353,28 @@ CRK_DEV int vdot_dotq(const int *a, const int *b) {
 template <int NQ>
 CRK_DEV constexpr bool vdot_offset_in_y() { return NQ == 8; }
 template <int NQ>
-CRK_DEV int vdot_sumq(const int *b) {
-  int s = 0;
+CRK_DEV int vdot_sumq(const int *b) { return vdot_chain1_k<NQ>(0x01010101, b); }
+// A quant word with offset o: kept (OY: offset in y), or offset in place.
+template <bool OY>
+CRK_DEV int vdot_offq(uint32_t x, uint32_t o) { return OY ? (int)x : vdot_bsub(x, o); }
+// C - O * (sum of N activation words' quants): the chain of the bytes -O
+// with the activations, shared by the rows; their chains start from it.
+template <int N, int O, int C>
+CRK_DEV int vdot_ystart(const int *b) {
+  constexpr int NEG = (int)(((256u - (uint32_t)O) & 0xffu) * 0x01010101u);
+  int s = vdot_dot(NEG, b[0], C);
 #pragma unroll
-  for (int i = 0; i < NQ / 4; ++i) s += vdot_sum16(b + 4 * i);
+  for (int k = 1; k < N; ++k) s = vdot_dot(NEG, b[k], s);
   return s;
 }
-// A quant word with offset o: offset in place, or kept for vdot_offset_in_y.
-template <int NQ>
-CRK_DEV int vdot_offq(uint32_t x, uint32_t o) { return vdot_offset_in_y<NQ>() ? (int)x : vdot_bsub(x, o); }
-// The integer dot of NQ words of offset-o quants with activations.
-template <int NQ>
-CRK_DEV int vdot_dotq_off(const int *a, const int *b, int o) {
-  return vdot_offset_in_y<NQ>() ? vdot_dotq<NQ>(a, b) - o * vdot_sumq<NQ>(b) : vdot_dotq<NQ>(a, b);
-}
-// Same over 4 words (a 16-value half with its own scale).
-template <int NQ>
-CRK_DEV int vdot_dot16_off(const int *a, const int *b, int o) {
-  return vdot_offset_in_y<NQ>() ? vdot_dot16(a, b) - o * vdot_sum16(b) : vdot_dot16(a, b);
+// C + the integer dot of N words of offset-O quants (N = NQ, or 4 for a
+// 16-value half with its own scale) with activations.
+template <bool OY, int N, int O, int C>
+CRK_DEV int vdot_dotq_off(const int *a, const int *b) {
+  if constexpr (OY)
+    return vdot_chain_v<N>(a, b, vdot_ystart<N, O, C>(b));
+  else
+    return vdot_chain_k<N, C>(a, b);
 }
 
 // ---------------------------------------------------------------------------
@@ -308,35 +388,41 @@ CRK_DEV int vdot_dot16_off(const int *a, const int *b, int o) {
 template <int NQ>
 struct vdot_w_q4_0 {
   static constexpr int QK = 32, BYTES = 18;
-  float d;
+  static constexpr bool MIN = false, T2 = false, FUSED = true, OFF = true;
+  float a, na;  // a = d
   int q[NQ];
-  CRK_MEMBER void pin() { vdot_pin(d); vdot_pin(q); }
+  CRK_MEMBER void pin() { vdot_pin(a); vdot_pin(na); vdot_pin(q); }
+  template <bool OY>
   CRK_MEMBER void load(const vdot_src &row, int gi, int h) {
-    uint32_t w[5];  // block bytes 0..19: d = w0 low half, qs word k = bytes 2+4k..5+4k
-    vdot_gather<18, 2>(row.base, row.start + (uint32_t)gi * BYTES, w);
-    d = h2f((crk_half)(w[0] & 0xffffu));
+    uint32_t dh, w[4];  // d, qs word k = bytes 2+4k..5+4k
+    vdot_gather_h16<4>(row.base, row.start + (uint32_t)gi * BYTES, dh, w);
+    a = h2f((crk_half)(dh & 0xffffu));
+    na = -a * VDOT_MF;
 #pragma unroll
     for (int i = 0; i < NQ / 4; ++i) {
       const uint32_t sh = 4 * vdot_half<NQ>(i, h);
 #pragma unroll
-      for (int k = 0; k < 4; ++k) q[4 * i + k] = vdot_offq<NQ>((crk_funnel(w[k], w[k + 1], 16) >> sh) & 0x0f0f0f0fu, 8);
+      for (int k = 0; k < 4; ++k) q[4 * i + k] = vdot_offq<OY>((w[k] >> sh) & 0x0f0f0f0fu, 8);
     }
   }
-  CRK_MEMBER float dot(const vdot_y<NQ> &y) const { return d * y.d * (float)vdot_dotq_off<NQ>(q, y.q, 8); }
+  template <bool OY>
+  CRK_MEMBER float fsum(const vdot_y<NQ> &y) const { return vdot_mf(vdot_dotq_off<OY, NQ, 8, VDOT_M>(q, y.q)); }
 };
 
 // q4_1 (20 B: d@0, m@2, qs[16]@4): v = d * nibble + m.
 template <int NQ>
 struct vdot_w_q4_1 {
   static constexpr int QK = 32, BYTES = 20;
-  float d, m;
+  static constexpr bool MIN = true, T2 = false, FUSED = true, OFF = false;
+  float a, na, c;  // a = d, c = m
   int q[NQ];
-  CRK_MEMBER void pin() { vdot_pin(d); vdot_pin(m); vdot_pin(q); }
+  CRK_MEMBER void pin() { vdot_pin(a); vdot_pin(na); vdot_pin(c); vdot_pin(q); }
   CRK_MEMBER void load(const vdot_src &row, int gi, int h) {
     uint32_t w[5];  // w0 = d | m << 16, w1..w4 = qs
     vdot_gather<20, 4>(row.base, row.start + (uint32_t)gi * BYTES, w);
-    d = h2f((crk_half)(w[0] & 0xffffu));
-    m = vdot_min_share<NQ>(h2f((crk_half)(w[0] >> 16)), h);
+    a = h2f((crk_half)(w[0] & 0xffffu));
+    na = -a * VDOT_MF;
+    c = vdot_min_share<NQ>(h2f((crk_half)(w[0] >> 16)), h);
 #pragma unroll
     for (int i = 0; i < NQ / 4; ++i) {
       const uint32_t sh = 4 * vdot_half<NQ>(i, h);
@@ -344,13 +430,13 @@ struct vdot_w_q4_1 {
       for (int k = 0; k < 4; ++k) q[4 * i + k] = (int)((w[k + 1] >> sh) & 0x0f0f0f0fu);
     }
   }
-  CRK_MEMBER float dot(const vdot_y<NQ> &y) const { return d * y.d * (float)vdot_dotq<NQ>(q, y.q) + m * y.s; }
+  CRK_MEMBER float fsum(const vdot_y<NQ> &y) const { return vdot_mf(vdot_dotq<NQ, VDOT_M>(q, y.q)); }
 };
 
 // The quants of q5_0/q5_1: the 5th bit of value e is bit e of the u32 qh, so
 // values 16hh+4k.. take qh bits 16hh+4k .. 16hh+4k+3, each moved to bit 4 of
 // its byte.
-template <int NQ>
+template <int NQ, bool OY>
 CRK_DEV void vdot_q5_quants(const uint32_t *qs, uint32_t qh, int h, int offset, int *q) {
 #pragma unroll
   for (int i = 0; i < NQ / 4; ++i) {
@@ -359,7 +445,7 @@ CRK_DEV void vdot_q5_quants(const uint32_t *qs, uint32_t qh, int h, int offset, 
     for (int k = 0; k < 4; ++k) {
       const uint32_t lo = (qs[k] >> (4 * hh)) & 0x0f0f0f0fu;
       const uint32_t hi = vdot_spread4((qh >> (16 * hh + 4 * k)) & 15u) << 4;
-      q[4 * i + k] = offset ? vdot_offq<NQ>(lo | hi, offset) : (int)(lo | hi);
+      q[4 * i + k] = offset ? vdot_offq<OY>(lo | hi, offset) : (int)(lo | hi);
     }
   }
 }
@@ -368,62 +454,67 @@ CRK_DEV void vdot_q5_quants(const uint32_t *qs, uint32_t qh, int h, int offset, 
 template <int NQ>
 struct vdot_w_q5_0 {
   static constexpr int QK = 32, BYTES = 22;
-  float d;
+  static constexpr bool MIN = false, T2 = false, FUSED = true, OFF = true;
+  float a, na;  // a = d
   int q[NQ];
-  CRK_MEMBER void pin() { vdot_pin(d); vdot_pin(q); }
+  CRK_MEMBER void pin() { vdot_pin(a); vdot_pin(na); vdot_pin(q); }
+  template <bool OY>
   CRK_MEMBER void load(const vdot_src &row, int gi, int h) {
-    uint32_t w[6];  // block bytes 0..23: qh = bytes 2..5, qs word k = bytes 6+4k..9+4k
-    vdot_gather<22, 2>(row.base, row.start + (uint32_t)gi * BYTES, w);
-    d = h2f((crk_half)(w[0] & 0xffffu));
-    uint32_t qs[4];
-#pragma unroll
-    for (int k = 0; k < 4; ++k) qs[k] = crk_funnel(w[k + 1], w[k + 2], 16);
-    vdot_q5_quants<NQ>(qs, crk_funnel(w[0], w[1], 16), h, 16, q);
+    uint32_t dh, w[5];  // d, then qh = w0, qs word k = w[k + 1]
+    vdot_gather_h16<5>(row.base, row.start + (uint32_t)gi * BYTES, dh, w);
+    a = h2f((crk_half)(dh & 0xffffu));
+    na = -a * VDOT_MF;
+    vdot_q5_quants<NQ, OY>(w + 1, w[0], h, 16, q);
   }
-  CRK_MEMBER float dot(const vdot_y<NQ> &y) const { return d * y.d * (float)vdot_dotq_off<NQ>(q, y.q, 16); }
+  template <bool OY>
+  CRK_MEMBER float fsum(const vdot_y<NQ> &y) const { return vdot_mf(vdot_dotq_off<OY, NQ, 16, VDOT_M>(q, y.q)); }
 };
 
 // q5_1 (24 B: d@0, m@2, qh[4]@4, qs[16]@8): v = d * q + m.
 template <int NQ>
 struct vdot_w_q5_1 {
   static constexpr int QK = 32, BYTES = 24;
-  float d, m;
+  static constexpr bool MIN = true, T2 = false, FUSED = true, OFF = false;
+  float a, na, c;  // a = d, c = m
   int q[NQ];
-  CRK_MEMBER void pin() { vdot_pin(d); vdot_pin(m); vdot_pin(q); }
+  CRK_MEMBER void pin() { vdot_pin(a); vdot_pin(na); vdot_pin(c); vdot_pin(q); }
   CRK_MEMBER void load(const vdot_src &row, int gi, int h) {
     uint32_t w[6];  // w0 = d | m << 16, w1 = qh, w2..w5 = qs
     vdot_gather<24, 4>(row.base, row.start + (uint32_t)gi * BYTES, w);
-    d = h2f((crk_half)(w[0] & 0xffffu));
-    m = vdot_min_share<NQ>(h2f((crk_half)(w[0] >> 16)), h);
-    vdot_q5_quants<NQ>(w + 2, w[1], h, 0, q);
+    a = h2f((crk_half)(w[0] & 0xffffu));
+    na = -a * VDOT_MF;
+    c = vdot_min_share<NQ>(h2f((crk_half)(w[0] >> 16)), h);
+    vdot_q5_quants<NQ, false>(w + 2, w[1], h, 0, q);
   }
-  CRK_MEMBER float dot(const vdot_y<NQ> &y) const { return d * y.d * (float)vdot_dotq<NQ>(q, y.q) + m * y.s; }
+  CRK_MEMBER float fsum(const vdot_y<NQ> &y) const { return vdot_mf(vdot_dotq<NQ, VDOT_M>(q, y.q)); }
 };
 
 // q8_0 (34 B: d@0, qs[32]@2 int8): v = d * q.
 template <int NQ>
 struct vdot_w_q8_0 {
   static constexpr int QK = 32, BYTES = 34;
-  float d;
+  static constexpr bool MIN = false, T2 = false, FUSED = true, OFF = false;
+  float a, na;  // a = d
   int q[NQ];
-  CRK_MEMBER void pin() { vdot_pin(d); vdot_pin(q); }
+  CRK_MEMBER void pin() { vdot_pin(a); vdot_pin(na); vdot_pin(q); }
   CRK_MEMBER void load(const vdot_src &row, int gi, int h) {
     const uint32_t b = row.start + (uint32_t)gi * BYTES;
     if constexpr (NQ == 8) {
-      uint32_t w[9];  // block bytes 0..35: qs word k = bytes 2+4k..5+4k
-      vdot_gather<34, 2>(row.base, b, w);
-      d = h2f((crk_half)(w[0] & 0xffffu));
+      uint32_t dh, w[8];  // d, qs word k = bytes 2+4k..5+4k
+      vdot_gather_h16<8>(row.base, b, dh, w);
+      a = h2f((crk_half)(dh & 0xffffu));
 #pragma unroll
-      for (int k = 0; k < 8; ++k) q[k] = (int)crk_funnel(w[k], w[k + 1], 16);
+      for (int k = 0; k < 8; ++k) q[k] = (int)w[k];
     } else {
       uint32_t w[4];  // qs[16h .. 16h+15]
       vdot_gather<16, 2>(row.base, b + 2 + 16 * h, w);
-      d = h2f((crk_half)vdot_ld_u16(row.base, b));
+      a = h2f((crk_half)vdot_ld_u16(row.base, b));
 #pragma unroll
       for (int k = 0; k < 4; ++k) q[k] = (int)w[k];
     }
+    na = -a * VDOT_MF;
   }
-  CRK_MEMBER float dot(const vdot_y<NQ> &y) const { return d * y.d * (float)vdot_dotq<NQ>(q, y.q); }
+  CRK_MEMBER float fsum(const vdot_y<NQ> &y) const { return vdot_mf(vdot_dotq<NQ, VDOT_M>(q, y.q)); }
 };
 
 // ---------------------------------------------------------------------------
@@ -451,10 +542,19 @@ CRK_DEV void vdot_piece(const uint8_t *__restrict__ base, uint32_t off, int h, u
 template <int NQ>
 struct vdot_w_q2_K {
   static constexpr int QK = 256, BYTES = 84;
-  float d, dmin;
+  static constexpr bool MIN = false, T2 = true, FUSED = true, OFF = false;
+  // Whole groups: a = d, b = -dmin, the 4-bit scales and mins of the two
+  // halves as integers (sums of both halves in sumq, summ). Halves: the
+  // half's scale and min folded into a = d * sc and b = -dmin * mn (exact:
+  // 11 x 4 bits), so a vector costs no integer products, and the min term's
+  // sum of 16 activation quants is the same for both rows.
+  float a, na, b;
   int sc[NQ / 4], mn[NQ / 4];
   int q[NQ];
-  CRK_MEMBER void pin() { vdot_pin(d); vdot_pin(dmin); vdot_pin(sc); vdot_pin(mn); vdot_pin(q); }
+  CRK_MEMBER void pin() {
+    vdot_pin(a); vdot_pin(na); vdot_pin(b); vdot_pin(q);
+    if constexpr (NQ == 8) { vdot_pin(sc); vdot_pin(mn); }
+  }
   CRK_MEMBER void load(const vdot_src &row, int gi, int h) {
     const uint8_t *base = row.base;
     const uint32_t b = row.start + (uint32_t)(gi >> 3) * BYTES;
@@ -463,25 +563,42 @@ struct vdot_w_q2_K {
     vdot_piece<NQ, 4>(base, b + 16 + 32 * n, h, w);
     const uint32_t s2 = vdot_ld_u16(base, b + 2 * g);  // scales[2g] | scales[2g+1] << 8
     const uint32_t dd = vdot_ld_u32(base, b + 80);     // d | dmin << 16
-    d = h2f((crk_half)(dd & 0xffffu));
-    dmin = h2f((crk_half)(dd >> 16));
+    a = h2f((crk_half)(dd & 0xffffu));
+    this->b = -h2f((crk_half)(dd >> 16));
 #pragma unroll
     for (int i = 0; i < NQ / 4; ++i) {
       const uint32_t sb = (s2 >> (8 * vdot_half<NQ>(i, h))) & 0xffu;
       sc[i] = (int)(sb & 15u);
       mn[i] = (int)(sb >> 4);
     }
+    if constexpr (NQ == 4) {
+      a *= (float)sc[0];
+      this->b *= (float)mn[0];
+    }
+    na = -a * VDOT_MF;
 #pragma unroll
     for (int k = 0; k < NQ; ++k) q[k] = (int)((w[k] >> (2 * j)) & 0x03030303u);
   }
-  CRK_MEMBER float dot(const vdot_y<NQ> &y) const {
-    int sumq = 0, summ = 0;
+  CRK_MEMBER float fsum(const vdot_y<NQ> &y) const {
+    if constexpr (NQ == 4) {
+      return vdot_mf(vdot_dotq<4, VDOT_M>(q, y.q));
+    } else {
+      int sumq = VDOT_M;
 #pragma unroll
-    for (int i = 0; i < NQ / 4; ++i) {
-      sumq += sc[i] * vdot_dot16(q + 4 * i, y.q + 4 * i);
-      summ += mn[i] * vdot_sum16(y.q + 4 * i);
+      for (int i = 0; i < 2; ++i) sumq += sc[i] * vdot_dot16(q + 4 * i, y.q + 4 * i);
+      return vdot_mf(sumq);
     }
-    return y.d * (d * (float)sumq - dmin * (float)summ);
+  }
+  // The min term's integer sum (exact in float: at most 2 * 15 * 16 * 127).
+  CRK_MEMBER float tsum(const vdot_y<NQ> &y) const {
+    if constexpr (NQ == 4) {
+      return (float)vdot_sum16(y.q);
+    } else {
+      int summ = 0;
+#pragma unroll
+      for (int i = 0; i < 2; ++i) summ += mn[i] * vdot_sum16(y.q + 4 * i);
+      return (float)summ;
+    }
   }
 };
 
@@ -496,10 +613,12 @@ struct vdot_w_q2_K {
 template <int NQ>
 struct vdot_w_q3_K {
   static constexpr int QK = 256, BYTES = 110;
-  float d;
+  static constexpr bool MIN = false, T2 = false, FUSED = true, OFF = true;
+  float a, na;  // a = d
   int sc[NQ / 4];
   int q[NQ];
-  CRK_MEMBER void pin() { vdot_pin(d); vdot_pin(sc); vdot_pin(q); }
+  CRK_MEMBER void pin() { vdot_pin(a); vdot_pin(na); vdot_pin(sc); vdot_pin(q); }
+  template <bool OY>
   CRK_MEMBER void load(const vdot_src &row, int gi, int h) {
     const uint8_t *base = row.base;
     const uint32_t b = row.start + (uint32_t)(gi >> 3) * BYTES;
@@ -509,7 +628,8 @@ struct vdot_w_q3_K {
     vdot_piece<NQ, 2>(base, b, h, hm);
     const uint32_t lo = vdot_ld_u16(base, b + 96 + 2 * (g & 3)) >> (g < 4 ? 0 : 4);
     const uint32_t hi = vdot_ld_u16(base, b + 104 + 2 * (g & 1)) >> (2 * (g >> 1));
-    d = h2f((crk_half)vdot_ld_u16(base, b + 108));
+    a = h2f((crk_half)vdot_ld_u16(base, b + 108));
+    na = -a * VDOT_MF;
 #pragma unroll
     for (int i = 0; i < NQ / 4; ++i) {
       const uint32_t sh = 8 * vdot_half<NQ>(i, h);
@@ -518,14 +638,15 @@ struct vdot_w_q3_K {
 #pragma unroll
     for (int k = 0; k < NQ; ++k) {
       const uint32_t v = ((qs[k] >> (2 * j)) & 0x03030303u) | (((hm[k] >> g) & 0x01010101u) << 2);
-      q[k] = vdot_offq<NQ>(v, 4);
+      q[k] = vdot_offq<OY>(v, 4);
     }
   }
-  CRK_MEMBER float dot(const vdot_y<NQ> &y) const {
-    int sumq = 0;
+  template <bool OY>
+  CRK_MEMBER float fsum(const vdot_y<NQ> &y) const {
+    int sumq = VDOT_M;
 #pragma unroll
-    for (int i = 0; i < NQ / 4; ++i) sumq += sc[i] * vdot_dot16_off<NQ>(q + 4 * i, y.q + 4 * i, 4);
-    return d * y.d * (float)sumq;
+    for (int i = 0; i < NQ / 4; ++i) sumq += sc[i] * vdot_dotq_off<OY, 4, 4, 0>(q + 4 * i, y.q + 4 * i);
+    return vdot_mf(sumq);
   }
 };
 
@@ -560,22 +681,24 @@ CRK_DEV void vdot_piece16(const uint8_t *__restrict__ base, uint32_t off, int h,
 template <int NQ>
 struct vdot_w_q4_K {
   static constexpr int QK = 256, BYTES = 144;
-  float dsc, dmn;
+  static constexpr bool MIN = true, T2 = false, FUSED = true, OFF = false;
+  float a, na, c;  // a = d * sc, c = -dmin * m
   int q[NQ];
-  CRK_MEMBER void pin() { vdot_pin(dsc); vdot_pin(dmn); vdot_pin(q); }
+  CRK_MEMBER void pin() { vdot_pin(a); vdot_pin(na); vdot_pin(c); vdot_pin(q); }
   CRK_MEMBER void load(const vdot_src &row, int gi, int h) {
     const uint8_t *base = row.base;
     const uint32_t b = row.start + (uint32_t)(gi >> 3) * BYTES;
     const int g = gi & 7;
     uint32_t w[NQ];
     vdot_piece16<NQ>(base, b + 16 + 32 * (g >> 1), h, w);
-    vdot_k4_header(base, b, g, dsc, dmn);
-    dmn = vdot_min_share<NQ>(dmn, h);
+    vdot_k4_header(base, b, g, a, c);
+    na = -a * VDOT_MF;
+    c = -vdot_min_share<NQ>(c, h);
     const uint32_t sh = 4 * (g & 1);
 #pragma unroll
     for (int k = 0; k < NQ; ++k) q[k] = (int)((w[k] >> sh) & 0x0f0f0f0fu);
   }
-  CRK_MEMBER float dot(const vdot_y<NQ> &y) const { return dsc * y.d * (float)vdot_dotq<NQ>(q, y.q) - dmn * y.s; }
+  CRK_MEMBER float fsum(const vdot_y<NQ> &y) const { return vdot_mf(vdot_dotq<NQ, VDOT_M>(q, y.q)); }
 };
 
 // q5_K (176 B: header@0, qh[32]@16, qs[128]@48).
@@ -584,9 +707,10 @@ struct vdot_w_q4_K {
 template <int NQ>
 struct vdot_w_q5_K {
   static constexpr int QK = 256, BYTES = 176;
-  float dsc, dmn;
+  static constexpr bool MIN = true, T2 = false, FUSED = true, OFF = false;
+  float a, na, c;  // a = d * sc, c = -dmin * m
   int q[NQ];
-  CRK_MEMBER void pin() { vdot_pin(dsc); vdot_pin(dmn); vdot_pin(q); }
+  CRK_MEMBER void pin() { vdot_pin(a); vdot_pin(na); vdot_pin(c); vdot_pin(q); }
   CRK_MEMBER void load(const vdot_src &row, int gi, int h) {
     const uint8_t *base = row.base;
     const uint32_t b = row.start + (uint32_t)(gi >> 3) * BYTES;
@@ -594,14 +718,15 @@ struct vdot_w_q5_K {
     uint32_t w[NQ], qh[NQ];
     vdot_piece16<NQ>(base, b + 48 + 32 * (g >> 1), h, w);
     vdot_piece16<NQ>(base, b + 16, h, qh);
-    vdot_k4_header(base, b, g, dsc, dmn);
-    dmn = vdot_min_share<NQ>(dmn, h);
+    vdot_k4_header(base, b, g, a, c);
+    na = -a * VDOT_MF;
+    c = -vdot_min_share<NQ>(c, h);
     const uint32_t sh = 4 * (g & 1);
 #pragma unroll
     for (int k = 0; k < NQ; ++k)
       q[k] = (int)(((w[k] >> sh) & 0x0f0f0f0fu) | (((qh[k] >> g) & 0x01010101u) << 4));
   }
-  CRK_MEMBER float dot(const vdot_y<NQ> &y) const { return dsc * y.d * (float)vdot_dotq<NQ>(q, y.q) - dmn * y.s; }
+  CRK_MEMBER float fsum(const vdot_y<NQ> &y) const { return vdot_mf(vdot_dotq<NQ, VDOT_M>(q, y.q)); }
 };
 
 // q6_K (210 B: ql[128]@0, qh[64]@128, scales[16]@192 int8, d@208).
@@ -613,10 +738,17 @@ struct vdot_w_q5_K {
 template <int NQ>
 struct vdot_w_q6_K {
   static constexpr int QK = 256, BYTES = 210;
-  float d;
+  static constexpr bool MIN = false, T2 = false, FUSED = true, OFF = false;
+  // Whole groups: a = d, the two half scales in sc, the sum converted (it
+  // can reach 2^24: no VDOT_M), na = 0. Halves: a = d * scale (exact: 11 x
+  // 8 bits), the sum of the half from VDOT_M.
+  float a, na;
   int sc[NQ / 4];
   int q[NQ];
-  CRK_MEMBER void pin() { vdot_pin(d); vdot_pin(sc); vdot_pin(q); }
+  CRK_MEMBER void pin() {
+    vdot_pin(a); vdot_pin(na); vdot_pin(q);
+    if constexpr (NQ == 8) vdot_pin(sc);
+  }
   CRK_MEMBER void load(const vdot_src &row, int gi, int h) {
     const uint8_t *base = row.base;
     const uint32_t b = row.start + (uint32_t)(gi >> 3) * BYTES;
@@ -625,21 +757,31 @@ struct vdot_w_q6_K {
     vdot_piece<NQ, 2>(base, b + 64 * n + 32 * (j & 1), h, ql);
     vdot_piece<NQ, 2>(base, b + 128 + 32 * n, h, qh);
     const uint32_t s2 = vdot_ld_u16(base, b + 192 + 2 * g);  // scales[2g] | scales[2g+1] << 8
-    d = h2f((crk_half)vdot_ld_u16(base, b + 208));
+    a = h2f((crk_half)vdot_ld_u16(base, b + 208));
 #pragma unroll
     for (int i = 0; i < NQ / 4; ++i) sc[i] = (int)(int8_t)(uint8_t)(s2 >> (8 * vdot_half<NQ>(i, h)));
+    if constexpr (NQ == 4) {
+      a *= (float)sc[0];
+      na = -a * VDOT_MF;
+    } else {
+      na = 0.0f;
+    }
     const uint32_t shl = 4 * (j >> 1), shh = 2 * j;
 #pragma unroll
     for (int k = 0; k < NQ; ++k) {
       const uint32_t v = ((ql[k] >> shl) & 0x0f0f0f0fu) | (((qh[k] >> shh) & 0x03030303u) << 4);
-      q[k] = vdot_offq<NQ>(v, 32);
+      q[k] = vdot_offq<vdot_offset_in_y<NQ>()>(v, 32);
     }
   }
-  CRK_MEMBER float dot(const vdot_y<NQ> &y) const {
-    int sumq = 0;
+  CRK_MEMBER float fsum(const vdot_y<NQ> &y) const {
+    if constexpr (NQ == 4) {
+      return vdot_mf(vdot_dotq<4, VDOT_M>(q, y.q));
+    } else {
+      int sumq = 0;
 #pragma unroll
-    for (int i = 0; i < NQ / 4; ++i) sumq += sc[i] * vdot_dot16_off<NQ>(q + 4 * i, y.q + 4 * i, 32);
-    return d * y.d * (float)sumq;
+      for (int i = 0; i < 2; ++i) sumq += sc[i] * vdot_dotq_off<true, 4, 32, 0>(q + 4 * i, y.q + 4 * i);
+      return (float)sumq;
+    }
   }
 };
 
@@ -655,11 +797,92 @@ struct vdot_w_q6_K {
 // row once and uses it for all B vectors; partial sums are then added
 // across lanes and warps (vdot_mmvq_store).
 // ---------------------------------------------------------------------------
+// The types with an offset (W::OFF: q4_0 q5_0 q3_K) take it in y or in
+// place by the kernel's plan (OY, vdot_mmvq_sums); the others have one way.
+template <bool OY, class W>
+CRK_DEV void vdot_load(W &w, const vdot_src &row, int gi, int h) {
+  if constexpr (W::OFF)
+    w.template load<OY>(row, gi, h);
+  else
+    w.load(row, gi, h);
+}
+template <bool OY, class W, class Y>
+CRK_DEV float vdot_fsum(const W &w, const Y &y) {
+  if constexpr (W::OFF)
+    return w.template fsum<OY>(y);
+  else
+    return w.fsum(y);
+}
+
+// acc[r] += the dot of row r's unit w[r] with the activation block y:
+//   y.d * (a S + b T) + c y.s,
+// a S from the unit's integer sum S (fmaf(a, fsum, na): see VDOT_M), the
+// term b T for q2_K's mins (W::T2), c y.s for the types with a min (W::MIN).
+template <bool OY, class W, int R, int NQ>
+CRK_DEV void vdot_acc(const W (&w)[R], const vdot_y<NQ> &y, float (&acc)[R]) {
+  if constexpr (!W::FUSED) {
+#pragma unroll
+    for (int r = 0; r < R; ++r) acc[r] = VDOT_OPAQUE_F(acc[r] + VDOT_OPAQUE_F(w[r].dot(y)));
+  } else {
+#pragma unroll
+    for (int r = 0; r < R; ++r) {
+      float x = fmaf(w[r].a, vdot_fsum<OY>(w[r], y), w[r].na);
+      if constexpr (W::T2) x = fmaf(w[r].b, w[r].tsum(y), x);
+      float t = fmaf(VDOT_OPAQUE_F(x), y.d, acc[r]);
+      if constexpr (W::MIN) t = fmaf(w[r].c, y.s, t);
+      acc[r] = VDOT_OPAQUE_F(t);
+    }
+  }
+}
+
+// Packed fp32 (v_pk_fma_f32: gfx90a, gfx94x, gfx950): the two rows of a
+// workgroup as the halves of one register pair, so vdot_acc's float work
+// is one instruction for both rows. Each step pairs the rows' scales once
+// (vdot_pair, pinned: 2-4 copies per step, against 2-4 instructions saved per
+// vector) and the sums stay pairs throughout.
+#if CRK_AMD && (defined(__gfx90a__) || defined(__gfx940__) || defined(__gfx941__) || defined(__gfx942__) || \
+                defined(__gfx950__))
+#define VDOT_PK_F32 1
+typedef float vdot_f2 __attribute__((ext_vector_type(2)));
+CRK_DEV void vdot_pin(vdot_f2 &x) { __asm__("" : "+v"(x)); }
+CRK_DEV vdot_f2 vdot_fma2(vdot_f2 a, vdot_f2 b, vdot_f2 c) { return __builtin_elementwise_fma(a, b, c); }
+
+// The scales of the two rows' units, paired.
+template <class W>
+struct vdot_pair {
+  vdot_f2 a, na, b, c;
+  CRK_MEMBER void set(const W (&w)[2]) {
+    a = vdot_f2{w[0].a, w[1].a};
+    na = vdot_f2{w[0].na, w[1].na};
+    vdot_pin(a);
+    vdot_pin(na);
+    if constexpr (W::T2) { b = vdot_f2{w[0].b, w[1].b}; vdot_pin(b); }
+    if constexpr (W::MIN) { c = vdot_f2{w[0].c, w[1].c}; vdot_pin(c); }
+  }
+};
+template <bool OY, class W, int NQ>
+CRK_DEV void vdot_acc2(const W (&w)[2], const vdot_pair<W> &p, const vdot_y<NQ> &y, vdot_f2 &acc) {
+  vdot_f2 x = vdot_fma2(p.a, vdot_f2{vdot_fsum<OY>(w[0], y), vdot_fsum<OY>(w[1], y)}, p.na);
+  if constexpr (W::T2) x = vdot_fma2(p.b, vdot_f2{w[0].tsum(y), w[1].tsum(y)}, x);
+  vdot_f2 t = vdot_fma2(x, vdot_f2{y.d, y.d}, acc);
+  if constexpr (W::MIN) t = vdot_fma2(p.c, vdot_f2{y.s, y.s}, t);
+  vdot_pin(t);
+  acc = t;
+}
+#else
+#define VDOT_PK_F32 0
+#endif
+
 template <template <int> class WT, int B, int R, int NCW, int NQ>
 CRK_DEV void vdot_mmvq_sums(const vdot_src (&w)[R], const uint8_t *__restrict__ vy,
                           size_t ystride_bytes, int ngroups, int cw, float (&acc)[B][R]) {
   using W = WT<NQ>;
   constexpr int UPG = 8 / NQ;  // units per group
+  // The offset types' offset (W::OFF): in y, once per activation block and
+  // shared by the rows, for whole groups with up to 4 vectors; in place, once
+  // per weight word and row (vdot_bsub), for halves and for whole groups with
+  // 5 or more vectors, where the vectors' NQ dot4 each would cost more.
+  constexpr bool OY = NQ == 8 && B <= 4;
   // The q8_1 rows are pad(ncols)/32 blocks of 36 bytes apart, a multiple of
   // 576 bytes, so every row has row 0's offset from a 16-byte boundary and
   // one per-lane offset serves all B rows.
@@ -671,6 +894,12 @@ CRK_DEV void vdot_mmvq_sums(const vdot_src (&w)[R], const uint8_t *__restrict__ 
   for (int j = 0; j < B; ++j)
 #pragma unroll
     for (int r = 0; r < R; ++r) acc[j][r] = 0.0f;
+#if VDOT_PK_F32
+  constexpr bool PK = R == 2 && W::FUSED;
+  vdot_f2 acc2[PK ? B : 1];
+#pragma unroll
+  for (int j = 0; j < (PK ? B : 1); ++j) acc2[j] = vdot_f2{0.0f, 0.0f};
+#endif
   const int nunits = ngroups * UPG;
   for (int u0 = cw * CRK_WARP + (int)threadIdx.x; u0 < nunits; u0 += NCW * CRK_WARP) {
     // On AMD the loop counter is hidden from the optimizer here: otherwise
@@ -687,20 +916,42 @@ CRK_DEV void vdot_mmvq_sums(const vdot_src (&w)[R], const uint8_t *__restrict__ 
 #pragma unroll
     for (int r = 0; r < R; ++r) {
       if (r > 0) VDOT_SCHED_BARRIER();
-      wr[r].load(w[r], gi, h);
+      vdot_load<OY>(wr[r], w[r], gi, h);
       wr[r].pin();
     }
     // One vector's block at a time: the scheduling barrier keeps the
     // compiler from hoisting all B loads at once.
+#if VDOT_PK_F32
+    if constexpr (PK) {
+      vdot_pair<W> pr;
+      pr.set(wr);
+#pragma unroll
+      for (int j = 0; j < B; ++j) {
+        vdot_y<NQ> yv;
+        vdot_load_y<NQ>(ys[j], gi, h, yv);
+        vdot_acc2<OY, W, NQ>(wr, pr, yv, acc2[j]);
+        VDOT_SCHED_BARRIER();
+      }
+      continue;
+    }
+#endif
 #pragma unroll
     for (int j = 0; j < B; ++j) {
       vdot_y<NQ> yv;
       vdot_load_y<NQ>(ys[j], gi, h, yv);
-#pragma unroll
-      for (int r = 0; r < R; ++r) acc[j][r] = VDOT_OPAQUE_F(acc[j][r] + VDOT_OPAQUE_F(wr[r].dot(yv)));
+      vdot_acc<OY, W, R, NQ>(wr, yv, acc[j]);
       VDOT_SCHED_BARRIER();
     }
   }
+#if VDOT_PK_F32
+  if constexpr (PK) {
+#pragma unroll
+    for (int j = 0; j < B; ++j) {
+      acc[j][0] = acc2[j].x;
+      acc[j][R - 1] = acc2[j].y;
+    }
+  }
+#endif
 }
 
 // Adds acc over the workgroup and writes dst[j*dst_stride + r] for j < B,
@@ -856,7 +1107,7 @@ struct vdot_plane_q3_K {
 #pragma unroll
       for (int k = 0; k < 4; ++k) {
         const uint32_t v = vdot_plane_bits(qs[k], j) | (crk_funnel(hm[k], hm[k], rot) & (0x01010101u << hb));
-        dq = vdot_dot((int)v, ys.q[j][k], dq);
+        dq = k == 0 ? vdot_dot_k<0>((int)v, ys.q[j][0]) : vdot_dot((int)v, ys.q[j][k], dq);
       }
 #pragma unroll
       for (int k = 0; k < 4; ++k) dq = vdot_dot(off, ys.q[j][k], dq);
