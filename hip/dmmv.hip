@@ -148,6 +148,8 @@ CRK_DEV uint32_t dmmv_w1(const uint8_t *p, uint32_t o) { return *(const uint32_t
 template <int N>
 CRK_DEV void dmmv_wu(const uint8_t *p, uint32_t *w) { crk_ld_u32<N>(p, w); }
 CRK_DEV uint32_t dmmv_wu1(const uint8_t *p) { return *(const uint32_t *)p; }
+// The half at the 2-aligned p + lane offset o (one 16-bit load).
+CRK_DEV uint32_t dmmv_h1(const uint8_t *p, uint32_t o) { return *(const uint16_t *)(p + o); }
 // Pins uniform words to SGPRs (so that their load stays a scalar load).
 CRK_DEV void dmmv_sgpr4(uint32_t *w) {
 #if defined(__AMDGCN__)
@@ -210,25 +212,23 @@ struct dmmv_lane {
 struct dmmv_q4_0 {
   enum { QK = 32, BB = 18, SPLIT = 0 };
   struct lane_t : dmmv_lane {
-    uint32_t qo, qsh, dof, dsh;
+    uint32_t qo, qsh, dof;
     CRK_MEMBER void fresh(uint32_t c) { dmmv_lane::fresh(c), dmmv_fresh(c, qo, dof); }
     CRK_MEMBER lane_t(int t, uint32_t rem) : dmmv_lane(t) {
       const uint32_t bo = rem + 18u * (uint32_t)(t >> 2), q = bo + 2 + 8u * (t & 1);
-      qo = q & ~3u, qsh = 8 * (q & 2) + 4 * ((t >> 1) & 1);
-      dof = bo & ~3u, dsh = 8 * (bo & 2);
+      qo = q & ~3u, qsh = 8 * (q & 2) + 4 * ((t >> 1) & 1), dof = bo;
     }
   };
   struct raw_t { uint32_t w[3], d; };
   template <int MIS> DMMV_STATIC void load(raw_t &r, const uint8_t *p, const lane_t &L) {
     dmmv_w<3>(p, L.qo, r.w);
-    r.d = dmmv_w1(p, L.dof);
+    r.d = dmmv_h1(p, L.dof);
   }
   template <int MIS> DMMV_STATIC void dot(dmmv_f2 &acc, const raw_t &r, const dmmv_f4 *y, const lane_t &L) {
     uint32_t q[2];
 #pragma unroll
     for (int k = 0; k < 2; ++k) q[k] = crk_funnel(r.w[k], r.w[k + 1], L.qsh) & DMMV_LOW4;
-    const float d = h2f((crk_half)(r.d >> L.dsh));
-    dmmv_run(acc, q, d, -8.0f * d, y);
+    dmmv_run(acc, q, h2f((crk_half)r.d), dmmv_hmul<0>(r.d, -8.0f), y);
   }
 };
 
@@ -236,10 +236,13 @@ struct dmmv_q4_0 {
 struct dmmv_q4_1 {
   enum { QK = 32, BB = 20, SPLIT = 0 };
   struct lane_t : dmmv_lane {
-    uint32_t qo, qsh, ho;
+    uint32_t qo, ho, qmask;
+    float qscale;
     CRK_MEMBER void fresh(uint32_t c) { dmmv_lane::fresh(c), dmmv_fresh(c, qo, ho); }
     CRK_MEMBER lane_t(int t, uint32_t) : dmmv_lane(t) {
-      ho = 20u * (uint32_t)(t >> 2), qo = ho + 4 + 8u * (t & 1), qsh = 4 * ((t >> 1) & 1);
+      const bool hi = (t >> 1) & 1;
+      ho = 20u * (uint32_t)(t >> 2), qo = ho + 4 + 8u * (t & 1);
+      qmask = hi ? 0xf0f0f0f0u : DMMV_LOW4, qscale = hi ? 0.0625f : 1.0f;
     }
   };
   struct raw_t { uint32_t w[2], h; };
@@ -250,8 +253,8 @@ struct dmmv_q4_1 {
   template <int MIS> DMMV_STATIC void dot(dmmv_f2 &acc, const raw_t &r, const dmmv_f4 *y, const lane_t &L) {
     uint32_t q[2];
 #pragma unroll
-    for (int k = 0; k < 2; ++k) q[k] = (r.w[k] >> L.qsh) & DMMV_LOW4;
-    dmmv_run(acc, q, h2f((crk_half)r.h), h2f((crk_half)(r.h >> 16)), y);
+    for (int k = 0; k < 2; ++k) q[k] = r.w[k] & L.qmask;  // 16q in the high nibble: d / 16
+    dmmv_run(acc, q, dmmv_hmul<0>(r.h, L.qscale), h2f((crk_half)(r.h >> 16)), y);
   }
 };
 
@@ -260,28 +263,27 @@ struct dmmv_q4_1 {
 struct dmmv_q5_0 {
   enum { QK = 32, BB = 22, SPLIT = 0 };
   struct lane_t : dmmv_lane {
-    uint32_t qo, qsh, ho, hsh, dof, dsh;
+    uint32_t qo, qsh, ho, hsh, dof;
     CRK_MEMBER void fresh(uint32_t c) { dmmv_lane::fresh(c), dmmv_fresh(c, qo, ho, dof); }
     CRK_MEMBER lane_t(int t, uint32_t rem) : dmmv_lane(t) {
       const uint32_t bo = rem + 22u * (uint32_t)(t >> 2), q = bo + 6 + 8u * (t & 1), h = bo + 2;
       qo = q & ~3u, qsh = 8 * (q & 2) + 4 * ((t >> 1) & 1);
       ho = h & ~3u, hsh = 8 * (h & 2) + 8u * (t & 3);  // bits o .. o+7 of qh, o = 8 (t % 4)
-      dof = bo & ~3u, dsh = 8 * (bo & 2);
+      dof = bo;
     }
   };
   struct raw_t { uint32_t w[3], h[2], d; };
   template <int MIS> DMMV_STATIC void load(raw_t &r, const uint8_t *p, const lane_t &L) {
     dmmv_w<3>(p, L.qo, r.w);
     dmmv_w<2>(p, L.ho, r.h);
-    r.d = dmmv_w1(p, L.dof);
+    r.d = dmmv_h1(p, L.dof);
   }
   template <int MIS> DMMV_STATIC void dot(dmmv_f2 &acc, const raw_t &r, const dmmv_f4 *y, const lane_t &L) {
     const uint32_t hb = dmmv_shr64(r.h[0], r.h[1], L.hsh);
     uint32_t q[2];
     q[0] = (crk_funnel(r.w[0], r.w[1], L.qsh) & DMMV_LOW4) | dmmv_spread_lo(hb);
     q[1] = (crk_funnel(r.w[1], r.w[2], L.qsh) & DMMV_LOW4) | dmmv_spread_hi(hb);
-    const float d = h2f((crk_half)(r.d >> L.dsh));
-    dmmv_run(acc, q, d, -16.0f * d, y);
+    dmmv_run(acc, q, h2f((crk_half)r.d), dmmv_hmul<0>(r.d, -16.0f), y);
   }
 };
 
@@ -314,25 +316,23 @@ struct dmmv_q5_1 {
 struct dmmv_q8_0 {
   enum { QK = 32, BB = 34, SPLIT = 0 };
   struct lane_t : dmmv_lane {
-    uint32_t qo, qsh, dof, dsh;
+    uint32_t qo, qsh, dof;
     CRK_MEMBER void fresh(uint32_t c) { dmmv_lane::fresh(c), dmmv_fresh(c, qo, dof); }
     CRK_MEMBER lane_t(int t, uint32_t rem) : dmmv_lane(t) {
       const uint32_t bo = rem + 34u * (uint32_t)(t >> 2), q = bo + 2 + 8u * (t & 3);
-      qo = q & ~3u, qsh = 8 * (q & 2);
-      dof = bo & ~3u, dsh = 8 * (bo & 2);
+      qo = q & ~3u, qsh = 8 * (q & 2), dof = bo;
     }
   };
   struct raw_t { uint32_t w[3], d; };
   template <int MIS> DMMV_STATIC void load(raw_t &r, const uint8_t *p, const lane_t &L) {
     dmmv_w<3>(p, L.qo, r.w);
-    r.d = dmmv_w1(p, L.dof);
+    r.d = dmmv_h1(p, L.dof);
   }
   template <int MIS> DMMV_STATIC void dot(dmmv_f2 &acc, const raw_t &r, const dmmv_f4 *y, const lane_t &L) {
     uint32_t q[2];
 #pragma unroll
     for (int k = 0; k < 2; ++k) q[k] = crk_funnel(r.w[k], r.w[k + 1], L.qsh) ^ 0x80808080u;
-    const float d = h2f((crk_half)(r.d >> L.dsh));
-    dmmv_run(acc, q, d, -128.0f * d, y);
+    dmmv_run(acc, q, h2f((crk_half)r.d), dmmv_hmul<0>(r.d, -128.0f), y);
   }
 };
 
@@ -343,10 +343,13 @@ struct dmmv_q8_0 {
 struct dmmv_q2_K {
   enum { QK = 256, BB = 84, SPLIT = 0 };
   struct lane_t : dmmv_lane {
-    uint32_t qo, qsh, so, ssh;
+    uint32_t qo, qmask, so, ssh;
+    float qscale;
     CRK_MEMBER void fresh(uint32_t c) { dmmv_lane::fresh(c), dmmv_fresh(c, qo, so); }
     CRK_MEMBER lane_t(int t, uint32_t) : dmmv_lane(t) {
-      qo = 16 + 32u * (uint32_t)(t >> 4) + 8u * (t & 3), qsh = 2u * ((t >> 2) & 3);
+      const uint32_t j = (uint32_t)(t >> 2) & 3;
+      qo = 16 + 32u * (uint32_t)(t >> 4) + 8u * (t & 3), qmask = 0x03030303u << (2 * j);
+      qscale = 1.0f / (float)(1u << (2 * j));
       so = 4u * (uint32_t)(t >> 3), ssh = 8u * ((t >> 1) & 3);
     }
   };
@@ -357,12 +360,13 @@ struct dmmv_q2_K {
     r.dd = dmmv_wu1(p + 80);  // the warp's: scalar
   }
   template <int MIS> DMMV_STATIC void dot(dmmv_f2 &acc, const raw_t &r, const dmmv_f4 *y, const lane_t &L) {
+    // The plane is masked in place (q << 2j, at most 192): a / 4^j.
     const uint32_t sb = r.s >> L.ssh;
-    const float a = dmmv_hmul<0>(r.dd, (float)(sb & 15u));
+    const float a = dmmv_hmul<0>(r.dd, (float)(sb & 15u)) * L.qscale;
     const float b = dmmv_hmul<1>(r.dd, -(float)((sb >> 4) & 15u));
     uint32_t q[2];
 #pragma unroll
-    for (int k = 0; k < 2; ++k) q[k] = (r.q[k] >> L.qsh) & 0x03030303u;
+    for (int k = 0; k < 2; ++k) q[k] = r.q[k] & L.qmask;
     dmmv_run(acc, q, a, b, y);
   }
 };
@@ -433,10 +437,13 @@ CRK_DEV void dmmv_k4_ab(const uint32_t *hdr, uint32_t ssh, float &a, float &b) {
 struct dmmv_q4_K {
   enum { QK = 256, BB = 144, SPLIT = 0 };
   struct lane_t : dmmv_lane {
-    uint32_t qo, qsh, ssh;
+    uint32_t qo, qmask, ssh;
+    float qscale;
     CRK_MEMBER void fresh(uint32_t c) { dmmv_lane::fresh(c), dmmv_fresh(c, qo); }
     CRK_MEMBER lane_t(int t, uint32_t) : dmmv_lane(t) {
-      qo = 16 + 32u * (uint32_t)(t >> 3) + 8u * (t & 3), qsh = 4u * ((t >> 2) & 1), ssh = 8u * (uint32_t)(t >> 2);
+      const bool hi = (t >> 2) & 1;
+      qo = 16 + 32u * (uint32_t)(t >> 3) + 8u * (t & 3), ssh = 8u * (uint32_t)(t >> 2);
+      qmask = hi ? 0xf0f0f0f0u : DMMV_LOW4, qscale = hi ? 0.0625f : 1.0f;
     }
   };
   struct raw_t { uint32_t hdr[4], q[2]; };
@@ -449,8 +456,8 @@ struct dmmv_q4_K {
     dmmv_k4_ab(r.hdr, L.ssh, a, b);
     uint32_t q[2];
 #pragma unroll
-    for (int k = 0; k < 2; ++k) q[k] = (r.q[k] >> L.qsh) & DMMV_LOW4;
-    dmmv_run(acc, q, a, b, y);
+    for (int k = 0; k < 2; ++k) q[k] = r.q[k] & L.qmask;  // 16q in the high nibble: a / 16
+    dmmv_run(acc, q, a * L.qscale, b, y);
   }
 };
 
