@@ -148,8 +148,11 @@ CRK_DEV uint32_t dmmv_w1(const uint8_t *p, uint32_t o) { return *(const uint32_t
 template <int N>
 CRK_DEV void dmmv_wu(const uint8_t *p, uint32_t *w) { crk_ld_u32<N>(p, w); }
 CRK_DEV uint32_t dmmv_wu1(const uint8_t *p) { return *(const uint32_t *)p; }
-// The half at the 2-aligned p + lane offset o (one 16-bit load).
+// The half at the 2-aligned p + lane offset o (one 16-bit load), and the
+// byte at p + o (one 8-bit load; signed: sign-extended by the load).
 CRK_DEV uint32_t dmmv_h1(const uint8_t *p, uint32_t o) { return *(const uint16_t *)(p + o); }
+CRK_DEV uint32_t dmmv_b1(const uint8_t *p, uint32_t o) { return p[o]; }
+CRK_DEV int dmmv_sb1(const uint8_t *p, uint32_t o) { return (int)(const int8_t)p[o]; }
 // Pins uniform words to SGPRs (so that their load stays a scalar load).
 CRK_DEV void dmmv_sgpr4(uint32_t *w) {
 #if defined(__AMDGCN__)
@@ -343,27 +346,26 @@ struct dmmv_q8_0 {
 struct dmmv_q2_K {
   enum { QK = 256, BB = 84, SPLIT = 0 };
   struct lane_t : dmmv_lane {
-    uint32_t qo, qmask, so, ssh;
+    uint32_t qo, qmask, so;
     float qscale;
     CRK_MEMBER void fresh(uint32_t c) { dmmv_lane::fresh(c), dmmv_fresh(c, qo, so); }
     CRK_MEMBER lane_t(int t, uint32_t) : dmmv_lane(t) {
       const uint32_t j = (uint32_t)(t >> 2) & 3;
       qo = 16 + 32u * (uint32_t)(t >> 4) + 8u * (t & 3), qmask = 0x03030303u << (2 * j);
       qscale = 1.0f / (float)(1u << (2 * j));
-      so = 4u * (uint32_t)(t >> 3), ssh = 8u * ((t >> 1) & 3);
+      so = (uint32_t)(t >> 1);
     }
   };
   struct raw_t { uint32_t q[2], s, dd; };
   template <int MIS> DMMV_STATIC void load(raw_t &r, const uint8_t *p, const lane_t &L) {
     dmmv_w<2>(p, L.qo, r.q);
-    r.s = dmmv_w1(p, L.so);
+    r.s = dmmv_b1(p, L.so);   // the lane's scale byte
     r.dd = dmmv_wu1(p + 80);  // the warp's: scalar
   }
   template <int MIS> DMMV_STATIC void dot(dmmv_f2 &acc, const raw_t &r, const dmmv_f4 *y, const lane_t &L) {
     // The plane is masked in place (q << 2j, at most 192): a / 4^j.
-    const uint32_t sb = r.s >> L.ssh;
-    const float a = dmmv_hmul<0>(r.dd, (float)(sb & 15u)) * L.qscale;
-    const float b = dmmv_hmul<1>(r.dd, -(float)((sb >> 4) & 15u));
+    const float a = dmmv_hmul<0>(r.dd, (float)(r.s & 15u)) * L.qscale;
+    const float b = dmmv_hmul<1>(r.dd, -(float)(r.s >> 4));
     uint32_t q[2];
 #pragma unroll
     for (int k = 0; k < 2; ++k) q[k] = r.q[k] & L.qmask;
@@ -498,30 +500,27 @@ struct dmmv_q5_K {
 //                         | (qh[32h + l] >> 2k & 3) << 4,
 //   v = d * scales[e/16] * (q - 32).
 // Lane t: h = t/16, k = t/4 % 4, l = 8 (t % 4), e/16 = t/2. d is the warp's
-// (a scalar load); each lane loads the dword with its scale (so0/so2, for
-// a block at p and at p + 2).
+// (a scalar load); each lane loads its scale byte.
 struct dmmv_q6_K {
   enum { QK = 256, BB = 210, SPLIT = 1 };
   struct lane_t : dmmv_lane {
-    uint32_t lo, ho, lsh, hsh, so0, so2, ssh0, ssh2;
-    CRK_MEMBER void fresh(uint32_t c) { dmmv_lane::fresh(c), dmmv_fresh(c, lo, ho, so0, so2); }
+    uint32_t lo, ho, lsh, hsh, so;
+    CRK_MEMBER void fresh(uint32_t c) { dmmv_lane::fresh(c), dmmv_fresh(c, lo, ho, so); }
     CRK_MEMBER lane_t(int t, uint32_t) : dmmv_lane(t) {
       const uint32_t h = (uint32_t)(t >> 4), k = (uint32_t)(t >> 2) & 3, l = 8u * (t & 3), s = (uint32_t)(t >> 1);
       lo = 64 * h + 32 * (k & 1) + l, ho = 128 + 32 * h + l, lsh = 4 * (k >> 1), hsh = 2 * k;
-      so0 = (192 + s) & ~3u, ssh0 = 8 * (s & 3);
-      so2 = (194 + s) & ~3u, ssh2 = 8 * ((s + 2) & 3);
+      so = 192 + s;
     }
   };
-  struct raw_t { uint32_t l[3], h[3], s, d; };
+  struct raw_t { uint32_t l[3], h[3], d; int s; };
   template <int MIS> DMMV_STATIC void load(raw_t &r, const uint8_t *p, const lane_t &L) {
     dmmv_w<MIS ? 3 : 2>(p, L.lo, r.l);
     dmmv_w<MIS ? 3 : 2>(p, L.ho, r.h);
-    r.s = dmmv_w1(p, MIS ? L.so2 : L.so0);
+    r.s = dmmv_sb1(p + MIS, L.so);  // the lane's int8 scale
     r.d = dmmv_wu1(p + 208);  // the warp's: scalar
   }
   template <int MIS> DMMV_STATIC void dot(dmmv_f2 &acc, const raw_t &r, const dmmv_f4 *y, const lane_t &L) {
-    const int sc = (int)(int8_t)(uint8_t)(r.s >> (MIS ? L.ssh2 : L.ssh0));
-    const float a = dmmv_hmul<MIS ? 1 : 0>(r.d, (float)sc);
+    const float a = dmmv_hmul<MIS ? 1 : 0>(r.d, (float)r.s);
     uint32_t q[2];
 #pragma unroll
     for (int k = 0; k < 2; ++k) {
