@@ -93,6 +93,44 @@ CRK_DEV dmmv_f2 dmmv_fma4(dmmv_f2 acc, uint32_t m, float a, float b, dmmv_f4 y) 
 }
 
 
+// Signed bytes. Where a signed byte converts to float in one instruction
+// (gfx9: v_cvt_f32_i32 with an SDWA byte select and sign extension, written
+// out below as the compiler makes a bit-field extract plus a conversion of
+// it; NVIDIA: I2F.S8 of a byte) a weight q * a with no offset needs no
+// dequantizing fma: acc + a * sum(q * y), a multiply-add per value less.
+// gfx10-gfx12 keep the unsigned form (q + 128 and an offset; gfx11 and
+// gfx12 have no SDWA).
+#if CRK_NVIDIA || defined(__GFX9__)
+#  define DMMV_SBYTES 1
+#  if defined(__GFX9__)
+#    define DMMV_SDWA_CVT(B) \
+       __asm__("v_cvt_f32_i32_sdwa %0, sext(%1) dst_sel:DWORD dst_unused:UNUSED_PAD src0_sel:BYTE_" #B \
+               : "=v"(f[B]) : "v"(m))
+CRK_DEV dmmv_f4 dmmv_sbytes(uint32_t m) {
+  float f[4];
+  DMMV_SDWA_CVT(0);
+  DMMV_SDWA_CVT(1);
+  DMMV_SDWA_CVT(2);
+  DMMV_SDWA_CVT(3);
+  return {f[0], f[1], f[2], f[3]};
+}
+#  else
+CRK_DEV dmmv_f4 dmmv_sbytes(uint32_t m) {
+  return {(float)(int8_t)(uint8_t)m, (float)(int8_t)(uint8_t)(m >> 8), (float)(int8_t)(uint8_t)(m >> 16),
+          (float)(int8_t)(uint8_t)(m >> 24)};
+}
+#  endif
+// acc + a * sum over the 8 signed bytes q of q[0..2) of q * y.
+CRK_DEV void dmmv_srun(dmmv_f2 &acc, const uint32_t *q, float a, const dmmv_f4 *y) {
+  const dmmv_f4 v0 = dmmv_sbytes(q[0]), v1 = dmmv_sbytes(q[1]);
+  const dmmv_f2 t = dmmv_lo(v0) * dmmv_lo(y[0]) + dmmv_hi(v0) * dmmv_hi(y[0]) + dmmv_lo(v1) * dmmv_lo(y[1]) +
+                    dmmv_hi(v1) * dmmv_hi(y[1]);
+  acc = acc + dmmv_lo(dmmv_splat(a)) * t;
+}
+#else
+#  define DMMV_SBYTES 0
+#endif
+
 // All of a step's loads are issued above this point and no arithmetic is
 // hoisted above it: the scheduler then cannot trade loads in flight for
 // decoded weights held early (which costs more registers).
@@ -314,8 +352,8 @@ struct dmmv_q5_1 {
   }
 };
 
-// q8_0 (34 B: d@0, qs[32]@2 signed): v = d * q. Flipping bit 7 turns each
-// signed byte q into the unsigned u = q + 128: v = d * u - 128d.
+// q8_0 (34 B: d@0, qs[32]@2 signed): v = d * q (DMMV_SBYTES), or, flipping
+// bit 7 of each signed byte q into the unsigned u = q + 128, v = d * u - 128d.
 struct dmmv_q8_0 {
   enum { QK = 32, BB = 34, SPLIT = 0 };
   struct lane_t : dmmv_lane {
@@ -333,9 +371,15 @@ struct dmmv_q8_0 {
   }
   template <int MIS> DMMV_STATIC void dot(dmmv_f2 &acc, const raw_t &r, const dmmv_f4 *y, const lane_t &L) {
     uint32_t q[2];
+#if DMMV_SBYTES
+#pragma unroll
+    for (int k = 0; k < 2; ++k) q[k] = crk_funnel(r.w[k], r.w[k + 1], L.qsh);
+    dmmv_srun(acc, q, h2f((crk_half)r.d), y);
+#else
 #pragma unroll
     for (int k = 0; k < 2; ++k) q[k] = crk_funnel(r.w[k], r.w[k + 1], L.qsh) ^ 0x80808080u;
     dmmv_run(acc, q, h2f((crk_half)r.d), dmmv_hmul<0>(r.d, -128.0f), y);
+#endif
   }
 };
 
