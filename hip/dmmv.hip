@@ -252,6 +252,7 @@ struct dmmv_lane {
 // qs[e-16] >> 4; v = d * q - 8d.
 struct dmmv_q4_0 {
   enum { QK = 32, BB = 18, SPLIT = 0 };
+  DMMV_STATIC float post() { return 1.0f; }
   struct lane_t : dmmv_lane {
     uint32_t qo, qsh, dof;
     CRK_MEMBER void fresh(uint32_t c) { dmmv_lane::fresh(c), dmmv_fresh(c, qo, dof); }
@@ -276,6 +277,7 @@ struct dmmv_q4_0 {
 // q4_1 (20 B, 4-aligned: d@0, m@2, qs[16]@4): nibbles as q4_0, v = d * q + m.
 struct dmmv_q4_1 {
   enum { QK = 32, BB = 20, SPLIT = 0 };
+  DMMV_STATIC float post() { return 1.0f; }
   struct lane_t : dmmv_lane {
     uint32_t qo, ho, qmask;
     float qscale;
@@ -303,6 +305,7 @@ struct dmmv_q4_1 {
 // v = d * q - 16d.
 struct dmmv_q5_0 {
   enum { QK = 32, BB = 22, SPLIT = 0 };
+  DMMV_STATIC float post() { return 1.0f; }
   struct lane_t : dmmv_lane {
     uint32_t qo, qsh, ho, hsh, dof;
     CRK_MEMBER void fresh(uint32_t c) { dmmv_lane::fresh(c), dmmv_fresh(c, qo, ho, dof); }
@@ -331,6 +334,7 @@ struct dmmv_q5_0 {
 // q5_1 (24 B, 4-aligned: d@0, m@2, qh[4]@4, qs[16]@8): as q5_0, v = d * q + m.
 struct dmmv_q5_1 {
   enum { QK = 32, BB = 24, SPLIT = 0 };
+  DMMV_STATIC float post() { return 1.0f; }
   struct lane_t : dmmv_lane {
     uint32_t qo, qsh, ho, hsh;
     CRK_MEMBER void fresh(uint32_t c) { dmmv_lane::fresh(c), dmmv_fresh(c, qo, ho); }
@@ -356,6 +360,7 @@ struct dmmv_q5_1 {
 // bit 7 of each signed byte q into the unsigned u = q + 128, v = d * u - 128d.
 struct dmmv_q8_0 {
   enum { QK = 32, BB = 34, SPLIT = 0 };
+  DMMV_STATIC float post() { return 1.0f; }
   struct lane_t : dmmv_lane {
     uint32_t qo, qsh, dof;
     CRK_MEMBER void fresh(uint32_t c) { dmmv_lane::fresh(c), dmmv_fresh(c, qo, dof); }
@@ -389,6 +394,7 @@ struct dmmv_q8_0 {
 // Lane t: h = t/16, j = t/4 % 4, l = 8 (t % 4), e/16 = t/2.
 struct dmmv_q2_K {
   enum { QK = 256, BB = 84, SPLIT = 0 };
+  DMMV_STATIC float post() { return 1.0f; }
   struct lane_t : dmmv_lane {
     uint32_t qo, qmask, so;
     float qscale;
@@ -426,6 +432,7 @@ struct dmmv_q2_K {
 // one 64-bit shift each.
 struct dmmv_q3_K {
   enum { QK = 256, BB = 110, SPLIT = 1 };
+  DMMV_STATIC float post() { return DMMV_SBYTES ? 1.0f / 32 : 1.0f; }
   struct lane_t : dmmv_lane {
     uint32_t qo, ho, qsh, hbit, lsh, hsh;
     CRK_MEMBER void fresh(uint32_t c) { dmmv_lane::fresh(c), dmmv_fresh(c, qo, ho); }
@@ -452,6 +459,20 @@ struct dmmv_q3_K {
     const uint32_t sc = ((uint32_t)(x >> L.lsh) & 15u) | ((uint32_t)(h >> L.hsh) & 0x30u);
     const float a = dmmv_hmul<MIS ? 1 : 0>(r.s[3], (float)((int)sc - 32));
     uint32_t q[2];
+#if DMMV_SBYTES
+    // (q ^ 4) << 5 as a signed byte is 32 (q - 4): the planes go to bits
+    // 5..6 and 7 (funnels, or rotates when aligned: the bits they wrap
+    // around land outside the masks), bit 7 flipped. The 32 is POST.
+#pragma unroll
+    for (int k = 0; k < 2; ++k) {
+      const uint32_t qq = MIS ? crk_funnel(r.q[k], r.q[k + 1], 11 + L.qsh)
+                              : crk_funnel(r.q[k], r.q[k], (L.qsh - 5) & 31);
+      const uint32_t hm = MIS ? crk_funnel(r.h[k], r.h[k + 1], 9 + L.hbit)
+                              : crk_funnel(r.h[k], r.h[k], (L.hbit - 7) & 31);
+      q[k] = ((qq & 0x60606060u) | (hm & 0x80808080u)) ^ 0x80808080u;
+    }
+    dmmv_srun(acc, q, a, y);
+#else
 #pragma unroll
     for (int k = 0; k < 2; ++k) {
       // planes: (qs >> 2j) & 3 and the hmask bit moved to bit 2 (a rotate
@@ -462,6 +483,7 @@ struct dmmv_q3_K {
       q[k] = (qq & 0x03030303u) | (hm & 0x04040404u);
     }
     dmmv_run(acc, q, a, -4.0f * a, y);
+#endif
   }
 };
 
@@ -482,6 +504,7 @@ CRK_DEV void dmmv_k4_ab(const uint32_t *hdr, uint32_t ssh, float &a, float &b) {
 // Lane t: s = t/4, l = 8 (t % 4).
 struct dmmv_q4_K {
   enum { QK = 256, BB = 144, SPLIT = 0 };
+  DMMV_STATIC float post() { return 1.0f; }
   struct lane_t : dmmv_lane {
     uint32_t qo, qmask, ssh;
     float qscale;
@@ -513,6 +536,7 @@ struct dmmv_q4_K {
 //   the mask).
 struct dmmv_q5_K {
   enum { QK = 256, BB = 176, SPLIT = 0 };
+  DMMV_STATIC float post() { return 1.0f; }
   struct lane_t : dmmv_lane {
     uint32_t qo, ho, qsh, hrot, ssh;
     CRK_MEMBER void fresh(uint32_t c) { dmmv_lane::fresh(c), dmmv_fresh(c, qo, ho); }
@@ -547,6 +571,7 @@ struct dmmv_q5_K {
 // (a scalar load); each lane loads its scale byte.
 struct dmmv_q6_K {
   enum { QK = 256, BB = 210, SPLIT = 1 };
+  DMMV_STATIC float post() { return DMMV_SBYTES ? 0.25f : 1.0f; }
   struct lane_t : dmmv_lane {
     uint32_t lo, ho, lsh, hsh, so;
     CRK_MEMBER void fresh(uint32_t c) { dmmv_lane::fresh(c), dmmv_fresh(c, lo, ho, so); }
@@ -566,6 +591,20 @@ struct dmmv_q6_K {
   template <int MIS> DMMV_STATIC void dot(dmmv_f2 &acc, const raw_t &r, const dmmv_f4 *y, const lane_t &L) {
     const float a = dmmv_hmul<MIS ? 1 : 0>(r.d, (float)r.s);
     uint32_t q[2];
+#if DMMV_SBYTES
+    // (q ^ 32) << 2 as a signed byte is 4 (q - 32): the nibble to bits 2..5,
+    // the 2 high bits to 6..7 (funnels, or rotates when aligned: the bits
+    // they wrap around land outside the masks), bit 7 flipped. The 4 is POST.
+#pragma unroll
+    for (int k = 0; k < 2; ++k) {
+      const uint32_t ql = MIS ? crk_funnel(r.l[k], r.l[k + 1], 14 + L.lsh)
+                              : crk_funnel(r.l[k], r.l[k], (L.lsh - 2) & 31);
+      const uint32_t qh = MIS ? crk_funnel(r.h[k], r.h[k + 1], 10 + L.hsh)
+                              : crk_funnel(r.h[k], r.h[k], (L.hsh - 6) & 31);
+      q[k] = ((ql & 0x3c3c3c3cu) | (qh & 0xc0c0c0c0u)) ^ 0x80808080u;
+    }
+    dmmv_srun(acc, q, a, y);
+#else
 #pragma unroll
     for (int k = 0; k < 2; ++k) {
       // (qh >> 2k & 3) << 4: a funnel or rotate by 2k - 4 (the wrapped
@@ -576,6 +615,7 @@ struct dmmv_q6_K {
       q[k] = (ql & DMMV_LOW4) | (qh & 0x30303030u);
     }
     dmmv_run(acc, q, a, -32.0f * a, y);
+#endif
   }
 };
 
@@ -661,7 +701,7 @@ CRK_DEV void dmmv_row(const void *vx, const float *y, float *dst, int ncols) {
     dmmv_loop<T, 2>(acc, base, rem, y, ncols, lane);
   else
     dmmv_loop<T, 0>(acc, base, rem, y, ncols, lane);
-  const float s = warp_sum(dmmv_hsum(acc[0] + acc[1]));
+  const float s = warp_sum(dmmv_hsum(acc[0] + acc[1])) * T::post();
   if (lane == 0) dst[blockIdx.x] = s;
 }
 
