@@ -32,7 +32,9 @@
 //
 // No bit-exactness is needed here (float sums in any order): each weight is
 // dequantized by one fma (q * a + b, a and b per block or sub-block) and
-// multiplied into a two-float running sum.
+// multiplied into two-float running sums; or, where a signed byte converts
+// to float in one instruction (gfx9, NVIDIA), q8_0, q3_K and q6_K hold their
+// weights as signed bytes q - offset, summed as a * sum(q * y) (DMMV_SBYTES).
 #include "dequant.h"
 
 #define DMMV_LOW4 0x0f0f0f0fu
