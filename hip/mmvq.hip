@@ -61,7 +61,13 @@ template <> struct mmvq_whole8<vdot_w_q3_K> { static constexpr int MAX_B = MMVQ_
 template <> struct mmvq_whole8<vdot_w_q4_K> { static constexpr int MAX_B = MMVQ_MAX_B(8, 8); };
 template <> struct mmvq_whole8<vdot_w_q5_1> { static constexpr int MAX_B = MMVQ_MAX_B(7, 7); };
 template <> struct mmvq_whole8<vdot_w_q5_K> { static constexpr int MAX_B = MMVQ_MAX_B(7, 7); };
+// NVIDIA: q2_K's whole groups at B = 5 spill 4 bytes within the 102
+// registers of MIN_BLOCKS 10 (ptxas, nvcc 13): halves there.
+#if CRK_NVIDIA
+template <> struct mmvq_whole8<vdot_w_q2_K> { static constexpr int MAX_B = 4; };
+#else
 template <> struct mmvq_whole8<vdot_w_q2_K> { static constexpr int MAX_B = MMVQ_MAX_B(5, 5); };
+#endif
 
 template <template <int> class WT, int B>
 struct mmvq_plan {
