@@ -181,6 +181,44 @@ CRK_DEV int dot4_i8(int a, int b, int c) {
 #endif
 }
 
+// The first product of a chain: c + a.b with c a compile-time constant
+// (dot4_i8_from<C>) or a value that stays live after (dot4_i8_start). On the
+// CRK_DOT4_SDOT4 archs the sdot4 builtin is the VOP2 v_dot4c_i32_i8, which
+// accumulates in place, so the compiler first copies c into the destination
+// (one v_mov per chain: a fifth of the dot instructions of mat-vec at B = 8);
+// their VOP3P v_dot4_i32_i8 takes c as an operand (an inline constant, an
+// SGPR for any other constant, or a VGPR). Elsewhere plain dot4_i8.
+#if CRK_AMD && defined(CRK_DOT4_SDOT4)
+template <int C>
+CRK_DEV int dot4_i8_from(int a, int b) {
+  int r;
+  if constexpr (C == 0)
+    __asm__("v_dot4_i32_i8 %0, %1, %2, 0" : "=v"(r) : "v"(a), "v"(b));
+  else
+    __asm__("v_dot4_i32_i8 %0, %1, %2, %3" : "=v"(r) : "v"(a), "v"(b), "s"(C));
+  return r;
+}
+CRK_DEV int dot4_i8_start(int a, int b, int c) {
+  int r;
+  __asm__("v_dot4_i32_i8 %0, %1, %2, %3" : "=v"(r) : "v"(a), "v"(b), "v"(c));
+  return r;
+}
+#else
+template <int C>
+CRK_DEV int dot4_i8_from(int a, int b) { return dot4_i8(a, b, C); }
+CRK_DEV int dot4_i8_start(int a, int b, int c) { return dot4_i8(a, b, c); }
+#endif
+
+// Packed fp32 (v_pk_fma_f32, v_pk_mul_f32, v_pk_add_f32: two floats a lane
+// per instruction): gfx90a, gfx940-942, gfx950. crk_f32x2 is the pair.
+#if CRK_AMD
+typedef float crk_f32x2 __attribute__((ext_vector_type(2)));
+#  if defined(__gfx90a__) || defined(__gfx940__) || defined(__gfx941__) || defined(__gfx942__) || defined(__gfx950__)
+#    define CRK_PK_F32 1
+CRK_DEV crk_f32x2 crk_fma2(crk_f32x2 a, crk_f32x2 b, crk_f32x2 c) { return __builtin_elementwise_fma(a, b, c); }
+#  endif
+#endif
+
 // ---------------------------------------------------------------------------
 // 6. Unaligned 32-bit loads. Blocks are 2-byte aligned at best (18, 22, 34,
 //    36, 110 and 210 byte strides), so a 4-byte field is read as two halves.

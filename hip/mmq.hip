@@ -67,23 +67,6 @@ CRK_DEV int mmq_mad24(int a, int b, int c) {
 #endif
 }
 
-#if !CRK_MMA
-// dot4_i8(a, b, 0), the first product of a chain. Where the compiler picks
-// the accumulate-in-place v_dot4c_i32_i8 (gfx908 gfx90a gfx94x gfx103x), a
-// chain start costs it a v_mov of the zero; the three-operand v_dot4_i32_i8
-// takes the 0 as an inline constant instead.
-CRK_DEV int mmq_dot4_first(int a, int b) {
-#if defined(CRK_DOT4_SDOT4)
-  int r;
-  asm("v_dot4_i32_i8 %0, %1, %2, 0" : "=v"(r) : "v"(a), "v"(b));
-  return r;
-#else
-  return dot4_i8(a, b, 0);
-#endif
-}
-
-#endif  // !CRK_MMA
-
 // Integer sums become floats by a plain conversion (full rate on AMD). The
 // NVIDIA proxy build runs this same path on purpose, with no NVIDIA-only
 // tricks, so its timings say something about this source on AMD.
@@ -221,7 +204,7 @@ CRK_DEV void mmq_multiply(const mmq_smem<MODE, MX, MY> &sm, float (&acc)[MX * MY
       for (int i = 0; i < NR; ++i) {
         if (PER32) {
           // one scale for the 32 values: sum them all, v = d*q (+ m)
-          int sum = mmq_dot4_first(w[i][0], ya0.x);
+          int sum = dot4_i8_from<0>(w[i][0], ya0.x);
           sum = dot4_i8(w[i][1], ya0.y, sum);
           sum = dot4_i8(w[i][2], ya0.z, sum);
           sum = dot4_i8(w[i][3], ya0.w, sum);
@@ -234,11 +217,11 @@ CRK_DEV void mmq_multiply(const mmq_smem<MODE, MX, MY> &sm, float (&acc)[MX * MY
           if (MODE == MMQ_DM) acc[j][i] = fmaf(wm[i], ys0, acc[j][i]);
         } else {
           // a scale per 16 values: lo covers values 0..15, hi 16..31
-          int lo = mmq_dot4_first(w[i][0], ya0.x);
+          int lo = dot4_i8_from<0>(w[i][0], ya0.x);
           lo = dot4_i8(w[i][1], ya0.y, lo);
           lo = dot4_i8(w[i][2], ya0.z, lo);
           lo = dot4_i8(w[i][3], ya0.w, lo);
-          int hi = mmq_dot4_first(w[i][4], yc0.x);
+          int hi = dot4_i8_from<0>(w[i][4], yc0.x);
           hi = dot4_i8(w[i][5], yc0.y, hi);
           hi = dot4_i8(w[i][6], yc0.z, hi);
           hi = dot4_i8(w[i][7], yc0.w, hi);
@@ -283,12 +266,13 @@ CRK_DEV void mmq_multiply(const mmq_smem<MODE, MX, MY> &sm, float (&acc)[MX * MY
 // the same IEEE operations, the same results).
 
 #if CRK_AMD
-typedef float mmq_f2 __attribute__((ext_vector_type(2)));
 typedef float mmq_f4 __attribute__((ext_vector_type(4)));
 #endif
 #if defined(CRK_MMA_MFMA)
-#  define MMQ_PK 1
-CRK_DEV mmq_f2 mmq_fma2(mmq_f2 a, mmq_f2 b, mmq_f2 c) { return __builtin_elementwise_fma(a, b, c); }
+#  define MMQ_PK 1  // gfx940-942: packed fp32 archs (common.h, CRK_PK_F32)
+#  if !defined(CRK_PK_F32)
+#    error "hip/mmq.hip: the MFMA path pairs its floats, which needs CRK_PK_F32"
+#  endif
 #else
 #  define MMQ_PK 0
 #endif
@@ -332,7 +316,7 @@ template <int MODE, int MXP, int MY> struct mmq_mma {
   static constexpr bool YS2 = MODE == MMQ_DM && NC <= 2;
 #endif
 #if MMQ_PK
-  mmq_f2 acc[NR][NC][MMA_E / 2];
+  crk_f32x2 acc[NR][NC][MMA_E / 2];
 #else
   float acc[NR][NC][MMA_E];
 #endif
@@ -451,8 +435,8 @@ template <int MODE, int MXP, int MY> struct mmq_mma {
     // (float)sum * d_y reads d_y, so no two of those muls pair. Two copies
     // of each d_y in a register pair (adjacent registers: different banks),
     // one for the even elements and one for the odd, let them.
-    mmq_f2 yd2[2];
-    mmq_f2 ys2[2];  // DM: s the same way
+    crk_f32x2 yd2[2];
+    crk_f32x2 ys2[2];  // DM: s the same way
 #endif
   };
   CRK_MEMBER colc cols(const smem &sm, int j) const {
@@ -492,15 +476,15 @@ template <int MODE, int MXP, int MY> struct mmq_mma {
     const float yd = cc.v[0][b];
 #pragma unroll
     for (int p = 0; p < MMA_E / 2; ++p) {
-      const mmq_f2 x = {(float)sum(s, rc, 2 * p), (float)sum(s, rc, 2 * p + 1)};
-      mmq_f2 v = acc[i][j][p];
-      v = mmq_fma2((mmq_f2){rc.d[2 * p], rc.d[2 * p + 1]}, x * yd, v);
-      if (MODE == MMQ_DM) v = mmq_fma2((mmq_f2){rc.m[0][2 * p], rc.m[0][2 * p + 1]}, (mmq_f2)cc.v[0][2 + b], v);
+      const crk_f32x2 x = {(float)sum(s, rc, 2 * p), (float)sum(s, rc, 2 * p + 1)};
+      crk_f32x2 v = acc[i][j][p];
+      v = crk_fma2((crk_f32x2){rc.d[2 * p], rc.d[2 * p + 1]}, x * yd, v);
+      if (MODE == MMQ_DM) v = crk_fma2((crk_f32x2){rc.m[0][2 * p], rc.m[0][2 * p + 1]}, (crk_f32x2)cc.v[0][2 + b], v);
       if (MODE == MMQ_SC16M) {
 #pragma unroll
         for (int e = 0; e < 2; ++e)
-          v = mmq_fma2((mmq_f2){rc.m[NM == 2 ? e : 0][2 * p], rc.m[NM == 2 ? e : 0][2 * p + 1]},
-                       (mmq_f2)cc.v[0][2 + 2 * b + e], v);
+          v = crk_fma2((crk_f32x2){rc.m[NM == 2 ? e : 0][2 * p], rc.m[NM == 2 ? e : 0][2 * p + 1]},
+                       (crk_f32x2)cc.v[0][2 + 2 * b + e], v);
       }
       acc[i][j][p] = v;
     }

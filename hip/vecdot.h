@@ -216,46 +216,19 @@ CRK_DEV uint32_t vdot_spread4(uint32_t b) { return (b * 0x00204081u) & 0x0101010
 // Sum of the 4 products of a word of quants with a word of activations.
 CRK_DEV int vdot_dot(int a, int b, int c) { return dot4_i8(a, b, c); }
 
-// The first product of a chain: c + a.b with c a constant (vdot_dot_k) or a
-// value that stays live after (vdot_dot_v). The archs with v_dot4c_i32_i8
-// (gfx908, gfx90a, gfx94x, gfx950, gfx1011/1012, gfx103x) get the sdot4
-// builtin in that VOP2 form, which accumulates in place, so the compiler
-// first copies c into the destination (one v_mov per chain, measured: a
-// fifth of the dot instructions at B = 8). Their VOP3P v_dot4_i32_i8 (the
-// one gfx906 has) takes c as an operand: chains start with it there. An
-// SGPR holds a constant c that is no inline constant.
-#if CRK_AMD && defined(CRK_DOT4_SDOT4)
-template <int C>
-CRK_DEV int vdot_dot_k(int a, int b) {
-  int r;
-  if constexpr (C == 0)
-    __asm__("v_dot4_i32_i8 %0, %1, %2, 0" : "=v"(r) : "v"(a), "v"(b));
-  else
-    __asm__("v_dot4_i32_i8 %0, %1, %2, %3" : "=v"(r) : "v"(a), "v"(b), "s"(C));
-  return r;
-}
-CRK_DEV int vdot_dot_v(int a, int b, int c) {
-  int r;
-  __asm__("v_dot4_i32_i8 %0, %1, %2, %3" : "=v"(r) : "v"(a), "v"(b), "v"(c));
-  return r;
-}
-#else
-template <int C>
-CRK_DEV int vdot_dot_k(int a, int b) { return vdot_dot(a, b, C); }
-CRK_DEV int vdot_dot_v(int a, int b, int c) { return vdot_dot(a, b, c); }
-#endif
-
+// Chains start with common.h's dot4_i8_from / dot4_i8_start (no v_mov of
+// the start value on the v_dot4c archs).
 // A chain over N words, from the constant C or from the live value c.
 template <int N, int C = 0>
 CRK_DEV int vdot_chain_k(const int *a, const int *b) {
-  int s = vdot_dot_k<C>(a[0], b[0]);
+  int s = dot4_i8_from<C>(a[0], b[0]);
 #pragma unroll
   for (int k = 1; k < N; ++k) s = vdot_dot(a[k], b[k], s);
   return s;
 }
 template <int N>
 CRK_DEV int vdot_chain_v(const int *a, const int *b, int c) {
-  int s = vdot_dot_v(a[0], b[0], c);
+  int s = dot4_i8_start(a[0], b[0], c);
 #pragma unroll
   for (int k = 1; k < N; ++k) s = vdot_dot(a[k], b[k], s);
   return s;
@@ -263,7 +236,7 @@ CRK_DEV int vdot_chain_v(const int *a, const int *b, int c) {
 // The same with one word a for all N (a byte broadcast, e.g. ones).
 template <int N, int C = 0>
 CRK_DEV int vdot_chain1_k(int a, const int *b) {
-  int s = vdot_dot_k<C>(a, b[0]);
+  int s = dot4_i8_from<C>(a, b[0]);
 #pragma unroll
   for (int k = 1; k < N; ++k) s = vdot_dot(a, b[k], s);
   return s;
@@ -840,32 +813,29 @@ CRK_DEV void vdot_acc(const W (&w)[R], const vdot_y<NQ> &y, float (&acc)[R]) {
 // is one instruction for both rows. Each step pairs the rows' scales once
 // (vdot_pair, pinned: 2-4 copies per step, against 2-4 instructions saved per
 // vector) and the sums stay pairs throughout.
-#if CRK_AMD && (defined(__gfx90a__) || defined(__gfx940__) || defined(__gfx941__) || defined(__gfx942__) || \
-                defined(__gfx950__))
+#if defined(CRK_PK_F32)
 #define VDOT_PK_F32 1
-typedef float vdot_f2 __attribute__((ext_vector_type(2)));
-CRK_DEV void vdot_pin(vdot_f2 &x) { __asm__("" : "+v"(x)); }
-CRK_DEV vdot_f2 vdot_fma2(vdot_f2 a, vdot_f2 b, vdot_f2 c) { return __builtin_elementwise_fma(a, b, c); }
+CRK_DEV void vdot_pin(crk_f32x2 &x) { __asm__("" : "+v"(x)); }
 
 // The scales of the two rows' units, paired.
 template <class W>
 struct vdot_pair {
-  vdot_f2 a, na, b, c;
+  crk_f32x2 a, na, b, c;
   CRK_MEMBER void set(const W (&w)[2]) {
-    a = vdot_f2{w[0].a, w[1].a};
-    na = vdot_f2{w[0].na, w[1].na};
+    a = crk_f32x2{w[0].a, w[1].a};
+    na = crk_f32x2{w[0].na, w[1].na};
     vdot_pin(a);
     vdot_pin(na);
-    if constexpr (W::T2) { b = vdot_f2{w[0].b, w[1].b}; vdot_pin(b); }
-    if constexpr (W::MIN) { c = vdot_f2{w[0].c, w[1].c}; vdot_pin(c); }
+    if constexpr (W::T2) { b = crk_f32x2{w[0].b, w[1].b}; vdot_pin(b); }
+    if constexpr (W::MIN) { c = crk_f32x2{w[0].c, w[1].c}; vdot_pin(c); }
   }
 };
 template <bool OY, class W, int NQ>
-CRK_DEV void vdot_acc2(const W (&w)[2], const vdot_pair<W> &p, const vdot_y<NQ> &y, vdot_f2 &acc) {
-  vdot_f2 x = vdot_fma2(p.a, vdot_f2{vdot_fsum<OY>(w[0], y), vdot_fsum<OY>(w[1], y)}, p.na);
-  if constexpr (W::T2) x = vdot_fma2(p.b, vdot_f2{w[0].tsum(y), w[1].tsum(y)}, x);
-  vdot_f2 t = vdot_fma2(x, vdot_f2{y.d, y.d}, acc);
-  if constexpr (W::MIN) t = vdot_fma2(p.c, vdot_f2{y.s, y.s}, t);
+CRK_DEV void vdot_acc2(const W (&w)[2], const vdot_pair<W> &p, const vdot_y<NQ> &y, crk_f32x2 &acc) {
+  crk_f32x2 x = crk_fma2(p.a, crk_f32x2{vdot_fsum<OY>(w[0], y), vdot_fsum<OY>(w[1], y)}, p.na);
+  if constexpr (W::T2) x = crk_fma2(p.b, crk_f32x2{w[0].tsum(y), w[1].tsum(y)}, x);
+  crk_f32x2 t = crk_fma2(x, crk_f32x2{y.d, y.d}, acc);
+  if constexpr (W::MIN) t = crk_fma2(p.c, crk_f32x2{y.s, y.s}, t);
   vdot_pin(t);
   acc = t;
 }
@@ -896,9 +866,9 @@ CRK_DEV void vdot_mmvq_sums(const vdot_src (&w)[R], const uint8_t *__restrict__ 
     for (int r = 0; r < R; ++r) acc[j][r] = 0.0f;
 #if VDOT_PK_F32
   constexpr bool PK = R == 2 && W::FUSED;
-  vdot_f2 acc2[PK ? B : 1];
+  crk_f32x2 acc2[PK ? B : 1];
 #pragma unroll
-  for (int j = 0; j < (PK ? B : 1); ++j) acc2[j] = vdot_f2{0.0f, 0.0f};
+  for (int j = 0; j < (PK ? B : 1); ++j) acc2[j] = crk_f32x2{0.0f, 0.0f};
 #endif
   const int nunits = ngroups * UPG;
   for (int u0 = cw * CRK_WARP + (int)threadIdx.x; u0 < nunits; u0 += NCW * CRK_WARP) {
@@ -1107,7 +1077,7 @@ struct vdot_plane_q3_K {
 #pragma unroll
       for (int k = 0; k < 4; ++k) {
         const uint32_t v = vdot_plane_bits(qs[k], j) | (crk_funnel(hm[k], hm[k], rot) & (0x01010101u << hb));
-        dq = k == 0 ? vdot_dot_k<0>((int)v, ys.q[j][0]) : vdot_dot((int)v, ys.q[j][k], dq);
+        dq = k == 0 ? dot4_i8_from<0>((int)v, ys.q[j][0]) : vdot_dot((int)v, ys.q[j][k], dq);
       }
 #pragma unroll
       for (int k = 0; k < 4; ++k) dq = vdot_dot(off, ys.q[j][k], dq);
