@@ -209,6 +209,11 @@ CRK_DEV int dot4_i8_from(int a, int b) { return dot4_i8(a, b, C); }
 CRK_DEV int dot4_i8_start(int a, int b, int c) { return dot4_i8(a, b, c); }
 #endif
 
+// Bits 0..3 of b moved to bit 0 of bytes 0..3 (b < 16): b, b<<7, b<<14,
+// b<<21 do not overlap, so the product is their OR; the mask keeps bit i of
+// b at bit 8i. (The 5th bits of q5_0/q5_1, the high bits of q3_K.)
+CRK_DEV uint32_t crk_spread4(uint32_t b) { return (b * 0x00204081u) & 0x01010101u; }
+
 // Packed fp32 (v_pk_fma_f32, v_pk_mul_f32, v_pk_add_f32: two floats a lane
 // per instruction): gfx90a, gfx940-942, gfx950. crk_f32x2 is the pair.
 #if CRK_AMD

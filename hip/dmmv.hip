@@ -212,9 +212,9 @@ template <int HI>
 CRK_DEV float dmmv_hmul(uint32_t w, float x) { return fmaf(h2f((crk_half)(HI ? w >> 16 : w)), x, 0.0f); }
 CRK_DEV uint64_t dmmv_u64(uint32_t lo, uint32_t hi) { return ((uint64_t)hi << 32) | lo; }
 // Bits 0..3 of h spread to bit 4 of bytes 0..3 (the 5th bits of q5_0/q5_1),
-// and bits 4..7 of h likewise: the shifted copies of h cannot overlap, so the
-// 24-bit multiply never carries.
-CRK_DEV uint32_t dmmv_spread_lo(uint32_t h) { return (((h & 15u) * 0x00204081u) & 0x01010101u) << 4; }
+// and bits 4..7 of h likewise: crk_spread4's multiply, applied to the high
+// nibble in place (no shift down and back up).
+CRK_DEV uint32_t dmmv_spread_lo(uint32_t h) { return crk_spread4(h & 15u) << 4; }
 CRK_DEV uint32_t dmmv_spread_hi(uint32_t h) { return ((h & 0xf0u) * 0x00204081u) & 0x10101010u; }
 
 // ===========================================================================

@@ -208,10 +208,6 @@ CRK_DEV int vdot_bsub(uint32_t x, uint32_t k) {
   return (int)(((x | 0x80808080u) - k * 0x01010101u) ^ 0x80808080u);
 }
 
-// Bits 0..3 of b moved to bit 0 of bytes 0..3 (b < 16): b, b<<7, b<<14,
-// b<<21 do not overlap, so the product is their OR; the mask keeps bit i of
-// b at bit 8i.
-CRK_DEV uint32_t vdot_spread4(uint32_t b) { return (b * 0x00204081u) & 0x01010101u; }
 
 // Sum of the 4 products of a word of quants with a word of activations.
 CRK_DEV int vdot_dot(int a, int b, int c) { return dot4_i8(a, b, c); }
@@ -417,7 +413,7 @@ CRK_DEV void vdot_q5_quants(const uint32_t *qs, uint32_t qh, int h, int offset, 
 #pragma unroll
     for (int k = 0; k < 4; ++k) {
       const uint32_t lo = (qs[k] >> (4 * hh)) & 0x0f0f0f0fu;
-      const uint32_t hi = vdot_spread4((qh >> (16 * hh + 4 * k)) & 15u) << 4;
+      const uint32_t hi = crk_spread4((qh >> (16 * hh + 4 * k)) & 15u) << 4;
       q[4 * i + k] = offset ? vdot_offq<OY>(lo | hi, offset) : (int)(lo | hi);
     }
   }
